@@ -1,0 +1,90 @@
+"""Builds the ASGI app from the blocks named in settings (all of them by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import Depends, FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from digit import __version__
+from digit.kernel.blocks import Block, discover_blocks
+from digit.kernel.clock import Clock
+from digit.kernel.errors import install_error_handlers
+from digit.kernel.observability import RequestContextMiddleware
+from digit.kernel.platform import Platform
+from digit.kernel.security import access_gate
+from digit.kernel.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_platform(settings: Settings, *, clock: Clock | None = None) -> tuple[Platform, list[Block]]:
+    """The platform with every enabled block installed (clients and providers registered)."""
+    platform = Platform.build(settings, clock=clock)
+    blocks = discover_blocks(settings.blocks)
+    for block in blocks:
+        if block.install is not None:
+            block.install(platform)
+        platform.background.extend(block.background)
+    return platform, blocks
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    platform, blocks = build_platform(settings, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks: list[asyncio.Task[None]] = []
+        if settings.run_background:
+            tasks = [asyncio.create_task(task(platform)) for task in platform.background]
+        log.info("platform_started", extra={"blocks": [b.name for b in blocks], "version": __version__})
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await platform.close()
+
+    app = FastAPI(
+        title="digit-py",
+        version=__version__,
+        description="DIGIT's building blocks on DIGIT's wire contracts.",
+        lifespan=lifespan,
+        dependencies=[Depends(access_gate)],
+    )
+    app.state.platform = platform
+    app.state.blocks = blocks
+    for block in blocks:
+        settings.open_routes.extend(r for r in block.open_routes if r not in settings.open_routes)
+        for router in block.routers:
+            app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=platform.metrics)
+
+    @app.get("/health", tags=["platform"])
+    async def health() -> dict[str, object]:
+        """Liveness and the blocks this process serves."""
+        return {"status": "UP", "version": __version__, "blocks": [b.name for b in blocks]}
+
+    @app.get("/metrics", tags=["platform"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus text format."""
+        return Response(generate_latest(platform.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` and multi-worker serving: settings from DIGIT_* variables."""
+    from digit.kernel.observability import configure_logging
+
+    settings = Settings()
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+    return create_app(settings)

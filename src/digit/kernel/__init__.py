@@ -1,0 +1,1 @@
+"""What every block shares, and nothing domain-specific."""

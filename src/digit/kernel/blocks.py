@@ -1,0 +1,77 @@
+"""What a building block declares, and how the app finds blocks without naming them.
+
+Each package under `digit.blocks` (and `digit.services`) exposes `BLOCK = Block(...)` in its
+`__init__.py`. Adding a block is adding a folder; the kernel never imports one by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from fastapi import APIRouter
+
+from digit.kernel.platform import BackgroundTask, Platform
+
+BLOCK_PACKAGES = ("digit.blocks", "digit.services")
+
+
+@dataclass(frozen=True)
+class SeedContext:
+    """Where demo data lives and how to tell a person what is happening."""
+
+    demo_dir: Path
+    report: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    routers: Sequence[APIRouter] = ()
+    depends: tuple[str, ...] = ()
+    install: Callable[[Platform], None] | None = None
+    seed: Callable[[Platform, SeedContext], Awaitable[None]] | None = None
+    background: Sequence[BackgroundTask] = ()
+    cli: typer.Typer | None = None
+    open_routes: tuple[str, ...] = field(default=())
+
+
+def discover_blocks(names: Sequence[str] = ()) -> list[Block]:
+    """All blocks (or the named ones plus what they depend on), ordered so dependencies come first."""
+    found: dict[str, Block] = {}
+    for package_name in BLOCK_PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if not info.ispkg:
+                continue
+            module = importlib.import_module(f"{package_name}.{info.name}")
+            block = getattr(module, "BLOCK", None)
+            if isinstance(block, Block):
+                found[block.name] = block
+    wanted = set(names) if names else set(found)
+    unknown = wanted - set(found)
+    if unknown:
+        raise ValueError(f"unknown blocks: {', '.join(sorted(unknown))}; known: {', '.join(sorted(found))}")
+    ordered: list[Block] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if any(b.name == name for b in ordered):
+            return
+        if name in visiting:
+            raise ValueError(f"blocks depend on each other in a cycle through {name}")
+        visiting.add(name)
+        for dependency in found[name].depends:
+            if dependency not in found:
+                raise ValueError(f"block {name} depends on unknown block {dependency}")
+            visit(dependency)
+        visiting.discard(name)
+        ordered.append(found[name])
+
+    for name in sorted(wanted):
+        visit(name)
+    return ordered

@@ -1,0 +1,124 @@
+"""Database plumbing shared by every block: engine, sessions, base class, audit and version columns.
+
+SQLite (the embedded default) and PostgreSQL run the same code. On SQLite every transaction is
+`BEGIN IMMEDIATE`, so concurrent writers queue on the file lock instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from sqlalchemy import JSON, BigInteger, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeEngine
+
+from digit.kernel.settings import Settings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonType: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Audited:
+    """DIGIT's audit fields plus a row version; a stale write raises StaleDataError (-> 409)."""
+
+    tenant_id: Mapped[str] = mapped_column(index=True)
+    created_by: Mapped[str]
+    created_time: Mapped[int] = mapped_column(BigInteger)
+    last_modified_by: Mapped[str]
+    last_modified_time: Mapped[int] = mapped_column(BigInteger)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.row_version}
+
+    def audit_details(self) -> dict[str, Any]:
+        return {
+            "createdBy": self.created_by,
+            "createdTime": self.created_time,
+            "lastModifiedBy": self.last_modified_by,
+            "lastModifiedTime": self.last_modified_time,
+        }
+
+
+class HasAuditFields(Protocol):
+    created_by: Any
+    created_time: Any
+    last_modified_by: Any
+    last_modified_time: Any
+
+
+def stamp(row: HasAuditFields, *, actor_uuid: str, now_ms: int) -> None:
+    """Fill the audit fields: creation ones once, modification ones every time."""
+    if row.created_by is None:
+        row.created_by = actor_uuid
+        row.created_time = now_ms
+    row.last_modified_by = actor_uuid
+    row.last_modified_time = now_ms
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        engine = create_async_engine(
+            settings.database_url,
+            echo=settings.sql_echo,
+            poolclass=NullPool if ":memory:" not in settings.database_url else None,
+            connect_args={"timeout": 60},
+        )
+        _make_sqlite_transactions_immediate(engine)
+        return engine
+    return create_async_engine(
+        settings.database_url, echo=settings.sql_echo, pool_size=10, max_overflow=20, pool_pre_ping=False
+    )
+
+
+def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def session_scope(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit when the body ends, roll back when it raises."""
+    async with sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

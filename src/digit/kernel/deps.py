@@ -1,0 +1,59 @@
+"""FastAPI dependencies as named types: the platform, a transactional session, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.kernel.envelope import UserInfo
+from digit.kernel.errors import Unauthenticated
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+
+
+def platform_of(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent (scope="function")."""
+    platform = platform_of(request)
+    async with platform.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def current_user(request: Request) -> UserInfo:
+    user: UserInfo | None = getattr(request.state, "user", None)
+    if user is None:
+        raise Unauthenticated("UNAUTHORIZED", "You are not authorized to access this resource")
+    return user
+
+
+def optional_user(request: Request) -> UserInfo | None:
+    user: UserInfo | None = getattr(request.state, "user", None)
+    return user
+
+
+def current_actor(request: Request) -> Actor:
+    return Actor.of(current_user(request))
+
+
+def optional_actor(request: Request) -> Actor | None:
+    user = optional_user(request)
+    return Actor.of(user) if user else None
+
+
+PlatformDep = Annotated[Platform, Depends(platform_of)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+CurrentUser = Annotated[UserInfo, Depends(current_user)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]

@@ -1,0 +1,53 @@
+"""The running platform: settings, database, clock, metrics and the clients blocks offer each other.
+
+One `Platform` is built by `create_app(settings)` (or by the CLI) and lives on `app.state`; there is
+no module-level state anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from digit.kernel.clock import Clock, SystemClock
+from digit.kernel.db import create_engine, create_sessions
+from digit.kernel.observability import Metrics
+from digit.kernel.settings import Settings
+
+T = TypeVar("T")
+BackgroundTask = Callable[["Platform"], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    metrics: Metrics = field(default_factory=Metrics)
+    _services: dict[Any, Any] = field(default_factory=dict)
+    background: list[BackgroundTask] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
+        engine = create_engine(settings)
+        return cls(settings=settings, engine=engine, sessions=create_sessions(engine), clock=clock or SystemClock())
+
+    def provide(self, kind: type[T], implementation: T) -> None:
+        """Register what a block offers others (its client), keyed by the interface type."""
+        self._services[kind] = implementation
+
+    def get(self, kind: type[T]) -> T:
+        try:
+            return cast(T, self._services[kind])
+        except KeyError:
+            raise LookupError(f"no {kind.__name__} on this platform: is its block enabled?") from None
+
+    def find(self, kind: type[T]) -> T | None:
+        return cast(T | None, self._services.get(kind))
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,99 @@
+"""One typed settings object, read from `DIGIT_*` environment variables.
+
+Settings are built once by the entry point (CLI or tests) and handed to `create_app`; nothing
+reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_MASTER_KEY = "digit-py-development-master-key-do-not-use"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIGIT_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    blocks: list[str] = Field(default_factory=list, description="blocks to serve; empty = all")
+    log_level: str = "INFO"
+    log_json: bool = True
+    sql_echo: bool = False
+
+    master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+    fixed_otp: str | None = Field(default=None, description="development-only fixed OTP (DIGIT's mock 123456)")
+
+    events_backend: str = "inprocess"  # inprocess | nats
+    nats_url: str = "nats://127.0.0.1:4222"
+    files_backend: str = "local"  # local | s3
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "digit-files"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+
+    run_background: bool = True  # dispatcher, schedulers; tests drive them by hand
+    mdms_cache_check_ms: int = 1000  # how often a process looks for master data written by another
+    password_hash_time_cost: int = 2
+    password_hash_memory_kib: int = 19456
+
+    open_routes: list[str] = Field(
+        default_factory=lambda: [
+            "/health",
+            "/metrics",
+            "/user/oauth/token",
+            "/user-otp/v1/_send",
+            "/otp/v1/_validate",
+            "/user/citizen/_create",
+            "/user/password/nologin/_update",
+            "/egov-mdms-service/v1/_search",
+            "/egov-mdms-service/v1/_get",
+            "/mdms-v2/v1/_search",
+            "/mdms-v2/v2/_search",
+            "/mdms-v2/v2/_count",
+            "/mdms-v2/schema/v1/_search",
+            "/localization/messages/v1/_search",
+            "/localization/messages",
+            "/tenant/v1/tenant/_search",
+            "/egov-location/location/v11/boundarys/_search",
+            "/boundary-service/boundary/_search",
+            "/boundary-service/boundary-hierarchy-definition/_search",
+            "/boundary-service/boundary-relationships/_search",
+        ],
+        description="routes reachable without a token (exact route templates; a trailing * matches a prefix)",
+    )
+
+    @model_validator(mode="after")
+    def _defaults_and_production_guards(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{(self.var_dir / 'digit.db').resolve()}"
+        if not self.public_url:
+            self.public_url = f"http://{self.host}:{self.port}"
+        if self.env is Environment.PRODUCTION:
+            if self.fixed_otp:
+                raise ValueError("DIGIT_FIXED_OTP must not be set when DIGIT_ENV=production")
+            if self.master_key.get_secret_value() == DEV_MASTER_KEY:
+                raise ValueError("set DIGIT_MASTER_KEY to a secret of your own when DIGIT_ENV=production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.var_dir / "files"

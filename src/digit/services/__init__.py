@@ -1,0 +1,1 @@
+"""Public services built from the blocks (PGR, ...)."""
