@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from fastapi import APIRouter
 
+from digit.kernel.events import Consumer
 from digit.kernel.platform import BackgroundTask, Platform
 
 BLOCK_PACKAGES = ("digit.blocks", "digit.services")
@@ -37,6 +38,7 @@ class Block:
     seed: Callable[[Platform, SeedContext], Awaitable[None]] | None = None
     background: Sequence[BackgroundTask] = ()
     cli: typer.Typer | None = None
+    consumers: Sequence[Consumer] = ()
     open_routes: tuple[str, ...] = field(default=())
 
 

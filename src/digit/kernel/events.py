@@ -6,13 +6,18 @@ only, so an event whose transaction rolled back is never seen. Events carry ids 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from digit.kernel.db import Audited, Base, new_id
+
+if TYPE_CHECKING:
+    from digit.kernel.platform import Platform
 
 
 class OutboxRow(Audited, Base):
@@ -53,3 +58,34 @@ async def emit(
     )
     session.add(row)
     return row.id
+
+
+@dataclass(frozen=True)
+class Event:
+    """An outbox row as consumers see it (CloudEvents fields map 1:1: id, type=topic, source, time)."""
+
+    id: str
+    topic: str
+    tenant_id: str
+    aggregate_id: str
+    data: dict[str, Any]
+    time_ms: int
+    actor_uuid: str
+
+
+Handler = Callable[["Platform", Event], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A named subscriber: its processed event ids are recorded under `name`, so redelivery is harmless.
+
+    `topics` are exact topic names, or prefixes ending in `*`.
+    """
+
+    name: str
+    topics: tuple[str, ...]
+    handle: Handler
+
+    def wants(self, topic: str) -> bool:
+        return any(topic.startswith(t[:-1]) if t.endswith("*") else topic == t for t in self.topics)
