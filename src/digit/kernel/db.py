@@ -27,6 +27,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+READ_ONLY_OPTION = "digit_read_only"
+
 JsonType: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -106,11 +108,21 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers queue on the file lock up front; read-only sessions take a WAL snapshot and never block.
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads only. On SQLite they never wait for (or block) a writer, so a client may read
+    through one while the caller's write transaction is open. Never write through them."""
+    return async_sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False, autoflush=False
+    )
 
 
 async def session_scope(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from digit.kernel.clock import Clock, SystemClock
-from digit.kernel.db import create_engine, create_sessions
+from digit.kernel.db import create_engine, create_read_sessions, create_sessions
 from digit.kernel.observability import Metrics
 from digit.kernel.settings import Settings
 
@@ -26,6 +26,7 @@ class Platform:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     metrics: Metrics = field(default_factory=Metrics)
     _services: dict[Any, Any] = field(default_factory=dict)
@@ -34,7 +35,13 @@ class Platform:
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
         engine = create_engine(settings)
-        return cls(settings=settings, engine=engine, sessions=create_sessions(engine), clock=clock or SystemClock())
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=create_sessions(engine),
+            read_sessions=create_read_sessions(engine),
+            clock=clock or SystemClock(),
+        )
 
     def provide(self, kind: type[T], implementation: T) -> None:
         """Register what a block offers others (its client), keyed by the interface type."""

@@ -46,10 +46,33 @@ class Settings(BaseSettings):
     s3_access_key: SecretStr = SecretStr("")
     s3_secret_key: SecretStr = SecretStr("")
 
+    # notifications: SMS goes to the development sink unless a gateway URL template is set
+    sms_gateway_url: str = Field(default="", description="URL template: {mobileNumber} {message} {category} {tenantId}")
+    sms_gateway_method: str = "GET"  # GET (values in the URL) | POST (also a JSON body)
+    smtp_host: str = ""  # empty = emails go to the development sink
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_start_tls: bool = False
+    smtp_sender: str = "no-reply@digit.local"
+    notification_retry_base_ms: int = 60_000  # backoff: base * 2**(attempt-1)
+    notification_max_attempts: int = 5
+    pdf_font_dir: str = ""  # folder with NotoSans*.ttf; empty = the fonts the manimgx-fonts package ships
+
     run_background: bool = True  # dispatcher, schedulers; tests drive them by hand
     mdms_cache_check_ms: int = 1000  # how often a process looks for master data written by another
     password_hash_time_cost: int = 2
     password_hash_memory_kib: int = 19456
+    # identity: tokens, lockout (DIGIT's defaults: 5 failures in 30 min, unlocked after 60), OTPs
+    access_token_ttl_seconds: int = 7 * 24 * 3600
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 30
+    login_lock_minutes: int = 60
+    otp_ttl_seconds: int = 900
+    otp_max_sends: int = 5  # per mobile number and purpose within otp_send_window_seconds
+    otp_send_window_seconds: int = 900
+    otp_max_attempts: int = 5  # wrong codes before an OTP is void
 
     open_routes: list[str] = Field(
         default_factory=lambda: [

@@ -20,7 +20,7 @@ from digit.kernel.security import SYSTEM_UUID
 
 
 def install(platform: Platform) -> None:
-    cache = MasterDataCache(platform.sessions, platform.clock, platform.settings.mdms_cache_check_ms)
+    cache = MasterDataCache(platform.read_sessions, platform.clock, platform.settings.mdms_cache_check_ms)
     platform.provide(MdmsClient, InProcessMdmsClient(cache))  # type: ignore[type-abstract]
 
 
