@@ -13,7 +13,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from digit import __version__
 from digit.kernel.blocks import Block, discover_blocks
 from digit.kernel.clock import Clock
+from digit.kernel.dispatch import dispatch_forever
 from digit.kernel.errors import install_error_handlers
+from digit.kernel.events import Subscriptions
 from digit.kernel.observability import RequestContextMiddleware
 from digit.kernel.platform import Platform
 from digit.kernel.security import access_gate
@@ -30,6 +32,8 @@ def build_platform(settings: Settings, *, clock: Clock | None = None) -> tuple[P
         if block.install is not None:
             block.install(platform)
         platform.background.extend(block.background)
+    platform.provide(Subscriptions, Subscriptions([c for b in blocks for c in b.consumers]))
+    platform.background.append(dispatch_forever)
     return platform, blocks
 
 

@@ -6,11 +6,13 @@ only, so an event whose transaction rolled back is never seen. Events carry ids 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -89,3 +91,78 @@ class Consumer:
 
     def wants(self, topic: str) -> bool:
         return any(topic.startswith(t[:-1]) if t.endswith("*") else topic == t for t in self.topics)
+
+
+class DeliveryRow(Audited, Base):
+    """One event waiting for one consumer (the consumer's inbox): attempts and the next attempt's time.
+
+    The event travels with the row (copied from the outbox, or from a NATS message), so delivery needs
+    nothing else. Deleted in the transaction that records the event as processed.
+    """
+
+    __tablename__ = "eg_outbox_delivery"
+    __table_args__ = (Index("ix_eg_outbox_delivery_due", "next_attempt_ms", "seq"),)
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    aggregate_id: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+    event_time_ms: Mapped[int] = mapped_column(BigInteger)
+    actor_uuid: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_ms: Mapped[int] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class ProcessedRow(Audited, Base):
+    """A consumer has handled an event: written in the consumer's transaction, so redelivery is harmless."""
+
+    __tablename__ = "eg_outbox_processed"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class DeadLetterRow(Audited, Base):
+    """An event a consumer failed on `attempts` times; an admin lists and replays it (status DEAD | REPLAYED)."""
+
+    __tablename__ = "eg_outbox_dead_letter"
+    __table_args__ = (UniqueConstraint("consumer", "event_id"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=new_id)
+    consumer: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    topic: Mapped[str] = mapped_column(String(200))
+    aggregate_id: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+    event_time_ms: Mapped[int] = mapped_column(BigInteger)
+    actor_uuid: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="DEAD")
+
+
+@dataclass
+class Subscriptions:
+    """Every consumer of the enabled blocks (collected by `build_platform`); tests may append their own."""
+
+    consumers: list[Consumer] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False)
+
+    def for_topic(self, topic: str) -> list[Consumer]:
+        return [c for c in self.consumers if c.wants(topic)]
+
+
+_delivery_session: ContextVar[AsyncSession | None] = ContextVar("delivery_session", default=None)
+
+
+def delivery_session() -> AsyncSession | None:
+    """Inside `Consumer.handle`: the session whose commit also records the event as processed.
+
+    Writing through it makes the consumer's change and its processed mark one transaction (exactly-once
+    effect); a handler that uses its own transactions must be idempotent on `event.id` itself.
+    """
+    return _delivery_session.get()

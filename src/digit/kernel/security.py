@@ -124,6 +124,18 @@ async def read_json_body(request: Request) -> Any:
         raise Invalid("INVALID_JSON", "the request body is not valid JSON") from None
 
 
+async def read_form_tenants(request: Request) -> dict[str, list[str]]:
+    """The `tenantId` fields of a multipart form (Starlette caches the parsed form for the route)."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.formparsers import MultiPartException
+
+    try:
+        form = await request.form()
+    except (MultiPartException, StarletteHTTPException):
+        raise Invalid("INVALID_MULTIPART", "the multipart body could not be read") from None
+    return {"tenantId": [v for v in form.getlist("tenantId") if isinstance(v, str) and v.strip()]}
+
+
 def _request_info(body: Any) -> dict[str, Any]:
     if isinstance(body, dict):
         ri = body.get("RequestInfo") or body.get("requestInfo")
@@ -174,6 +186,8 @@ async def access_gate(request: Request) -> None:
     if user is None:
         log.info("access_denied_bad_token", extra={"route": template, "client": _client(request)})
         raise Unauthenticated("INVALID_TOKEN", "the access token is invalid or expired")
+    if body is None and request.headers.get("content-type", "").startswith("multipart/form-data"):
+        body = await read_form_tenants(request)  # uploads: the form's tenantId is the call's tenant
     tenant_ids = tenants_of_call(request, body, user)
     if not await provider.authorize(user, route=template, method=request.method, tenant_ids=tenant_ids):
         log.info("access_denied", extra={"route": template, "user": user.uuid, "tenants": sorted(tenant_ids)})

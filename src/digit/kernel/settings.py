@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     s3_bucket: str = "digit-files"
     s3_access_key: SecretStr = SecretStr("")
     s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+    nats_subject_prefix: str = "digit"  # JetStream stream <PREFIX>_EVENTS, subjects <prefix>.<DIGIT topic>
+    events_max_attempts: int = 5  # then the delivery goes to the dead-letter table
+    events_retry_base_ms: int = 1000  # backoff: base * 2 ** (attempt - 1)
+    events_poll_ms: int = 500  # background dispatcher's idle poll
+    url_shortener_allowed_hosts: list[str] = Field(
+        default_factory=list, description="hosts short URLs may redirect to; empty = the host of public_url"
+    )
 
     # notifications: SMS goes to the development sink unless a gateway URL template is set
     sms_gateway_url: str = Field(default="", description="URL template: {mobileNumber} {message} {category} {tenantId}")
@@ -61,6 +69,8 @@ class Settings(BaseSettings):
 
     run_background: bool = True  # dispatcher, schedulers; tests drive them by hand
     mdms_cache_check_ms: int = 1000  # how often a process looks for master data written by another
+    idgen_time_zone: str = "Asia/Kolkata"  # [cy:...] and [fy:...] in ids, as DIGIT's id.timezone=IST
+    enc_key_check_ms: int = 5000  # how often a process re-reads which encryption key is active (rotation bound)
     password_hash_time_cost: int = 2
     password_hash_memory_kib: int = 19456
     # identity: tokens, lockout (DIGIT's defaults: 5 failures in 30 min, unlocked after 60), OTPs

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
-from digit.blocks.mdms.api import router
+from digit.blocks.mdms.api import router, tenant_router, v2_router
 from digit.blocks.mdms.client import InProcessMdmsClient, MdmsClient
 from digit.blocks.mdms.loader import load_directory
 from digit.blocks.mdms.service import MasterDataCache
@@ -30,7 +31,7 @@ async def seed(platform: Platform, context: SeedContext) -> None:
     )
     context.report(f"{len(report.counts)} masters loaded")
     for fault in report.faults:
-        context.report(f"[red]skipped[/red] {fault}")
+        context.report(f"[red]skipped[/red] {escape(fault)}")
     platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
 
 
@@ -41,13 +42,15 @@ commands = typer.Typer(help="master data", no_args_is_help=True, pretty_exceptio
 def load_command(directory: Annotated[Path, typer.Argument(exists=True, file_okay=False)]) -> None:
     """Load a folder of DIGIT MDMS files (v1 `<tenant>/<module>/<master>.json` or v2 seed layout)."""
     from digit.app import build_platform
+    from digit.kernel.migrate import upgrade
     from digit.kernel.settings import Settings
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
 
     async def run() -> int:
         platform, _ = build_platform(Settings())
         try:
+            await upgrade(platform.engine)  # a no-op on a migrated database; makes a fresh one usable
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("loading", total=None)
 
@@ -64,15 +67,17 @@ def load_command(directory: Annotated[Path, typer.Argument(exists=True, file_oka
         finally:
             await platform.close()
         for key, count in sorted(report.counts.items()):
-            console.print(f"  {key}: {count} records")
+            console.print(f"  {escape(key)}: {count} records")
         for fault in report.faults:
-            console.print(f"  [red]not loaded[/red] {fault}")
+            console.print(f"  [red]not loaded[/red] {escape(fault)}")
         console.print(
-            f"loaded {sum(report.counts.values())} records in {len(report.counts)} masters; {len(report.faults)} faults"
+            f"loaded {sum(report.counts.values())} records ({report.created} new, {report.updated} changed, "
+            f"{report.retired} retired) "
+            f"in {len(report.counts)} masters from {report.files} files; {len(report.faults)} faults"
         )
         return 1 if report.faults and not report.counts else 0
 
     raise typer.Exit(asyncio.run(run()))
 
 
-BLOCK = Block(name="mdms", routers=[router], install=install, seed=seed, cli=commands)
+BLOCK = Block(name="mdms", routers=[router, v2_router, tenant_router], install=install, seed=seed, cli=commands)

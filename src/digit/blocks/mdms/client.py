@@ -1,10 +1,11 @@
-"""What other blocks use to read master data: cached, with city -> state fallback."""
+"""What other blocks use to read master data: cached, with city -> state fallback, and tenant facts."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from digit.blocks.mdms.service import MasterDataCache, apply_filter, schema_code
+from digit.blocks.mdms.service import MasterDataCache, apply_filter, schema_code, tenant_records
+from digit.kernel.tenancy import is_city_of, is_state, state_of
 
 
 class MdmsClient(Protocol):
@@ -14,19 +15,44 @@ class MdmsClient(Protocol):
 
     def invalidate(self) -> None: ...
 
+    async def tenant_exists(self, tenant_id: str) -> bool: ...
+
+    async def cities_of(self, state_id: str) -> list[str]: ...
+
+    async def state_tenants(self) -> list[str]: ...
+
 
 class InProcessMdmsClient:
     def __init__(self, cache: MasterDataCache) -> None:
         self._cache = cache
 
     async def get_master(self, *, tenant_id: str, module: str, master: str, filter: str | None = None) -> list[Any]:
+        """The master's records for the tenant (city data, else the state's); [] when it has none."""
         records = await self._cache.records(tenant_id=tenant_id, code=schema_code(module, master))
         return apply_filter(records, filter) if filter else list(records)
 
     async def get_tenant(self, tenant_id: str) -> dict[str, Any] | None:
         """The `tenant.tenants` record of a tenant (held at its state), or None if it is unknown."""
-        tenants = await self.get_master(tenant_id=tenant_id, module="tenant", master="tenants")
-        return next((t for t in tenants if isinstance(t, dict) and t.get("code") == tenant_id), None)
+        tenants = await tenant_records(self._cache, tenant_id)
+        return next((t for t in tenants if t.get("code") == tenant_id), None)
 
     def invalidate(self) -> None:
         self._cache.invalidate()
+
+    async def tenant_exists(self, tenant_id: str) -> bool:
+        """Listed in its state's `tenant.tenants`, or holding master data of its own (DIGIT: a data folder)."""
+        return bool(tenant_id) and tenant_id in await self._cache.tenants()
+
+    async def cities_of(self, state_id: str) -> list[str]:
+        """Codes of the cities the state's `tenant.tenants` lists, in its order."""
+        if not is_state(state_id):
+            return []
+        return [
+            t["code"]
+            for t in await tenant_records(self._cache, state_id)
+            if isinstance(t.get("code"), str) and is_city_of(t["code"], state_id)
+        ]
+
+    async def state_tenants(self) -> list[str]:
+        """Every known state (root) tenant, sorted."""
+        return sorted({state_of(t) for t in await self._cache.tenants() if t and t != "*"})

@@ -1,0 +1,161 @@
+"""egov-accesscontrol rules: which roles may call which route, per tenant, from MDMS.
+
+Actions (`ACCESSCONTROL-ACTIONS-TEST.actions-test`: id, url) and role-actions
+(`ACCESSCONTROL-ROLEACTIONS.roleactions`: rolecode, actionid) are read through the MDMS client and
+folded once per tenant and master-data generation into `route template -> role codes`, so a check
+costs two dictionary lookups however many actions there are. `{param}` segments match any
+parameter name (`/x/{id}` equals `/x/{moduleName}`) and, for concrete URIs, any one segment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from digit.blocks.mdms.client import MdmsClient
+from digit.kernel.security import Actor
+from digit.kernel.tenancy import state_of
+
+ACTIONS = ("ACCESSCONTROL-ACTIONS-TEST", "actions-test")
+ROLE_ACTIONS = ("ACCESSCONTROL-ROLEACTIONS", "roleactions")
+ROLES = ("ACCESSCONTROL-ROLES", "roles")
+_PARAM = re.compile(r"\{[^/}]*\}")
+
+
+def normalise(url: str) -> str:
+    """`/a/{x}/b?q=1` -> `/a/{}/b`: the form route templates and action urls are compared in."""
+    path = url.split("?", 1)[0].strip()
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return _PARAM.sub("{}", path)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = [re.escape(part) for part in template.split("{}")]
+    return re.compile("^" + "[^/]+".join(parts) + "$")
+
+
+def _fingerprint(records: Sequence[Any]) -> tuple[int, Any, Any]:
+    """Same list generation from the MDMS cache <=> same length and the very same first/last objects."""
+    if not records:
+        return (0, None, None)
+    return (len(records), records[0], records[-1])
+
+
+def _same(a: tuple[int, Any, Any], b: tuple[int, Any, Any]) -> bool:
+    return a[0] == b[0] and a[1] is b[1] and a[2] is b[2]
+
+
+@dataclass
+class TenantIndex:
+    """Role codes per normalised route template for one tenant, plus patterns for concrete URIs."""
+
+    actions_source: tuple[int, Any, Any]
+    role_actions_source: tuple[int, Any, Any]
+    by_template: dict[str, frozenset[str]] = field(default_factory=dict)
+    patterns: list[tuple[re.Pattern[str], frozenset[str]]] = field(default_factory=list)
+    actions_by_role: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def roles_for(self, template: str) -> frozenset[str]:
+        return self.by_template.get(normalise(template), frozenset())
+
+    def roles_for_uri(self, uri: str) -> frozenset[str]:
+        """For `_authorize` calls that send a concrete path rather than a template."""
+        found = self.by_template.get(normalise(uri))
+        if found is not None:
+            return found
+        path = normalise(uri)
+        roles: set[str] = set()
+        for pattern, allowed in self.patterns:
+            if pattern.match(path):
+                roles |= allowed
+        return frozenset(roles)
+
+
+def build_index(actions: Sequence[Any], role_actions: Sequence[Any], *, sources: tuple[Any, Any]) -> TenantIndex:
+    by_id: dict[str, dict[str, Any]] = {}
+    by_name: dict[str, dict[str, Any]] = {}
+    for action in actions:
+        # `enabled` only says whether the action shows in the menu: DIGIT authorises on id and url alone
+        if not isinstance(action, dict) or not action.get("url"):
+            continue
+        by_id[str(action.get("id"))] = action
+        if action.get("name"):
+            by_name[str(action["name"])] = action
+    grants: dict[str, set[str]] = {}
+    actions_by_role: dict[str, list[dict[str, Any]]] = {}
+    for grant in role_actions:
+        if not isinstance(grant, dict) or not grant.get("rolecode"):
+            continue
+        action = by_id.get(str(grant.get("actionid"))) or by_name.get(str(grant.get("actioncode") or ""))
+        if action is None:
+            continue
+        grants.setdefault(normalise(str(action["url"])), set()).add(str(grant["rolecode"]))
+        actions_by_role.setdefault(str(grant["rolecode"]), []).append(action)
+    index = TenantIndex(actions_source=sources[0], role_actions_source=sources[1], actions_by_role=actions_by_role)
+    index.by_template = {template: frozenset(roles) for template, roles in grants.items()}
+    index.patterns = [(_pattern(t), r) for t, r in index.by_template.items() if "{}" in t]
+    return index
+
+
+class RoleActionIndex:
+    """Per-process, per-tenant indexes, rebuilt only when MDMS hands out a new generation of the masters."""
+
+    def __init__(self, mdms: MdmsClient) -> None:
+        self._mdms = mdms
+        self._by_tenant: dict[str, TenantIndex] = {}
+
+    async def for_tenant(self, tenant_id: str) -> TenantIndex:
+        actions = await self._mdms.get_master(tenant_id=tenant_id, module=ACTIONS[0], master=ACTIONS[1])
+        role_actions = await self._mdms.get_master(tenant_id=tenant_id, module=ROLE_ACTIONS[0], master=ROLE_ACTIONS[1])
+        sources = (_fingerprint(actions), _fingerprint(role_actions))
+        cached = self._by_tenant.get(tenant_id)
+        if (
+            cached is not None
+            and _same(cached.actions_source, sources[0])
+            and _same(cached.role_actions_source, sources[1])
+        ):
+            return cached
+        index = build_index(actions, role_actions, sources=sources)
+        if len(self._by_tenant) > 1000:
+            self._by_tenant.clear()
+        self._by_tenant[tenant_id] = index
+        return index
+
+    async def allowed(self, actor: Actor, *, route: str, tenant_ids: Iterable[str]) -> bool:
+        """True iff in EVERY tenant one of the actor's roles there (or at its state) maps to the route."""
+        tenants = list(tenant_ids)
+        if not tenants:
+            return False
+        for tenant_id in tenants:
+            roles = actor.role_codes_in(tenant_id)
+            if not roles:
+                return False
+            index = await self.for_tenant(tenant_id)
+            if not roles & index.roles_for(route):
+                return False
+        return True
+
+    async def authorize_uri(
+        self, *, roles: Sequence[tuple[str, str | None]], uri: str, tenant_ids: Sequence[str]
+    ) -> bool:
+        """DIGIT's `_authorize`: roles `(code, tenantId)`, a concrete URI, every tenant must allow it."""
+        if not tenant_ids:
+            return False
+        for tenant_id in tenant_ids:
+            state = state_of(tenant_id)
+            applicable = {code for code, role_tenant in roles if role_tenant in (tenant_id, state, None, "")}
+            index = await self.for_tenant(tenant_id)
+            if not applicable & index.roles_for_uri(uri):
+                return False
+        return True
+
+    async def actions_for_roles(self, *, tenant_id: str, role_codes: Iterable[str]) -> list[dict[str, Any]]:
+        index = await self.for_tenant(tenant_id)
+        seen: dict[str, dict[str, Any]] = {}
+        for code in role_codes:
+            for action in index.actions_by_role.get(code, []):
+                seen.setdefault(str(action.get("id")), action)
+        return sorted(seen.values(), key=lambda a: (a.get("orderNumber") or 0, str(a.get("id"))))

@@ -1,0 +1,114 @@
+"""What other blocks use from billing: bills to pay, payments applied to demands, and reversals.
+
+`Money` is the wire type for amounts every pay-and-bill block shares: a Decimal inside, a JSON number
+on the wire (as DIGIT sends it), never a float in arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.billing import service
+from digit.blocks.billing.schemas import CENT, Money, money_out
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+
+__all__ = ["CENT", "BillingClient", "InProcessBillingClient", "Money", "money_out"]
+
+
+class BillingClient(Protocol):
+    async def apply_payment(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        bill_id: str,
+        amount: Decimal,
+        payment_id: str,
+        payment_mode: str,
+        actor: Actor,
+    ) -> dict[str, Any]:
+        """Lock the bill, apportion `amount` to its tax heads, update demands and bill status.
+
+        Returns `{"bill": <Bill wire dict, adjustedAmount = this payment's share>, "apportioned":
+        [{demandDetailId, taxHeadCode, amount}], "totalDue": Decimal}`.
+        """
+        ...
+
+    async def reverse_payment(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        bill_id: str,
+        apportioned: Sequence[dict[str, Any]],
+        payment_id: str,
+        actor: Actor,
+    ) -> None:
+        """Undo a payment's apportionment: demands restored, the bill marked PAYMENT_CANCELLED."""
+        ...
+
+    async def search_bills(
+        self, session: AsyncSession | None, *, tenant_id: str, bill_ids: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Bills as on the wire (amounts Decimal), with `amountDue` (what is still payable)."""
+        ...
+
+
+class InProcessBillingClient:
+    def __init__(self, platform: Platform) -> None:
+        self._platform = platform
+
+    async def apply_payment(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        bill_id: str,
+        amount: Decimal,
+        payment_id: str,
+        payment_mode: str,
+        actor: Actor,
+    ) -> dict[str, Any]:
+        return await service.apply_payment(
+            session,
+            self._platform,
+            tenant_id=tenant_id,
+            bill_id=bill_id,
+            amount=amount,
+            payment_id=payment_id,
+            payment_mode=payment_mode,
+            actor=actor,
+        )
+
+    async def reverse_payment(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        bill_id: str,
+        apportioned: Sequence[dict[str, Any]],
+        payment_id: str,
+        actor: Actor,
+    ) -> None:
+        await service.reverse_payment(
+            session,
+            self._platform,
+            tenant_id=tenant_id,
+            bill_id=bill_id,
+            apportioned=apportioned,
+            payment_id=payment_id,
+            actor=actor,
+        )
+
+    async def search_bills(
+        self, session: AsyncSession | None, *, tenant_id: str, bill_ids: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        if session is not None:
+            return await service.bills_by_id(session, tenant_id=tenant_id, bill_ids=bill_ids)
+        async with self._platform.read_sessions() as own:
+            return await service.bills_by_id(own, tenant_id=tenant_id, bill_ids=bill_ids)

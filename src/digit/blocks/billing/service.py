@@ -1,0 +1,789 @@
+"""Billing rules: demands validated against the masters, bills built from what is still due, payments apportioned.
+
+Every change to a demand writes its new state to the history table. A payment locks its bill row
+(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite transactions are `BEGIN IMMEDIATE`) before it reads what is
+due, so concurrent payments on one bill queue up and never collect more than is due.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.billing.models import BillRow, DemandDetailRow, DemandHistoryRow, DemandRow
+from digit.blocks.billing.schemas import CENT, AuditDetails, Bill, Demand, DemandDetail, Payer, money_out
+from digit.blocks.idgen.client import IdgenClient
+from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.user.client import UserClient
+from digit.kernel.db import stamp
+from digit.kernel.errors import Conflict, Invalid, NotFound
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+from digit.kernel.tenancy import state_of
+
+log = logging.getLogger(__name__)
+
+MODULE = "BillingService"
+OPEN_BILL_STATUSES = ("ACTIVE", "PARTIALLY_PAID")
+DEFAULT_BILL_EXPIRY_MS = 86_400_000
+ZERO = Decimal(0)
+
+
+# ----------------------------------------------------------------------------------------------- masters
+
+
+def _mdms(platform: Platform) -> MdmsClient:
+    return platform.get(MdmsClient)  # type: ignore[type-abstract]
+
+
+async def find_business_service(platform: Platform, *, tenant_id: str, code: str) -> dict[str, Any] | None:
+    """The `BillingService.BusinessService` record (city, else state), or None."""
+    records = await _mdms(platform).get_master(tenant_id=tenant_id, module=MODULE, master="BusinessService")
+    return next((r for r in records if isinstance(r, dict) and code in (r.get("code"), r.get("businessService"))), None)
+
+
+async def tax_heads(platform: Platform, *, tenant_id: str, business_service: str) -> dict[str, dict[str, Any]]:
+    records = await _mdms(platform).get_master(tenant_id=tenant_id, module=MODULE, master="TaxHeadMaster")
+    return {r["code"]: r for r in records if isinstance(r, dict) and r.get("service") == business_service}
+
+
+async def tax_periods(platform: Platform, *, tenant_id: str, business_service: str) -> list[dict[str, Any]]:
+    records = await _mdms(platform).get_master(tenant_id=tenant_id, module=MODULE, master="TaxPeriod")
+    return [r for r in records if isinstance(r, dict) and r.get("service") == business_service]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def _money(value: Decimal | str | int) -> Decimal:
+    return Decimal(str(value))
+
+
+def _has_cents_only(value: Decimal) -> bool:
+    return value == value.quantize(CENT)
+
+
+async def _generate_ids(
+    session: AsyncSession, platform: Platform, *, tenant_id: str, id_name: str, id_format: str, count: int
+) -> list[str]:
+    """Ids from the idgen block when it is installed; otherwise a unique fallback in the same spirit."""
+    client = platform.find(IdgenClient)  # type: ignore[type-abstract]
+    if client is not None:
+        return await client.generate(session, tenant_id=tenant_id, id_name=id_name, format=id_format, count=count)
+    prefix = id_format.split("[", 1)[0]
+    return [f"{prefix}{uuid.uuid4().hex[:12].upper()}" for _ in range(count)]
+
+
+def demand_to_wire(row: DemandRow) -> Demand:
+    return Demand(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        consumer_code=row.consumer_code,
+        consumer_type=row.consumer_type,
+        business_service=row.business_service,
+        payer=Payer(uuid=row.payer_uuid) if row.payer_uuid else None,
+        tax_period_from=row.tax_period_from,
+        tax_period_to=row.tax_period_to,
+        demand_details=[
+            DemandDetail(
+                id=d.id,
+                demand_id=row.id,
+                tax_head_master_code=d.tax_head_code,
+                tax_amount=d.tax_amount,
+                collection_amount=d.collection_amount,
+                additional_details=d.additional_details,
+                tenant_id=d.tenant_id,
+                audit_details=AuditDetails.model_validate(d.audit_details()),
+            )
+            for d in row.details
+        ],
+        audit_details=AuditDetails.model_validate(row.audit_details()),
+        bill_expiry_time=row.bill_expiry_time,
+        additional_details=row.additional_details,
+        minimum_amount_payable=row.minimum_amount_payable,
+        is_payment_completed=row.is_payment_completed,
+        status=row.status,
+        row_version=row.row_version,
+    )
+
+
+def _record_history(
+    session: AsyncSession, row: DemandRow, *, reason: str, reference_id: str | None, actor: Actor, now_ms: int
+) -> None:
+    history = DemandHistoryRow(
+        tenant_id=row.tenant_id,
+        demand_id=row.id,
+        reason=reason,
+        reference_id=reference_id,
+        snapshot=demand_to_wire(row).wire(),
+    )
+    stamp(history, actor_uuid=actor.uuid, now_ms=now_ms)
+    session.add(history)
+
+
+def _is_paid(row: DemandRow) -> bool:
+    return all(d.collection_amount == d.tax_amount for d in row.details)
+
+
+def _validate_detail_amounts(detail: DemandDetail, faults: list[tuple[str, str]]) -> None:
+    tax, collected = detail.tax_amount, detail.collection_amount
+    if not (_has_cents_only(tax) and _has_cents_only(collected)):
+        faults.append(("EG_DEMAND_DEATIL_INVALID", f"{detail.tax_head_master_code}: amounts with over 2 decimals"))
+    elif tax >= 0 and not (ZERO <= collected <= tax):
+        faults.append(
+            ("EG_DEMAND_DEATIL_INVALID", f"collectionAmount of {detail.tax_head_master_code} must lie in 0..taxAmount")
+        )
+    elif tax < 0 and collected not in (ZERO, tax):
+        faults.append(
+            ("EG_DEMAND_DEATIL_INVALID", f"{detail.tax_head_master_code}: a rebate's collection is 0 or its taxAmount")
+        )
+
+
+async def _validate_against_masters(platform: Platform, demand: Demand, faults: list[tuple[str, str]]) -> None:
+    service_code = demand.business_service
+    if await find_business_service(platform, tenant_id=demand.tenant_id, code=service_code) is None:
+        faults.append(("EG_BS_BUSINESSSERVICE_NOTFOUND", f"no business service {service_code} in {demand.tenant_id}"))
+        return
+    heads = await tax_heads(platform, tenant_id=demand.tenant_id, business_service=service_code)
+    unknown = sorted({d.tax_head_master_code for d in demand.demand_details} - set(heads))
+    if unknown:
+        faults.append(("EG_BS_TAXHEADS_NOTFOUND", f"unknown tax heads for {service_code}: {', '.join(unknown)}"))
+    if demand.tax_period_from > demand.tax_period_to:
+        faults.append(("EG_BS_TAXPERIODS_DEMAND", "taxPeriodFrom is after taxPeriodTo"))
+    else:
+        periods = await tax_periods(platform, tenant_id=demand.tenant_id, business_service=service_code)
+        start, end = demand.tax_period_from, demand.tax_period_to
+        if not any(p.get("fromDate", 0) <= start and end <= p.get("toDate", -1) for p in periods):
+            faults.append(("EG_BS_TAXPERIODS_DEMAND", f"no {service_code} tax period covers the demand's period"))
+    for detail in demand.demand_details:
+        _validate_detail_amounts(detail, faults)
+    if demand.minimum_amount_payable < 0 or not _has_cents_only(demand.minimum_amount_payable):
+        faults.append(("EG_DEMAND_MINIMUM_AMOUNT_INVALID", "minimumAmountPayable must be a non-negative amount"))
+    if demand.payer is not None and demand.payer.uuid is None:
+        faults.append(("EG_BS_DEMAND_PAYER_INVALID", "payer needs a uuid"))
+    elif demand.payer is not None and demand.payer.uuid is not None:
+        users = platform.find(UserClient)  # type: ignore[type-abstract]
+        found = (await users.get_users([demand.payer.uuid])).get(demand.payer.uuid) if users is not None else None
+        if users is not None and (found is None or found.type != "CITIZEN"):
+            faults.append(("EG_BS_DEMAND_PAYER_INVALID", "the payer must be an existing citizen"))
+
+
+async def _expire_open_bills(
+    session: AsyncSession, *, tenant_id: str, consumer_code: str, business_service: str, actor: Actor, now_ms: int
+) -> None:
+    """A demand changed: the open bill no longer tells the truth, so the next fetch builds a new one."""
+    rows = await session.scalars(
+        select(BillRow)
+        .where(BillRow.tenant_id == tenant_id, BillRow.open_key == _open_key(consumer_code, business_service))
+        .with_for_update()
+    )
+    for bill in rows:
+        bill.status = "EXPIRED"
+        bill.open_key = None
+        stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
+
+
+def _open_key(consumer_code: str, business_service: str) -> str:
+    return f"{consumer_code}|{business_service}"
+
+
+# ----------------------------------------------------------------------------------------------- demands
+
+
+async def create_demands(
+    session: AsyncSession, platform: Platform, *, demands: Sequence[Demand], actor: Actor
+) -> list[Demand]:
+    """DIGIT demand/_create: validate against the masters, refuse duplicates, store with history."""
+    faults: list[tuple[str, str]] = []
+    for demand in demands:
+        await _validate_against_masters(platform, demand, faults)
+    keys = [(d.tenant_id, d.consumer_code, d.business_service, d.tax_period_from, d.tax_period_to) for d in demands]
+    if len(set(keys)) < len(keys):
+        faults.append(("EG_BS_DUPLICATE_CONSUMERCODE", "the request holds the same demand twice"))
+    for tenant_id, consumer_code, business_service, period_from, period_to in set(keys):
+        existing = await session.scalar(
+            select(DemandRow.id).where(
+                DemandRow.tenant_id == tenant_id,
+                DemandRow.consumer_code == consumer_code,
+                DemandRow.business_service == business_service,
+                DemandRow.tax_period_from == period_from,
+                DemandRow.tax_period_to == period_to,
+                DemandRow.status != "CANCELLED",
+            )
+        )
+        if existing is not None:
+            faults.append(
+                ("EG_BS_DUPLICATE_CONSUMERCODE", f"a demand for {consumer_code} and this period exists already")
+            )
+    if faults:
+        raise Invalid.many(faults)
+    now_ms = platform.clock.now_ms()
+    created: list[DemandRow] = []
+    for demand in demands:
+        row = DemandRow(
+            id=str(uuid.uuid4()),
+            tenant_id=demand.tenant_id,
+            consumer_code=demand.consumer_code,
+            consumer_type=demand.consumer_type,
+            business_service=demand.business_service,
+            payer_uuid=demand.payer.uuid if demand.payer else None,
+            tax_period_from=demand.tax_period_from,
+            tax_period_to=demand.tax_period_to,
+            bill_expiry_time=demand.bill_expiry_time,
+            minimum_amount_payable=demand.minimum_amount_payable,
+            status="ACTIVE",
+            additional_details=demand.additional_details,
+            details=[],
+        )
+        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+        for detail in demand.demand_details:
+            detail_row = DemandDetailRow(
+                id=str(uuid.uuid4()),
+                tenant_id=demand.tenant_id,
+                tax_head_code=detail.tax_head_master_code,
+                tax_amount=detail.tax_amount,
+                collection_amount=detail.collection_amount,
+                additional_details=detail.additional_details,
+            )
+            stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
+            row.details.append(detail_row)
+        row.is_payment_completed = _is_paid(row)
+        session.add(row)
+        await _expire_open_bills(
+            session,
+            tenant_id=row.tenant_id,
+            consumer_code=row.consumer_code,
+            business_service=row.business_service,
+            actor=actor,
+            now_ms=now_ms,
+        )
+        created.append(row)
+    await session.flush()
+    for row in created:
+        _record_history(session, row, reason="CREATE", reference_id=None, actor=actor, now_ms=now_ms)
+    log.info("demands_created", extra={"count": len(created)})
+    return [demand_to_wire(row) for row in created]
+
+
+async def update_demands(
+    session: AsyncSession, platform: Platform, *, demands: Sequence[Demand], actor: Actor
+) -> list[Demand]:
+    """DIGIT demand/_update: amend tax amounts, add details, cancel; history keeps every former state.
+
+    collectionAmount changes only through payments; a sent `rowVersion` must match (else 409).
+    """
+    faults: list[tuple[str, str]] = []
+    if any(d.id is None for d in demands):
+        raise Invalid("EG_BS_DEMAND_ID_MISSING", "every demand to update needs its id")
+    now_ms = platform.clock.now_ms()
+    # Lock order as payments take it (bill, then demands), so an amendment and a payment never deadlock.
+    for tenant_id, consumer_code, business_service in sorted(
+        {(d.tenant_id, d.consumer_code, d.business_service) for d in demands}
+    ):
+        await _expire_open_bills(
+            session,
+            tenant_id=tenant_id,
+            consumer_code=consumer_code,
+            business_service=business_service,
+            actor=actor,
+            now_ms=now_ms,
+        )
+    rows = {
+        r.id: r
+        for r in await session.scalars(
+            select(DemandRow)
+            .where(DemandRow.id.in_([d.id for d in demands]))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    for demand in demands:
+        row = rows.get(demand.id or "")
+        if row is None or row.tenant_id != demand.tenant_id:
+            raise NotFound("EG_BS_DEMAND_NOT_FOUND", f"no demand {demand.id} in {demand.tenant_id}")
+        if demand.row_version is not None and demand.row_version != row.row_version:
+            raise Conflict("STALE_DATA", f"demand {demand.id} was changed by someone else; search again and retry")
+        if (demand.consumer_code, demand.business_service) != (row.consumer_code, row.business_service):
+            faults.append(("EG_BS_DEMAND_UPDATE_INVALID", "consumerCode and businessService cannot change"))
+        await _validate_against_masters(platform, demand, faults)
+        existing = {d.id: d for d in row.details}
+        for detail in demand.demand_details:
+            if detail.id is not None and detail.id not in existing:
+                faults.append(("EG_DEMAND_DEATIL_INVALID", f"demand detail {detail.id} is not part of demand {row.id}"))
+            elif detail.id is not None and 0 <= detail.tax_amount < existing[detail.id].collection_amount:
+                faults.append(("EG_DEMAND_DEATIL_INVALID", "taxAmount cannot fall below what is collected already"))
+    if faults:
+        raise Invalid.many(faults)
+    for demand in demands:
+        row = rows[demand.id or ""]
+        existing = {d.id: d for d in row.details}
+        for detail in demand.demand_details:
+            detail_row = existing.get(detail.id) if detail.id else None
+            if detail_row is None:
+                detail_row = DemandDetailRow(
+                    id=str(uuid.uuid4()),
+                    tenant_id=row.tenant_id,
+                    tax_head_code=detail.tax_head_master_code,
+                    tax_amount=detail.tax_amount,
+                    collection_amount=ZERO,
+                    additional_details=detail.additional_details,
+                )
+                row.details.append(detail_row)
+            else:
+                detail_row.tax_head_code = detail.tax_head_master_code
+                detail_row.tax_amount = detail.tax_amount
+                detail_row.additional_details = detail.additional_details
+            stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
+        row.consumer_type = demand.consumer_type
+        row.tax_period_from = demand.tax_period_from
+        row.tax_period_to = demand.tax_period_to
+        row.bill_expiry_time = demand.bill_expiry_time
+        row.minimum_amount_payable = demand.minimum_amount_payable
+        row.additional_details = demand.additional_details
+        if demand.payer is not None:
+            row.payer_uuid = demand.payer.uuid
+        if demand.status in ("ACTIVE", "CANCELLED"):
+            row.status = demand.status
+        row.is_payment_completed = _is_paid(row)
+        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+    await session.flush()
+    for demand in demands:
+        _record_history(session, rows[demand.id or ""], reason="UPDATE", reference_id=None, actor=actor, now_ms=now_ms)
+    return [demand_to_wire(rows[d.id or ""]) for d in demands]
+
+
+async def search_demands(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    demand_ids: Sequence[str] = (),
+    consumer_codes: Sequence[str] = (),
+    business_service: str | None = None,
+    is_payment_completed: bool | None = None,
+    status: str | None = None,
+    payer_uuids: Sequence[str] = (),
+) -> list[Demand]:
+    query = select(DemandRow).where(DemandRow.tenant_id == tenant_id)
+    if demand_ids:
+        query = query.where(DemandRow.id.in_(demand_ids))
+    if consumer_codes:
+        query = query.where(DemandRow.consumer_code.in_(consumer_codes))
+    if business_service:
+        query = query.where(DemandRow.business_service == business_service)
+    if is_payment_completed is not None:
+        query = query.where(DemandRow.is_payment_completed == is_payment_completed)
+    if status:
+        query = query.where(DemandRow.status == status)
+    if payer_uuids:
+        query = query.where(DemandRow.payer_uuid.in_(payer_uuids))
+    rows = await session.scalars(query.order_by(DemandRow.tax_period_from, DemandRow.created_time).limit(500))
+    return [demand_to_wire(row) for row in rows]
+
+
+async def payers_by_mobile(platform: Platform, *, tenant_id: str, mobile_number: str | None) -> list[str]:
+    """The uuid of the citizen with this mobile number (citizens live at the state tenant), if any."""
+    users = platform.find(UserClient)  # type: ignore[type-abstract]
+    if not mobile_number or users is None:
+        return []
+    found = await users.find_by_mobile(tenant_id=state_of(tenant_id), mobile_number=mobile_number)
+    return [found.uuid] if found is not None else []
+
+
+async def demand_history(session: AsyncSession, *, tenant_id: str, demand_id: str) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(DemandHistoryRow)
+        .where(DemandHistoryRow.tenant_id == tenant_id, DemandHistoryRow.demand_id == demand_id)
+        .order_by(DemandHistoryRow.created_time, DemandHistoryRow.id)
+    )
+    return [
+        dict(row.snapshot, changeReason=row.reason, changeReference=row.reference_id, changedTime=row.created_time)
+        for row in rows
+    ]
+
+
+# ----------------------------------------------------------------------------------------------- bills
+
+
+def bill_to_wire(row: BillRow) -> Bill:
+    details = copy.deepcopy(row.bill_details)
+    for detail in details:
+        detail["billId"] = row.id
+        detail["tenantId"] = row.tenant_id
+        for account in detail["billAccountDetails"]:
+            account["tenantId"] = row.tenant_id
+            account["billDetailId"] = detail["id"]
+    return Bill.model_validate(
+        {
+            "id": row.id,
+            "tenantId": row.tenant_id,
+            "billNumber": row.bill_number,
+            "billDate": row.bill_date,
+            "consumerCode": row.consumer_code,
+            "businessService": row.business_service,
+            "status": row.status,
+            "totalAmount": row.total_amount,
+            "amountPaid": row.amount_paid,
+            "payerId": row.payer_uuid,
+            "billDetails": details,
+            "auditDetails": row.audit_details(),
+        }
+    )
+
+
+async def _build_bill(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    consumer_code: str,
+    business_service: str,
+    actor: Actor,
+    now_ms: int,
+) -> BillRow | None:
+    demands = list(
+        await session.scalars(
+            select(DemandRow)
+            .where(
+                DemandRow.tenant_id == tenant_id,
+                DemandRow.consumer_code == consumer_code,
+                DemandRow.business_service == business_service,
+                DemandRow.status == "ACTIVE",
+                DemandRow.is_payment_completed.is_(False),
+            )
+            .order_by(DemandRow.tax_period_from, DemandRow.created_time)
+        )
+    )
+    if not demands:
+        return None
+    heads = await tax_heads(platform, tenant_id=tenant_id, business_service=business_service)
+    master = await find_business_service(platform, tenant_id=tenant_id, code=business_service) or {}
+    default_expiry_ms = int(master.get("billExpiryTime") or DEFAULT_BILL_EXPIRY_MS)
+    bill_id = str(uuid.uuid4())
+    details: list[dict[str, Any]] = []
+    total = ZERO
+    expiry = now_ms + default_expiry_ms
+    for demand in demands:
+        accounts: list[dict[str, Any]] = []
+        for detail in demand.details:
+            outstanding = detail.tax_amount - detail.collection_amount
+            if outstanding == 0:
+                continue
+            accounts.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "demandDetailId": detail.id,
+                    "taxHeadCode": detail.tax_head_code,
+                    "order": int(heads.get(detail.tax_head_code, {}).get("order", 99)),
+                    "amount": str(outstanding),
+                    "adjustedAmount": "0",
+                }
+            )
+        if not accounts:
+            continue
+        amount = sum((Decimal(a["amount"]) for a in accounts), ZERO)
+        detail_expiry = now_ms + demand.bill_expiry_time if demand.bill_expiry_time else now_ms + default_expiry_ms
+        expiry = min(expiry, detail_expiry)
+        details.append(
+            {
+                "id": str(uuid.uuid4()),
+                "demandId": demand.id,
+                "fromPeriod": demand.tax_period_from,
+                "toPeriod": demand.tax_period_to,
+                "expiryDate": detail_expiry,
+                "amount": str(amount),
+                "amountPaid": "0",
+                "billAccountDetails": sorted(accounts, key=lambda a: (a["order"], a["taxHeadCode"])),
+            }
+        )
+        total += amount
+    if not details:
+        return None
+    [bill_number] = await _generate_ids(
+        session,
+        platform,
+        tenant_id=tenant_id,
+        id_name="bill.number",
+        id_format=f"BILLNO-{business_service}-[SEQ_EGBS_BILLNUMBER]",
+        count=1,
+    )
+    bill = BillRow(
+        id=bill_id,
+        tenant_id=tenant_id,
+        bill_number=bill_number,
+        bill_date=now_ms,
+        consumer_code=consumer_code,
+        business_service=business_service,
+        payer_uuid=demands[0].payer_uuid,
+        status="ACTIVE",
+        open_key=_open_key(consumer_code, business_service),
+        total_amount=total,
+        amount_paid=ZERO,
+        expiry_date=expiry,
+        bill_details=details,
+    )
+    stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
+    return bill
+
+
+async def fetch_bill(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    consumer_codes: Sequence[str],
+    business_service: str,
+    actor: Actor,
+) -> list[Bill]:
+    """DIGIT bill/v2/_fetchbill: the open bill when it is fresh, else a new one from what the demands still owe."""
+    if await find_business_service(platform, tenant_id=tenant_id, code=business_service) is None:
+        raise Invalid("EG_BS_BUSINESSSERVICE_NOTFOUND", f"no business service {business_service} in {tenant_id}")
+    now_ms = platform.clock.now_ms()
+    bills: list[Bill] = []
+    for consumer_code in dict.fromkeys(consumer_codes):
+        key = _open_key(consumer_code, business_service)
+        current = await session.scalar(
+            select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.open_key == key).with_for_update()
+        )
+        if current is not None and current.status == "ACTIVE" and current.expiry_date > now_ms:
+            bills.append(bill_to_wire(current))
+            continue
+        if current is not None:
+            current.status = "EXPIRED"
+            current.open_key = None
+            stamp(current, actor_uuid=actor.uuid, now_ms=now_ms)
+            await session.flush()
+        built = await _build_bill(
+            session,
+            platform,
+            tenant_id=tenant_id,
+            consumer_code=consumer_code,
+            business_service=business_service,
+            actor=actor,
+            now_ms=now_ms,
+        )
+        if built is None:
+            continue
+        try:
+            async with session.begin_nested():
+                session.add(built)
+        except IntegrityError:  # another request built the open bill first: use theirs
+            query = select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.open_key == key)
+            winner = await session.scalar(query)
+            if winner is None:
+                raise
+            built = winner
+        bills.append(bill_to_wire(built))
+    return bills
+
+
+async def search_bills(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    bill_ids: Sequence[str] = (),
+    consumer_codes: Sequence[str] = (),
+    business_service: str | None = None,
+    status: str | None = None,
+) -> list[Bill]:
+    query = select(BillRow).where(BillRow.tenant_id == tenant_id)
+    if bill_ids:
+        query = query.where(BillRow.id.in_(bill_ids))
+    if consumer_codes:
+        query = query.where(BillRow.consumer_code.in_(consumer_codes))
+    if business_service:
+        query = query.where(BillRow.business_service == business_service)
+    if status:
+        query = query.where(BillRow.status == status)
+    rows = await session.scalars(query.order_by(BillRow.bill_date.desc()).limit(500))
+    return [bill_to_wire(row) for row in rows]
+
+
+async def bills_by_id(session: AsyncSession, *, tenant_id: str, bill_ids: Sequence[str]) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.id.in_(bill_ids)))
+    found = []
+    for row in rows:
+        wire = bill_to_wire(row).model_dump(by_alias=True)
+        wire["amountDue"] = row.total_amount - row.amount_paid
+        found.append(wire)
+    return found
+
+
+# ----------------------------------------------------------------------------------------------- payments
+
+
+async def _lock_bill(session: AsyncSession, *, tenant_id: str, bill_id: str) -> BillRow:
+    """The bill row, locked until the transaction ends and read fresh (never a copy from before the lock)."""
+    bill = await session.scalar(
+        select(BillRow)
+        .where(BillRow.tenant_id == tenant_id, BillRow.id == bill_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if bill is None:
+        raise Invalid("INVALID_BILL_ID", f"no bill {bill_id} in {tenant_id}")
+    return bill
+
+
+def apportion(accounts: list[dict[str, Any]], amount: Decimal) -> dict[str, Decimal]:
+    """Share a payment among a bill's account lines: rebates (negative lines) are adjusted first, as DIGIT's
+    apportion service does, then the positive lines in the order of their bill detail and tax head."""
+    shares: dict[str, Decimal] = {}
+    remaining = amount
+    for account in accounts:
+        outstanding = Decimal(account["amount"]) - Decimal(account["adjustedAmount"])
+        if outstanding < 0:
+            shares[account["id"]] = outstanding
+            remaining -= outstanding
+    for account in accounts:
+        outstanding = Decimal(account["amount"]) - Decimal(account["adjustedAmount"])
+        if outstanding <= 0 or remaining <= 0:
+            continue
+        share = min(outstanding, remaining)
+        shares[account["id"]] = share
+        remaining -= share
+    if remaining != 0:
+        raise Invalid("EG_BS_APPORTION_FAILED", "the amount paid does not fit what the bill owes")
+    return shares
+
+
+async def apply_payment(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    bill_id: str,
+    amount: Decimal,
+    payment_id: str,
+    payment_mode: str,
+    actor: Actor,
+) -> dict[str, Any]:
+    now_ms = platform.clock.now_ms()
+    bill = await _lock_bill(session, tenant_id=tenant_id, bill_id=bill_id)
+    if bill.status == "PAID":
+        raise Invalid("BILL_ALREADY_PAID", f"bill {bill.bill_number} is paid already")
+    if bill.status not in OPEN_BILL_STATUSES or bill.expiry_date <= now_ms:
+        raise Invalid("BILL_EXPIRED", f"bill {bill.bill_number} has expired; fetch the bill again")
+    due = bill.total_amount - bill.amount_paid
+    if amount <= 0 or not _has_cents_only(amount):
+        raise Invalid("INVALID_AMOUNT", "the amount paid must be positive, in whole paise")
+    master = await find_business_service(platform, tenant_id=tenant_id, code=bill.business_service) or {}
+    if amount > due:
+        raise Invalid("AMOUNT_EXCEEDS_DUE", f"the amount paid is more than the {due} due on the bill")
+    if amount < due and not master.get("partPaymentAllowed", False):
+        raise Invalid("PARTIAL_PAYMENT_NOT_ALLOWED", f"{bill.business_service} does not allow partial payments")
+    demand_ids = [d["demandId"] for d in bill.bill_details]
+    demands = {
+        d.id: d
+        for d in await session.scalars(
+            select(DemandRow)
+            .where(DemandRow.id.in_(demand_ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    minimum = sum((d.minimum_amount_payable for d in demands.values()), ZERO)
+    if amount < due and amount < minimum:
+        raise Invalid("MINIMUM_AMOUNT_NOT_PAID", f"at least {minimum} must be paid")
+    details = copy.deepcopy(bill.bill_details)
+    accounts = [a for detail in details for a in detail["billAccountDetails"]]
+    shares = apportion(accounts, amount)
+    detail_rows = {d.id: d for demand in demands.values() for d in demand.details}
+    apportioned: list[dict[str, Any]] = []
+    snapshot_details = copy.deepcopy(details)
+    for detail, snapshot_detail in zip(details, snapshot_details, strict=True):
+        paid_here = ZERO
+        for account, snapshot_account in zip(
+            detail["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
+        ):
+            share = shares.get(account["id"], ZERO)
+            snapshot_account["adjustedAmount"] = str(share)
+            if share == 0:
+                continue
+            account["adjustedAmount"] = str(Decimal(account["adjustedAmount"]) + share)
+            paid_here += share
+            demand_detail = detail_rows[account["demandDetailId"]]
+            demand_detail.collection_amount += share
+            stamp(demand_detail, actor_uuid=actor.uuid, now_ms=now_ms)
+            apportioned.append(
+                {"demandDetailId": demand_detail.id, "taxHeadCode": account["taxHeadCode"], "amount": str(share)}
+            )
+        detail["amountPaid"] = str(Decimal(detail["amountPaid"]) + paid_here)
+        snapshot_detail["amountPaid"] = str(paid_here)
+    bill.bill_details = details
+    bill.amount_paid += amount
+    bill.status = "PAID" if bill.amount_paid == bill.total_amount else "PARTIALLY_PAID"
+    if bill.status == "PAID":
+        bill.open_key = None
+    stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
+    for demand in demands.values():
+        demand.is_payment_completed = _is_paid(demand)
+        stamp(demand, actor_uuid=actor.uuid, now_ms=now_ms)
+    await session.flush()
+    for demand in demands.values():
+        _record_history(session, demand, reason="PAYMENT", reference_id=payment_id, actor=actor, now_ms=now_ms)
+    wire = bill_to_wire(bill).wire()
+    for detail_wire, snapshot_detail in zip(wire["billDetails"], snapshot_details, strict=True):
+        detail_wire["amountPaid"] = money_out(Decimal(snapshot_detail["amountPaid"]))
+        for account_wire, snapshot_account in zip(
+            detail_wire["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
+        ):
+            account_wire["adjustedAmount"] = money_out(Decimal(snapshot_account["adjustedAmount"]))
+    log.info("bill_paid", extra={"bill_id": bill.id, "status": bill.status, "mode": payment_mode})
+    return {"bill": wire, "apportioned": apportioned, "totalDue": due, "status": bill.status}
+
+
+async def reverse_payment(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    bill_id: str,
+    apportioned: Sequence[dict[str, Any]],
+    payment_id: str,
+    actor: Actor,
+) -> None:
+    now_ms = platform.clock.now_ms()
+    bill = await _lock_bill(session, tenant_id=tenant_id, bill_id=bill_id)
+    detail_ids = [a["demandDetailId"] for a in apportioned]
+    demand_ids = set(await session.scalars(select(DemandDetailRow.demand_id).where(DemandDetailRow.id.in_(detail_ids))))
+    touched = {
+        d.id: d
+        for d in await session.scalars(
+            select(DemandRow)
+            .where(DemandRow.id.in_(demand_ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    detail_rows = {d.id: d for demand in touched.values() for d in demand.details}
+    for share in apportioned:
+        row = detail_rows[share["demandDetailId"]]
+        row.collection_amount -= Decimal(share["amount"])
+        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+    total = sum((Decimal(a["amount"]) for a in apportioned), ZERO)
+    bill.amount_paid -= total
+    bill.status = "PAYMENT_CANCELLED"
+    bill.open_key = None
+    stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
+    await _expire_open_bills(
+        session,
+        tenant_id=tenant_id,
+        consumer_code=bill.consumer_code,
+        business_service=bill.business_service,
+        actor=actor,
+        now_ms=now_ms,
+    )
+    for demand in touched.values():
+        demand.is_payment_completed = _is_paid(demand)
+        stamp(demand, actor_uuid=actor.uuid, now_ms=now_ms)
+    await session.flush()
+    for demand in touched.values():
+        _record_history(session, demand, reason="PAYMENT_CANCEL", reference_id=payment_id, actor=actor, now_ms=now_ms)

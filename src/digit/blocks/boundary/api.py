@@ -1,0 +1,181 @@
+"""Boundaries on DIGIT's paths: egov-location v11 search and boundary-service v2."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from digit.blocks.boundary import service
+from digit.blocks.boundary.schemas import (
+    BoundariesResponse,
+    CreateBoundariesRequest,
+    CreateHierarchyRequest,
+    CreateRelationshipRequest,
+    HierarchyResponse,
+    SearchHierarchyRequest,
+    TenantBoundaryResponse,
+)
+from digit.blocks.mdms.client import MdmsClient
+from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.errors import Invalid
+from digit.kernel.platform import Platform
+
+location_router = APIRouter(prefix="/egov-location/location/v11", tags=["boundary"])
+router = APIRouter(prefix="/boundary-service", tags=["boundary"])
+
+TenantQuery = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
+
+
+def _split(raw: list[str] | None) -> list[str]:
+    return [c.strip() for value in raw or [] for c in value.split(",") if c.strip()]
+
+
+async def _require_tenant(platform: Platform, tenant_id: str) -> MdmsClient:
+    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    if not await mdms.tenant_exists(tenant_id):
+        raise Invalid(
+            "INVALID_TENANT_ID", "Invalid Tenant Id", description=f"unknown tenant {tenant_id!r}", params=[tenant_id]
+        )
+    return mdms
+
+
+@location_router.post("/boundarys/_search")
+async def search_location_boundaries(
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
+    hierarchy_type_code: Annotated[str | None, Query(alias="hierarchyTypeCode")] = None,
+    boundary_type: Annotated[str | None, Query(alias="boundaryType")] = None,
+    codes: Annotated[list[str] | None, Query()] = None,
+    body: RequestInfoBody | None = None,
+) -> TenantBoundaryResponse:
+    """DIGIT egov-location v11: the tenant's TenantBoundary trees, or its boundaries of a type or with codes."""
+    mdms = await _require_tenant(platform, tenant_id)
+    records = await mdms.get_master(tenant_id=tenant_id, module="egov-location", master="TenantBoundary")
+    found = service.search_location(
+        records,
+        tenant_id=tenant_id,
+        hierarchy_type=hierarchy_type_code,
+        boundary_type=boundary_type,
+        codes=_split(codes),
+    )
+    return TenantBoundaryResponse(
+        response_info=response_info(body.request_info if body else None), tenant_boundary=found
+    )
+
+
+@router.post("/boundary/_create")
+async def create_boundaries(
+    body: CreateBoundariesRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> BoundariesResponse:
+    """boundary-service `boundary/_create`: entities with a code and GeoJSON geometry."""
+    for tenant_id in {b.tenant_id for b in body.boundary}:
+        await _require_tenant(platform, tenant_id)
+    created = await service.create_boundaries(
+        session,
+        boundaries=[b.wire(exclude_none=True) for b in body.boundary],
+        actor_uuid=actor.uuid,
+        now_ms=platform.clock.now_ms(),
+    )
+    return BoundariesResponse(response_info=response_info(body.request_info), boundary=created)
+
+
+@router.post("/boundary/_search")
+async def search_boundaries(
+    session: SessionDep,
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
+    codes: Annotated[list[str] | None, Query()] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    body: RequestInfoBody | None = None,
+) -> BoundariesResponse:
+    await _require_tenant(platform, tenant_id)
+    found = await service.search_boundaries(
+        session, tenant_id=tenant_id, codes=_split(codes), offset=offset, limit=limit
+    )
+    return BoundariesResponse(response_info=response_info(body.request_info if body else None), boundary=found)
+
+
+@router.post("/boundary-hierarchy-definition/_create")
+async def create_hierarchy(
+    body: CreateHierarchyRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> HierarchyResponse:
+    """boundary-service hierarchy definition: levels from the root down, each naming its parent type."""
+    hierarchy = body.boundary_hierarchy
+    await _require_tenant(platform, hierarchy.tenant_id)
+    created = await service.create_hierarchy(
+        session,
+        tenant_id=hierarchy.tenant_id,
+        hierarchy_type=hierarchy.hierarchy_type,
+        levels=[level.wire() for level in hierarchy.boundary_hierarchy],
+        actor_uuid=actor.uuid,
+        now_ms=platform.clock.now_ms(),
+    )
+    return HierarchyResponse(response_info=response_info(body.request_info), boundary_hierarchy=[created])
+
+
+@router.post("/boundary-hierarchy-definition/_search")
+async def search_hierarchies(body: SearchHierarchyRequest, session: SessionDep) -> HierarchyResponse:
+    criteria = body.boundary_type_hierarchy_search_criteria
+    found, total = await service.search_hierarchies(
+        session,
+        tenant_id=criteria.tenant_id,
+        hierarchy_type=criteria.hierarchy_type,
+        offset=criteria.offset,
+        limit=criteria.limit,
+    )
+    return HierarchyResponse(
+        response_info=response_info(body.request_info), total_count=total, boundary_hierarchy=found
+    )
+
+
+@router.post("/boundary-relationships/_create")
+async def create_relationship(
+    body: CreateRelationshipRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> TenantBoundaryResponse:
+    """boundary-service relationship: place an entity under a parent of the level above it."""
+    relation = body.boundary_relationship
+    await _require_tenant(platform, relation.tenant_id)
+    created = await service.create_relationship(
+        session,
+        tenant_id=relation.tenant_id,
+        code=relation.code,
+        hierarchy_type=relation.hierarchy_type,
+        boundary_type=relation.boundary_type,
+        parent=relation.parent,
+        actor_uuid=actor.uuid,
+        now_ms=platform.clock.now_ms(),
+    )
+    return TenantBoundaryResponse(response_info=response_info(body.request_info), tenant_boundary=[created])
+
+
+@router.post("/boundary-relationships/_search")
+async def search_relationships(
+    session: SessionDep,
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
+    hierarchy_type: Annotated[str, Query(alias="hierarchyType", min_length=1)],
+    boundary_type: Annotated[str | None, Query(alias="boundaryType")] = None,
+    codes: Annotated[list[str] | None, Query()] = None,
+    include_children: Annotated[bool, Query(alias="includeChildren")] = False,
+    include_parents: Annotated[bool, Query(alias="includeParents")] = False,
+    parent: Annotated[str | None, Query(description="only the children of this boundary code")] = None,
+    body: RequestInfoBody | None = None,
+) -> TenantBoundaryResponse:
+    """boundary-service relationship search: a tree (all of it, or the asked boundaries with children/parents)."""
+    await _require_tenant(platform, tenant_id)
+    found = await service.search_relationships(
+        session,
+        tenant_id=tenant_id,
+        hierarchy_type=hierarchy_type,
+        boundary_type=boundary_type,
+        codes=_split(codes),
+        include_children=include_children,
+        include_parents=include_parents,
+        parent=parent,
+    )
+    return TenantBoundaryResponse(
+        response_info=response_info(body.request_info if body else None), tenant_boundary=found
+    )

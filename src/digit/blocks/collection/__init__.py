@@ -1,0 +1,64 @@
+"""Collection: counter and online payments, receipts, cancellation; events for the services that wait on payment."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from digit.blocks.collection import service
+from digit.blocks.collection.api import router
+from digit.blocks.collection.client import CollectionClient, InProcessCollectionClient
+from digit.kernel.blocks import Block
+from digit.kernel.events import Consumer, Event, delivery_session
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+
+log = logging.getLogger(__name__)
+RECEIPT_PDF_KEY = "consolidatedreceipt"
+
+
+def install(platform: Platform) -> None:
+    platform.provide(CollectionClient, InProcessCollectionClient(platform))  # type: ignore[type-abstract]
+
+
+def _pdf_client(platform: Platform) -> Any:
+    try:
+        module = importlib.import_module("digit.blocks.pdf.client")
+    except ModuleNotFoundError:
+        return None
+    return platform.find(module.PdfClient)
+
+
+async def make_receipt_pdf(platform: Platform, event: Event) -> None:
+    """On each payment: render the receipt (pdf key `consolidatedreceipt`) and keep its fileStoreId on the payment."""
+    pdf = _pdf_client(platform)
+    session = delivery_session()
+    if pdf is None or session is None:
+        return
+    tenant_id = event.data["tenantId"]
+    payment = await service.get_payment(session, platform, tenant_id=tenant_id, payment_id=event.data["paymentId"])
+    if payment.file_store_id:
+        return
+    file_store_ids = await pdf.create(
+        key=RECEIPT_PDF_KEY,
+        tenant_id=tenant_id,
+        locale="en_IN",
+        data={"Payments": [payment.wire()]},
+        actor=Actor.system(tenant_id),
+        session=session,
+    )
+    if file_store_ids:
+        await service.attach_receipt(
+            session, tenant_id=tenant_id, payment_id=payment.id or "", file_store_id=file_store_ids[0]
+        )
+        log.info("receipt_pdf_attached", extra={"payment_id": payment.id})
+
+
+BLOCK = Block(
+    name="collection",
+    routers=[router],
+    depends=("billing", "idgen", "encryption"),
+    install=install,
+    consumers=(Consumer("collection-receipt-pdf", (service.TOPIC_CREATE,), make_receipt_pdf),),
+)

@@ -1,0 +1,43 @@
+"""Admin wire models for the event outbox: dead letters and counts (camelCase, DIGIT envelope)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+
+
+class DeadLetter(WireModel):
+    id: str
+    consumer: str
+    event_id: str
+    topic: str
+    tenant_id: str
+    aggregate_id: str
+    data: dict[str, Any]
+    attempts: int
+    last_error: str | None = None
+    status: str
+    created_time: int
+    last_modified_time: int
+
+
+class DeadLettersResponse(WireModel):
+    response_info: ResponseInfo = Field(alias="ResponseInfo")
+    dead_letters: list[DeadLetter] = Field(alias="DeadLetters")
+    total_count: int = 0
+
+
+class ReplayRequest(WireModel):
+    request_info: RequestInfo = Field(default_factory=RequestInfo, alias="RequestInfo")
+    tenant_id: str = Field(min_length=1)
+    ids: list[str] = Field(min_length=1, max_length=500)
+
+
+class OutboxStatsResponse(WireModel):
+    response_info: ResponseInfo = Field(alias="ResponseInfo")
+    pending_events: int
+    pending_deliveries: int
+    dead_letters: int

@@ -1,0 +1,133 @@
+"""egov-filestore on DIGIT's paths: multipart upload, signed links, download, metadata, search by tag."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from digit.blocks.filestore import service
+from digit.blocks.filestore.client import FilestoreClient, InProcessFilestoreClient
+from digit.blocks.filestore.service import Upload
+from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.errors import Invalid, NotFound
+from digit.kernel.platform import Platform
+
+router = APIRouter(prefix="/filestore/v1/files", tags=["filestore"])
+
+TenantId = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
+
+
+def _filestore(platform: Platform) -> InProcessFilestoreClient:
+    client = platform.get(FilestoreClient)  # type: ignore[type-abstract]
+    assert isinstance(client, InProcessFilestoreClient)
+    return client
+
+
+async def _form(request: Request) -> FormData:
+    try:
+        return await request.form()
+    except (MultiPartException, StarletteHTTPException):
+        raise Invalid("EG_FILESTORE_INVALID_INPUT", "the multipart body could not be read") from None
+
+
+def _field(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid("EG_FILESTORE_INVALID_INPUT", f"{name} must be a text field")
+    return value.strip() or None
+
+
+@router.post("", status_code=201)
+async def upload_files(request: Request, session: SessionDep, actor: CurrentActor, platform: PlatformDep) -> Any:
+    """DIGIT upload: multipart `file` (1..n), `tenantId`, `module`, `tag` -> `{files:[{fileStoreId, tenantId}]}`."""
+    form = await _form(request)
+    tenant_id = _field(form, "tenantId")
+    module = _field(form, "module")
+    if tenant_id is None or module is None:
+        raise Invalid("EG_FILESTORE_INVALID_INPUT", "tenantId and module are required")
+    uploads = []
+    for item in form.getlist("file"):
+        if not isinstance(item, UploadFile):
+            raise Invalid("EG_FILESTORE_INVALID_INPUT", "every `file` part must be a file")
+        uploads.append(Upload(filename=item.filename or "file", content=await item.read()))
+    stored = await _filestore(platform).store_many(
+        session, tenant_id=tenant_id, module=module, tag=_field(form, "tag"), uploads=uploads, actor=actor
+    )
+    return {"files": [{"fileStoreId": f["fileStoreId"], "tenantId": f["tenantId"]} for f in stored]}
+
+
+@router.get("/url")
+async def file_urls(
+    platform: PlatformDep, tenant_id: TenantId, file_store_ids: Annotated[str, Query(alias="fileStoreIds")]
+) -> Any:
+    """Short-lived signed links: `{"<id>": url, ..., fileStoreIds: [{id, url}]}`; unknown ids are left out."""
+    ids = [i.strip() for i in file_store_ids.split(",") if i.strip()]
+    urls = await _filestore(platform).signed_urls(tenant_id=tenant_id, file_store_ids=ids)
+    return {**urls, "fileStoreIds": [{"id": i, "url": u} for i, u in urls.items()]}
+
+
+def _file_response(content: bytes, *, content_type: str, file_name: str) -> Response:
+    return Response(
+        content,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/id")
+async def download(
+    platform: PlatformDep, tenant_id: TenantId, file_store_id: Annotated[str, Query(alias="fileStoreId")]
+) -> Response:
+    """The file's bytes, for a caller allowed in the tenant."""
+    filestore = _filestore(platform)
+    metadata = (await filestore.get_metadata(tenant_id=tenant_id, file_store_ids=[file_store_id])).get(file_store_id)
+    content = await filestore.read(tenant_id=tenant_id, file_store_id=file_store_id)
+    assert metadata is not None  # read() raised NotFound otherwise
+    return _file_response(content, content_type=metadata["contentType"], file_name=metadata["fileName"])
+
+
+@router.get("/download")
+async def download_signed(
+    platform: PlatformDep,
+    tenant_id: TenantId,
+    file_store_id: Annotated[str, Query(alias="fileStoreId")],
+    expires: Annotated[int, Query()],
+    signature: Annotated[str, Query(max_length=128)],
+) -> Response:
+    """Open route: the link's signature (HMAC over id, tenant and expiry) is the permission."""
+    service.check_signed(
+        platform.settings,
+        file_store_id=file_store_id,
+        tenant_id=tenant_id,
+        expires_ms=expires,
+        signature=signature,
+        now_ms=platform.clock.now_ms(),
+    )
+    return await download(platform, tenant_id, file_store_id)
+
+
+@router.get("/metadata")
+async def file_metadata(
+    platform: PlatformDep, tenant_id: TenantId, file_store_id: Annotated[str, Query(alias="fileStoreId")]
+) -> Any:
+    found = await _filestore(platform).get_metadata(tenant_id=tenant_id, file_store_ids=[file_store_id])
+    if file_store_id not in found:
+        raise NotFound("EG_FILESTORE_NOT_FOUND", "no file with this fileStoreId in this tenant")
+    return found[file_store_id]
+
+
+@router.get("/tag")
+async def files_by_tag(platform: PlatformDep, tenant_id: TenantId, tag: Annotated[str, Query(max_length=128)]) -> Any:
+    async with platform.read_sessions() as session:
+        rows = await service.search_by_tag(session, tenant_id=tenant_id, tag=tag)
+    return {"files": [{"fileStoreId": r.id, "tenantId": r.tenant_id} for r in rows]}

@@ -1,0 +1,117 @@
+"""What other blocks use to keep files (PDF receipts, complaint photos) and hand out links to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.filestore import service
+from digit.blocks.filestore.service import Upload, UploadPolicy
+from digit.blocks.filestore.storage import Storage
+from digit.blocks.mdms.client import MdmsClient
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+
+
+class FilestoreClient(Protocol):
+    async def store(
+        self,
+        *,
+        tenant_id: str,
+        module: str,
+        tag: str | None,
+        filename: str,
+        content: bytes,
+        actor: Actor,
+        session: AsyncSession | None = None,
+    ) -> dict[str, Any]:
+        """Check and keep one file; `{fileStoreId, tenantId, contentType, size}`. Raises Invalid like the API."""
+        ...
+
+    async def get_metadata(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+    async def read(self, *, tenant_id: str, file_store_id: str) -> bytes: ...
+
+    async def signed_urls(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, str]: ...
+
+
+class InProcessFilestoreClient:
+    def __init__(self, platform: Platform, storage: Storage) -> None:
+        self._platform = platform
+        self.storage = storage
+
+    async def policy(self, *, tenant_id: str, module: str) -> UploadPolicy:
+        mdms = self._platform.find(MdmsClient)  # type: ignore[type-abstract]
+        records = (
+            await mdms.get_master(tenant_id=tenant_id, module="filestore", master="AllowedFormats") if mdms else []
+        )
+        return service.policy_from(records, module=module)
+
+    async def store_many(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        module: str,
+        tag: str | None,
+        uploads: Sequence[Upload],
+        actor: Actor,
+    ) -> list[dict[str, Any]]:
+        policy = await self.policy(tenant_id=tenant_id, module=module)
+        rows = await service.store_files(
+            session,
+            self.storage,
+            tenant_id=tenant_id,
+            module=module,
+            tag=tag,
+            uploads=uploads,
+            policy=policy,
+            actor_uuid=actor.uuid,
+            now_ms=self._platform.clock.now_ms(),
+        )
+        return [
+            {"fileStoreId": r.id, "tenantId": r.tenant_id, "contentType": r.content_type, "size": r.size_bytes}
+            for r in rows
+        ]
+
+    async def store(
+        self,
+        *,
+        tenant_id: str,
+        module: str,
+        tag: str | None,
+        filename: str,
+        content: bytes,
+        actor: Actor,
+        session: AsyncSession | None = None,
+    ) -> dict[str, Any]:
+        uploads = [Upload(filename=filename, content=content)]
+        if session is not None:
+            [stored] = await self.store_many(
+                session, tenant_id=tenant_id, module=module, tag=tag, uploads=uploads, actor=actor
+            )
+            return stored
+        async with self._platform.sessions() as own:
+            [stored] = await self.store_many(
+                own, tenant_id=tenant_id, module=module, tag=tag, uploads=uploads, actor=actor
+            )
+            await own.commit()
+        return stored
+
+    async def get_metadata(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        async with self._platform.read_sessions() as session:
+            rows = await service.search_files(session, tenant_id=tenant_id, file_store_ids=file_store_ids)
+        return {row.id: service.metadata(row) for row in rows}
+
+    async def read(self, *, tenant_id: str, file_store_id: str) -> bytes:
+        async with self._platform.read_sessions() as session:
+            row = await service.get_file(session, tenant_id=tenant_id, file_store_id=file_store_id)
+        return await self.storage.get(row.storage_key)
+
+    async def signed_urls(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, str]:
+        async with self._platform.read_sessions() as session:
+            rows = await service.search_files(session, tenant_id=tenant_id, file_store_ids=file_store_ids)
+        now_ms = self._platform.clock.now_ms()
+        return {row.id: service.signed_url(self._platform.settings, row, now_ms=now_ms) for row in rows}

@@ -1,0 +1,85 @@
+"""Inbox rules: DIGIT's inbox criteria turned into a work-list query; business objects fetched per page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from digit.blocks.inbox.client import InProcessInboxClient
+from digit.blocks.inbox.schemas import InboxCriteria, InboxItem, InboxSearchResponse
+from digit.blocks.workflow.client import WorklistSource
+from digit.blocks.workflow.worklist import SORTABLE, WorklistQuery
+from digit.kernel.errors import Invalid
+from digit.kernel.security import Actor
+
+SLA_FILTERS = {"breached", "nearing", "onTime"}
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v not in (None, "")]
+    return [str(value)]
+
+
+def to_query(criteria: InboxCriteria, actor: Actor) -> WorklistQuery:
+    process = criteria.process_search_criteria
+    module = dict(criteria.module_search_criteria)
+    assignee = process.assignee or module.pop("assignee", None)
+    if assignee in ("me", "ME"):
+        assignee = actor.uuid
+    sla = module.pop("sla", None)
+    if module.pop("slaBreached", None) in (True, "true"):
+        sla = "breached"
+    if sla is not None and sla not in SLA_FILTERS:
+        raise Invalid("INVALID_SEARCH", f"sla must be one of {', '.join(sorted(SLA_FILTERS))}")
+    sort_by = str(module.pop("sortBy", "createdTime"))
+    if sort_by not in SORTABLE:
+        raise Invalid("INVALID_SEARCH", f"sortBy must be one of {', '.join(sorted(SORTABLE))}")
+    sort_order = str(module.pop("sortOrder", "DESC")).upper()
+    localities = _strings(module.pop("locality", None))
+    module.pop("tenantId", None)
+    return WorklistQuery(
+        tenant_id=criteria.tenant_id,
+        business_services=_strings(process.business_service),
+        module_name=process.module_name or None,
+        statuses=_strings(process.status),
+        assignee=str(assignee) if assignee else None,
+        localities=localities,
+        attributes={k: _strings(v) for k, v in module.items()},
+        sla=sla,
+        sort_by=sort_by,
+        sort_descending=sort_order != "ASC",
+        offset=criteria.offset,
+        limit=criteria.limit,
+    )
+
+
+async def search(
+    criteria: InboxCriteria, *, actor: Actor, worklist: WorklistSource, inbox: InProcessInboxClient
+) -> InboxSearchResponse:
+    page = await worklist.search(to_query(criteria, actor), actor=actor)
+    objects: dict[str, dict[str, Any]] = {}
+    by_module: dict[str, list[str]] = {}
+    for item in page.items:
+        by_module.setdefault(str(item.index.get("moduleName") or ""), []).append(item.index["businessId"])
+    for module_name, business_ids in by_module.items():
+        fetch = inbox.sources.get(module_name)
+        if fetch is not None:
+            objects.update(await fetch(criteria.tenant_id, business_ids))
+    items = [
+        InboxItem(
+            process_instance=item.process_instance,
+            business_object=objects.get(item.index["businessId"], item.index),
+        )
+        for item in page.items
+    ]
+    return InboxSearchResponse(
+        total_count=page.total,
+        nearing_sla_count=page.nearing_sla,
+        sla_buckets=page.sla_buckets,
+        status_map=page.status_map,
+        items=items,
+    )

@@ -1,0 +1,172 @@
+"""DIGIT's user-event routes (`/egov-user-event/v1/events/...`) and this block's admin reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from digit.blocks.notification import service, user_events
+from digit.blocks.notification.client import NotificationClient
+from digit.blocks.notification.schemas import (
+    DeliveriesResponse,
+    EventRequest,
+    EventResponse,
+    LastAccessResponse,
+    NotificationCountResponse,
+    SinkMessagesResponse,
+)
+from digit.blocks.notification.service import Notifier
+from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.platform import Platform
+
+router = APIRouter(tags=["notification"])
+
+Csv = Annotated[str | None, Query()]
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def _notifier(platform: Platform) -> Notifier:
+    notifier = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    assert isinstance(notifier, Notifier)
+    return notifier
+
+
+@router.post("/egov-user-event/v1/events/_create")
+async def create_events(
+    body: EventRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> EventResponse:
+    """Store in-app events for users or roles."""
+    created = await user_events.create_events(session, events=body.events, actor=actor, now_ms=platform.clock.now_ms())
+    return EventResponse(response_info=response_info(body.request_info), events=created)
+
+
+@router.post("/egov-user-event/v1/events/_update")
+async def update_events(
+    body: EventRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> EventResponse:
+    """Change existing events (status, texts, recipients)."""
+    updated = await user_events.update_events(session, events=body.events, actor=actor, now_ms=platform.clock.now_ms())
+    return EventResponse(response_info=response_info(body.request_info), events=updated)
+
+
+@router.post("/egov-user-event/v1/events/_search")
+async def search_events(
+    session: SessionDep,
+    actor: CurrentActor,
+    tenant_id: Annotated[str, Query(alias="tenantId")],
+    body: RequestInfoBody | None = None,
+    ids: Csv = None,
+    userids: Csv = None,
+    roles: Csv = None,
+    reference_ids: Annotated[str | None, Query(alias="referenceIds")] = None,
+    status: Csv = None,
+    event_types: Annotated[str | None, Query(alias="eventTypes")] = None,
+    recepients: Csv = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=0, le=user_events.MAX_LIMIT)] = user_events.MAX_LIMIT,
+) -> EventResponse:
+    """Events by criteria; a citizen gets only those addressed to them or their roles."""
+    criteria = user_events.EventCriteria(
+        tenant_id=tenant_id,
+        ids=_csv(ids),
+        user_ids=_csv(userids),
+        roles=_csv(roles),
+        reference_ids=_csv(reference_ids),
+        statuses=_csv(status),
+        event_types=_csv(event_types),
+        recepients=_csv(recepients),
+        offset=offset,
+        limit=limit,
+    )
+    found = await user_events.search_events(session, criteria=criteria, actor=actor)
+    return EventResponse(response_info=response_info(body.request_info if body else None), events=found)
+
+
+@router.post("/egov-user-event/v1/events/lat/_update")
+async def update_last_access_time(
+    session: SessionDep, actor: CurrentActor, platform: PlatformDep, body: RequestInfoBody | None = None
+) -> LastAccessResponse:
+    """The caller has seen their notifications now."""
+    seen_ms = await user_events.update_last_access(session, actor=actor, now_ms=platform.clock.now_ms())
+    return LastAccessResponse(
+        response_info=response_info(body.request_info if body else None), last_access_time=seen_ms
+    )
+
+
+@router.post("/egov-user-event/v1/events/notifications/_count")
+async def count_notifications(
+    session: SessionDep,
+    actor: CurrentActor,
+    tenant_id: Annotated[str, Query(alias="tenantId")],
+    body: RequestInfoBody | None = None,
+) -> NotificationCountResponse:
+    """Total, read and unread active events addressed to the caller."""
+    total, read, unread = await user_events.count_notifications(session, tenant_id=tenant_id, actor=actor)
+    return NotificationCountResponse(
+        response_info=response_info(body.request_info if body else None),
+        total_count=total,
+        read_count=read,
+        unread_count=unread,
+    )
+
+
+@router.post("/notification/v1/sms/_search")
+async def search_sms(
+    session: SessionDep,
+    platform: PlatformDep,
+    tenant_id: Annotated[str, Query(alias="tenantId")],
+    body: RequestInfoBody | None = None,
+    mobile_number: Annotated[str | None, Query(alias="mobileNumber")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SinkMessagesResponse:
+    """SUPERUSER: SMS the development sink kept (newest first), decrypted."""
+    notifier = _notifier(platform)
+    await notifier.flush()
+    found = await service.search_sink(
+        session, notifier.vault, tenant_id=tenant_id, channel="SMS", recipient=mobile_number, limit=limit, offset=offset
+    )
+    return SinkMessagesResponse(response_info=response_info(body.request_info if body else None), messages=found)
+
+
+@router.post("/notification/v1/email/_search")
+async def search_email(
+    session: SessionDep,
+    platform: PlatformDep,
+    tenant_id: Annotated[str, Query(alias="tenantId")],
+    body: RequestInfoBody | None = None,
+    email_id: Annotated[str | None, Query(alias="emailId")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SinkMessagesResponse:
+    """SUPERUSER: emails the development sink kept (newest first), decrypted."""
+    notifier = _notifier(platform)
+    await notifier.flush()
+    found = await service.search_sink(
+        session, notifier.vault, tenant_id=tenant_id, channel="EMAIL", recipient=email_id, limit=limit, offset=offset
+    )
+    return SinkMessagesResponse(response_info=response_info(body.request_info if body else None), messages=found)
+
+
+@router.post("/notification/v1/deliveries/_search")
+async def search_deliveries(
+    session: SessionDep,
+    platform: PlatformDep,
+    tenant_id: Annotated[str, Query(alias="tenantId")],
+    body: RequestInfoBody | None = None,
+    status: str | None = None,
+    ids: Csv = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DeliveriesResponse:
+    """SUPERUSER: deliveries with their attempts and outcomes (no recipients, no texts)."""
+    await _notifier(platform).flush()
+    found = await service.search_deliveries(
+        session, tenant_id=tenant_id, status=status, ids=_csv(ids), limit=limit, offset=offset
+    )
+    return DeliveriesResponse(response_info=response_info(body.request_info if body else None), deliveries=found)

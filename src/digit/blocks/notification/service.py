@@ -1,0 +1,406 @@
+"""Deliveries: a row per message, an attempt row per try, retries with exponential backoff.
+
+`Notifier.send_sms`/`send_email` only queue the message in memory and return its delivery id; a task
+of this process writes the delivery and makes the first attempt. That keeps callers free to send from
+inside their own open transaction (on SQLite a second writer would wait for the first to commit).
+`flush()` waits until everything queued is recorded and tried; `retry_due()` retries what failed.
+Recipients and texts are sealed (encrypted) in `payload`; logs carry ids, channels and codes only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from digit.blocks.notification.channels import (
+    DeliveryFailed,
+    Email,
+    EmailSender,
+    HttpGatewaySender,
+    SinkSender,
+    Sms,
+    SmsSender,
+    SmtpSender,
+    recipients_of,
+)
+from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessageRow
+from digit.blocks.notification.vault import Vault
+from digit.kernel.db import new_id, stamp
+from digit.kernel.errors import DomainError, Invalid
+from digit.kernel.platform import Platform
+from digit.kernel.security import SYSTEM_UUID
+
+log = logging.getLogger(__name__)
+
+SMS_CATEGORIES = ("OTP", "TRANSACTION", "PROMOTION", "NOTIFICATION", "OTHERS")
+PENDING, SENT, RETRY, FAILED = "PENDING", "SENT", "RETRY", "FAILED"
+RETRY_BATCH = 50
+_PENDING_KEY = "notification_pending"
+_HOOKED_KEY = "notification_hooked"
+
+Message = Sms | Email
+
+
+def _payload(message: Message) -> str:
+    if isinstance(message, Sms):
+        return json.dumps({"mobileNumber": message.mobile_number, "message": message.message})
+    return json.dumps(
+        {"to": list(message.to), "subject": message.subject, "body": message.body, "isHtml": message.is_html}
+    )
+
+
+def _message_of(row: DeliveryRow, payload: dict[str, Any]) -> Message:
+    if row.channel == "SMS":
+        return Sms(row.id, row.tenant_id, payload["mobileNumber"], payload["message"], row.category)
+    return Email(
+        row.id,
+        row.tenant_id,
+        tuple(payload["to"]),
+        payload["subject"],
+        payload["body"],
+        payload["isHtml"],
+        row.category,
+    )
+
+
+class Notifier:
+    """The in-process notification engine behind `NotificationClient`."""
+
+    def __init__(
+        self, platform: Platform, *, sms_sender: SmsSender | None = None, email_sender: EmailSender | None = None
+    ) -> None:
+        settings = platform.settings
+        self.platform = platform
+        self.vault = Vault(platform)
+        self.sink = SinkSender(platform.sessions, self.vault, platform.clock)
+        if sms_sender is None and settings.sms_gateway_url:
+            sms_sender = HttpGatewaySender(settings.sms_gateway_url, settings.sms_gateway_method)
+        if email_sender is None and settings.smtp_host:
+            email_sender = SmtpSender(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_sender,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value(),
+                start_tls=settings.smtp_start_tls,
+            )
+        self.sms_sender: SmsSender = sms_sender or self.sink
+        self.email_sender: EmailSender = email_sender or self.sink
+        self._queue: deque[tuple[Message, str | None, bool]] = deque()
+        self._worker: asyncio.Task[None] | None = None
+
+    # --- queueing -------------------------------------------------------------------------------
+
+    async def send_sms(
+        self,
+        *,
+        session: AsyncSession | None = None,
+        tenant_id: str,
+        mobile_number: str,
+        message: str,
+        category: str = "TRANSACTION",
+        dedupe_key: str | None = None,
+    ) -> str:
+        """Queue one SMS; returns its delivery id. With `session`, it is recorded in the caller's
+        transaction and sent once that commits (never, if it rolls back)."""
+        faults = []
+        if not tenant_id:
+            faults.append(("INVALID_TENANT_ID", "tenantId is required"))
+        if not mobile_number.strip():
+            faults.append(("INVALID_MOBILE_NUMBER", "a mobile number is required"))
+        if not message.strip():
+            faults.append(("INVALID_MESSAGE", "the message is empty"))
+        if category not in SMS_CATEGORIES:
+            faults.append(("INVALID_CATEGORY", f"category must be one of {', '.join(SMS_CATEGORIES)}"))
+        if faults:
+            raise Invalid.many(faults)
+        sms = Sms(new_id(), tenant_id, mobile_number.strip(), message, category)
+        return await self._submit(sms, session=session, dedupe_key=dedupe_key)
+
+    async def send_email(
+        self,
+        *,
+        session: AsyncSession | None = None,
+        tenant_id: str,
+        to: Sequence[str],
+        subject: str,
+        body: str,
+        is_html: bool = False,
+        dedupe_key: str | None = None,
+    ) -> str:
+        """Queue one email (to one or more addresses); returns its delivery id. `session` as for SMS."""
+        addresses = recipients_of(to)
+        faults = []
+        if not tenant_id:
+            faults.append(("INVALID_TENANT_ID", "tenantId is required"))
+        if not addresses or any("@" not in a for a in addresses):
+            faults.append(("INVALID_EMAIL", "at least one valid address is required"))
+        if not body.strip():
+            faults.append(("INVALID_MESSAGE", "the body is empty"))
+        if faults:
+            raise Invalid.many(faults)
+        email = Email(new_id(), tenant_id, addresses, subject, body, is_html)
+        return await self._submit(email, session=session, dedupe_key=dedupe_key)
+
+    async def _submit(self, message: Message, *, session: AsyncSession | None, dedupe_key: str | None) -> str:
+        if session is None:
+            self._enqueue(message, dedupe_key, recorded=False)
+            return message.delivery_id
+        if dedupe_key is not None:
+            seen = await session.scalar(select(DeliveryRow.id).where(DeliveryRow.dedupe_key == dedupe_key))
+            if seen is not None:
+                return seen
+        session.add(await self._delivery_row(message, dedupe_key))
+        pending: list[Message] = session.info.setdefault(_PENDING_KEY, [])
+        pending.append(message)
+        if not session.info.get(_HOOKED_KEY):
+            session.info[_HOOKED_KEY] = True
+            sync_session = session.sync_session
+
+            def on_commit(_session: Any) -> None:
+                for item in sync_session.info.pop(_PENDING_KEY, []):
+                    self._enqueue(item, None, recorded=True)
+
+            def on_rollback(_session: Any, _transaction: Any) -> None:
+                sync_session.info.pop(_PENDING_KEY, None)
+
+            event.listen(sync_session, "after_commit", on_commit)
+            event.listen(sync_session, "after_soft_rollback", on_rollback)
+        return message.delivery_id
+
+    def _enqueue(self, message: Message, dedupe_key: str | None, *, recorded: bool) -> None:
+        self._queue.append((message, dedupe_key, recorded))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def flush(self) -> None:
+        """Wait until every queued message is recorded and tried once."""
+        while self._worker is not None and not self._worker.done():
+            await self._worker
+
+    async def _work(self) -> None:
+        while self._queue:
+            message, dedupe_key, recorded = self._queue.popleft()
+            try:
+                if recorded:
+                    await self._attempt(message, attempts_before=0)
+                else:
+                    await self._record_and_send(message, dedupe_key)
+            except (SQLAlchemyError, DomainError, OSError) as error:
+                log.error(
+                    "notification_not_recorded",
+                    extra={"delivery_id": message.delivery_id, "error": type(error).__name__},
+                )
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    async def _delivery_row(self, message: Message, dedupe_key: str | None) -> DeliveryRow:
+        """PENDING, due for the retry sweep after one backoff period in case this process stops first."""
+        now_ms = self.platform.clock.now_ms()
+        row = DeliveryRow(
+            id=message.delivery_id,
+            tenant_id=message.tenant_id,
+            channel="SMS" if isinstance(message, Sms) else "EMAIL",
+            category=message.category,
+            status=PENDING,
+            attempts=0,
+            next_attempt_time=now_ms + self.platform.settings.notification_retry_base_ms,
+            payload=await self.vault.seal(tenant_id=message.tenant_id, plaintext=_payload(message)),
+            dedupe_key=dedupe_key,
+        )
+        stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
+        return row
+
+    async def _record_and_send(self, message: Message, dedupe_key: str | None) -> None:
+        row = await self._delivery_row(message, dedupe_key)
+        async with self.platform.sessions() as session, session.begin():
+            if dedupe_key is not None:
+                seen = await session.scalar(select(DeliveryRow.id).where(DeliveryRow.dedupe_key == dedupe_key))
+                if seen is not None:
+                    log.info("notification_duplicate_skipped", extra={"delivery_id": seen, "channel": row.channel})
+                    return
+            session.add(row)
+        await self._attempt(message, attempts_before=0)
+
+    async def _attempt(self, message: Message, *, attempts_before: int) -> str:
+        error: str | None = None
+        try:
+            if isinstance(message, Sms):
+                await self.sms_sender.send_sms(message)
+            else:
+                await self.email_sender.send_email(message)
+        except DeliveryFailed as failure:
+            error = failure.code
+        settings = self.platform.settings
+        now_ms = self.platform.clock.now_ms()
+        attempt = attempts_before + 1
+        async with self.platform.sessions() as session, session.begin():
+            row = await session.get(DeliveryRow, message.delivery_id)
+            if row is None:
+                return FAILED
+            row.attempts = attempt
+            row.last_error = error
+            if error is None:
+                row.status, row.sent_time, row.next_attempt_time = SENT, now_ms, None
+            elif attempt >= settings.notification_max_attempts:
+                row.status, row.next_attempt_time = FAILED, None
+            else:
+                row.status = RETRY
+                row.next_attempt_time = now_ms + settings.notification_retry_base_ms * 2 ** (attempt - 1)
+            stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
+            outcome = AttemptRow(
+                tenant_id=row.tenant_id,
+                delivery_id=row.id,
+                attempt=attempt,
+                outcome=SENT if error is None else FAILED,
+                error=error,
+                attempt_time=now_ms,
+            )
+            stamp(outcome, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
+            session.add(outcome)
+            status = row.status
+        log.info(
+            "notification_attempt",
+            extra={"delivery_id": message.delivery_id, "attempt": attempt, "status": status, "error": error},
+        )
+        return status
+
+    async def retry_due(self) -> int:
+        """Try again every delivery whose backoff has passed; returns how many were tried."""
+        now_ms = self.platform.clock.now_ms()
+        lease_ms = self.platform.settings.notification_retry_base_ms
+        async with self.platform.read_sessions() as session:
+            due = list(
+                await session.scalars(
+                    select(DeliveryRow)
+                    .where(DeliveryRow.status.in_((PENDING, RETRY)), DeliveryRow.next_attempt_time <= now_ms)
+                    .order_by(DeliveryRow.next_attempt_time)
+                    .limit(RETRY_BATCH)
+                )
+            )
+        tried = 0
+        for candidate in due:
+            try:
+                async with self.platform.sessions() as session, session.begin():
+                    row = await session.get(DeliveryRow, candidate.id)
+                    if row is None or row.status not in (PENDING, RETRY) or (row.next_attempt_time or 0) > now_ms:
+                        continue
+                    row.next_attempt_time = now_ms + lease_ms  # claimed: another process skips it
+                    stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
+                    attempts, sealed = row.attempts, row.payload
+            except StaleDataError:
+                continue
+            message = _message_of(candidate, json.loads(await self.vault.open(sealed)))
+            await self._attempt(message, attempts_before=attempts)
+            tried += 1
+        return tried
+
+
+async def retry_loop(platform: Platform) -> None:
+    """Background task: retry due deliveries every few seconds."""
+    from digit.blocks.notification.client import NotificationClient
+
+    notifier = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    assert isinstance(notifier, Notifier)
+    while True:
+        try:
+            await notifier.retry_due()
+        except SQLAlchemyError as error:
+            log.error("notification_retry_failed", extra={"error": type(error).__name__})
+        await asyncio.sleep(5)
+
+
+# --- the development sink, read back by an admin -----------------------------------------------
+
+
+def _tenant_filter(column: Any, tenant_id: str) -> Any:
+    return or_(column == tenant_id, column.startswith(tenant_id + "."))
+
+
+async def search_sink(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    tenant_id: str,
+    channel: str,
+    recipient: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Messages the sink kept, newest first, decrypted (the route is for SUPERUSER only)."""
+    query = select(SinkMessageRow).where(
+        SinkMessageRow.channel == channel, _tenant_filter(SinkMessageRow.tenant_id, tenant_id)
+    )
+    if recipient:
+        field_name = "mobileNumber" if channel == "SMS" else "emailId"
+        query = query.where(
+            SinkMessageRow.recipient_index == vault.index(tenant_id=tenant_id, field=field_name, value=recipient)
+        )
+    query = query.order_by(SinkMessageRow.created_time.desc(), SinkMessageRow.id).limit(limit).offset(offset)
+    found = []
+    for row in await session.scalars(query):
+        contact = await vault.open(row.recipient)
+        item: dict[str, Any] = {
+            "id": row.id,
+            "deliveryId": row.delivery_id,
+            "tenantId": row.tenant_id,
+            "category": row.category,
+            "createdTime": row.created_time,
+        }
+        if channel == "SMS":
+            item.update(mobileNumber=contact, message=await vault.open(row.body))
+        else:
+            subject = await vault.open(row.subject) if row.subject is not None else None
+            item.update(emailId=contact, subject=subject, body=await vault.open(row.body))
+        found.append(item)
+    return found
+
+
+async def search_deliveries(
+    session: AsyncSession, *, tenant_id: str, status: str | None, ids: Sequence[str], limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """Deliveries and their attempts, without recipients or texts."""
+    query = select(DeliveryRow).where(_tenant_filter(DeliveryRow.tenant_id, tenant_id))
+    if status:
+        query = query.where(DeliveryRow.status == status)
+    if ids:
+        query = query.where(DeliveryRow.id.in_(ids))
+    rows = list(await session.scalars(query.order_by(DeliveryRow.created_time.desc()).limit(limit).offset(offset)))
+    attempts: dict[str, list[dict[str, Any]]] = {row.id: [] for row in rows}
+    if rows:
+        for attempt in await session.scalars(
+            select(AttemptRow).where(AttemptRow.delivery_id.in_(attempts)).order_by(AttemptRow.attempt)
+        ):
+            attempts[attempt.delivery_id].append(
+                {
+                    "attempt": attempt.attempt,
+                    "outcome": attempt.outcome,
+                    "error": attempt.error,
+                    "time": attempt.attempt_time,
+                }
+            )
+    return [
+        {
+            "id": row.id,
+            "tenantId": row.tenant_id,
+            "channel": row.channel,
+            "category": row.category,
+            "status": row.status,
+            "attempts": row.attempts,
+            "nextAttemptTime": row.next_attempt_time,
+            "sentTime": row.sent_time,
+            "lastError": row.last_error,
+            "attemptLog": attempts[row.id],
+            "auditDetails": row.audit_details(),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,27 @@
+"""PII at rest for this block (recipients, message texts): sealed through the encryption block's client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digit.blocks.encryption.client import EncryptionClient
+from digit.kernel.platform import Platform
+from digit.kernel.tenancy import state_of
+
+
+@dataclass
+class Vault:
+    platform: Platform
+
+    @property
+    def _client(self) -> EncryptionClient:
+        return self.platform.get(EncryptionClient)  # type: ignore[type-abstract]
+
+    async def seal(self, *, tenant_id: str, plaintext: str) -> str:
+        return await self._client.encrypt(tenant_id=state_of(tenant_id), plaintext=plaintext)
+
+    async def open(self, sealed: str) -> str:
+        return await self._client.decrypt(sealed)
+
+    def index(self, *, tenant_id: str, field: str, value: str) -> str:
+        return self._client.blind_index(tenant_id=state_of(tenant_id), field=field, value=value)

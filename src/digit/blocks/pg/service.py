@@ -1,0 +1,271 @@
+"""Gateway rules: a transaction must match what its bills owe; success (callback, `_update` or reconciliation)
+creates the Payment once, in the same transaction that marks the transaction SUCCESS."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.billing.client import BillingClient, money_out
+from digit.blocks.collection.client import CollectionClient
+from digit.blocks.idgen.client import IdgenClient
+from digit.blocks.pg.gateways import GatewayOrder, GatewayRegistry, GatewayStatus
+from digit.blocks.pg.models import TransactionRow
+from digit.blocks.pg.schemas import TaxAndPayment, Transaction, TxnUser
+from digit.kernel.db import stamp
+from digit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+
+log = logging.getLogger(__name__)
+
+TXN_ID_FORMAT = "PB_PG_[cy:yyyy_MM_dd]_[SEQ_EG_PG_TXN]"
+FINAL = ("SUCCESS", "FAILURE")
+RECONCILE_AFTER_MS = 15 * 60 * 1000
+
+
+def _gateways(platform: Platform) -> GatewayRegistry:
+    return platform.get(GatewayRegistry)
+
+
+def _order(row: TransactionRow) -> GatewayOrder:
+    return GatewayOrder(txn_id=row.id, tenant_id=row.tenant_id, amount=row.txn_amount)
+
+
+def transaction_to_wire(row: TransactionRow) -> Transaction:
+    return Transaction(
+        tenant_id=row.tenant_id,
+        txn_id=row.id,
+        txn_amount=row.txn_amount,
+        txn_status=row.txn_status,
+        txn_status_msg=row.txn_status_msg,
+        gateway=row.gateway,
+        bill_id=row.bill_id,
+        module=row.module,
+        consumer_code=row.consumer_code,
+        product_info=row.product_info,
+        tax_and_payments=[TaxAndPayment.model_validate(t) for t in row.tax_and_payments],
+        user=TxnUser(uuid=row.user_uuid, tenant_id=row.user_tenant_id),
+        callback_url=row.callback_url,
+        redirect_url=row.redirect_url,
+        gateway_txn_id=row.gateway_txn_id,
+        gateway_payment_mode=row.gateway_payment_mode,
+        gateway_status_code=row.gateway_status_code,
+        gateway_status_msg=row.gateway_status_msg,
+        receipt=row.receipt,
+        additional_details=row.additional_details,
+        audit_details=row.audit_details(),
+    )
+
+
+async def create_transaction(
+    session: AsyncSession, platform: Platform, *, transaction: Transaction, actor: Actor
+) -> Transaction:
+    """DIGIT transaction/v1/_create: check the amounts against the bills, register the order with the gateway."""
+    gateway = _gateways(platform).get(transaction.gateway)
+    payments = transaction.tax_and_payments or (
+        [TaxAndPayment(bill_id=transaction.bill_id, amount_paid=transaction.txn_amount)] if transaction.bill_id else []
+    )
+    if not payments:
+        raise Invalid("TXN_CREATE_BILL_MISSING", "taxAndPayments (or billId) is required")
+    if len(payments) != 1:
+        raise Invalid("TXN_CREATE_MULTIPLE_BILLS", "one bill per transaction")
+    if transaction.txn_amount <= 0 or sum((p.amount_paid for p in payments), Decimal(0)) != transaction.txn_amount:
+        raise Invalid("TXN_AMOUNT_MISMATCH", "txnAmount must be positive and equal the sum of taxAndPayments")
+    billing = platform.get(BillingClient)  # type: ignore[type-abstract]
+    [payment] = payments
+    bills = await billing.search_bills(session, tenant_id=transaction.tenant_id, bill_ids=[payment.bill_id])
+    if not bills:
+        raise Invalid("INVALID_BILL_ID", f"no bill {payment.bill_id} in {transaction.tenant_id}")
+    bill = bills[0]
+    now_ms = platform.clock.now_ms()
+    expiry = min((d["expiryDate"] for d in bill["billDetails"]), default=0)
+    if bill["status"] == "PAID":
+        raise Invalid("BILL_ALREADY_PAID", f"bill {bill['billNumber']} is paid already")
+    if bill["status"] not in ("ACTIVE", "PARTIALLY_PAID") or expiry <= now_ms:
+        raise Invalid("BILL_EXPIRED", f"bill {bill['billNumber']} has expired; fetch the bill again")
+    if payment.amount_paid > bill["amountDue"]:
+        raise Invalid("TXN_AMOUNT_MISMATCH", f"the amount is more than the {bill['amountDue']} due on the bill")
+    user_uuid: str | None = actor.uuid
+    user_tenant: str | None = actor.tenant_id
+    if not actor.is_citizen:  # an employee or the system pays on someone's behalf
+        user_uuid = transaction.user.uuid if transaction.user else None
+        user_tenant = transaction.user.tenant_id if transaction.user else None
+    idgen = platform.find(IdgenClient)  # type: ignore[type-abstract]
+    if idgen is None:
+        raise Invalid("IDGEN_UNAVAILABLE", "the idgen block is not installed")
+    [txn_id] = await idgen.generate(session, tenant_id=transaction.tenant_id, id_name="pg.txnid", format=TXN_ID_FORMAT)
+    row = TransactionRow(
+        id=txn_id,
+        tenant_id=transaction.tenant_id,
+        txn_amount=transaction.txn_amount,
+        txn_status="PENDING",
+        txn_status_msg="Transaction initiated",
+        gateway=gateway.name,
+        bill_id=payment.bill_id,
+        module=transaction.module or bill["businessService"],
+        consumer_code=bill["consumerCode"],
+        product_info=transaction.product_info,
+        tax_and_payments=[
+            {
+                "billId": payment.bill_id,
+                "amountPaid": money_out(payment.amount_paid),
+                "businessService": bill["businessService"],
+            }
+        ],
+        user_uuid=user_uuid,
+        user_tenant_id=user_tenant,
+        callback_url=transaction.callback_url,
+        additional_details=transaction.additional_details,
+    )
+    stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+    row.redirect_url = await gateway.initiate(session, _order(row))
+    session.add(row)
+    await session.flush()
+    log.info("pg_transaction_created", extra={"txn_id": txn_id, "gateway": gateway.name})
+    return transaction_to_wire(row)
+
+
+async def _lock(session: AsyncSession, txn_id: str) -> TransactionRow:
+    row = await session.scalar(
+        select(TransactionRow)
+        .where(TransactionRow.id == txn_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound("TXN_NOT_FOUND", f"no transaction {txn_id}")
+    return row
+
+
+async def _settle(session: AsyncSession, platform: Platform, row: TransactionRow, status: GatewayStatus) -> None:
+    """Apply the gateway's verdict once: SUCCESS creates the Payment (idempotent on the txnId)."""
+    if row.txn_status in FINAL or status.status not in FINAL:
+        return
+    now_ms = platform.clock.now_ms()
+    actor = Actor.system(row.tenant_id)
+    row.gateway_txn_id = status.gateway_txn_id
+    row.gateway_status_code = status.code
+    row.gateway_status_msg = status.message
+    row.gateway_payment_mode = status.payment_mode
+    if status.status == "FAILURE":
+        row.txn_status, row.txn_status_msg = "FAILURE", "Transaction failed at gateway"
+    elif status.amount is not None and status.amount != row.txn_amount:
+        row.txn_status, row.txn_status_msg = "FAILURE", "Transaction failed, amount mismatch"
+    else:
+        row.txn_status, row.txn_status_msg = "SUCCESS", "Transaction successful"
+        payment = {
+            "tenantId": row.tenant_id,
+            "totalAmountPaid": row.txn_amount,
+            "paymentMode": "ONLINE",
+            "transactionNumber": row.id,
+            "transactionDate": now_ms,
+            "paidBy": "OWNER",
+            "payerId": row.user_uuid,
+            "paymentDetails": [
+                {
+                    "billId": t["billId"],
+                    "totalAmountPaid": Decimal(str(t["amountPaid"])),
+                    "businessService": t.get("businessService"),
+                }
+                for t in row.tax_and_payments
+            ],
+        }
+        collection = platform.get(CollectionClient)  # type: ignore[type-abstract]
+        try:
+            async with session.begin_nested():
+                created = await collection.create_payment(
+                    session, payment=payment, actor=actor, idempotency_key=f"pg:{row.id}", via_gateway=True
+                )
+            row.receipt = created["paymentDetails"][0]["receiptNumber"]
+            row.additional_details = dict(row.additional_details or {}, paymentId=created["id"])
+        except DomainError as error:  # paid at the gateway, but the bill no longer takes it: refund needed
+            row.txn_status_msg = "Receipt generation failed"
+            row.additional_details = dict(row.additional_details or {}, paymentError=error.code, refundDue=True)
+            log.warning("pg_receipt_failed", extra={"txn_id": row.id, "code": error.code})
+    stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+    await session.flush()
+    log.info("pg_transaction_settled", extra={"txn_id": row.id, "status": row.txn_status})
+
+
+async def handle_redirect(session: AsyncSession, platform: Platform, *, params: dict[str, str]) -> TransactionRow:
+    """The gateway's return (open route): verify its signature, settle, and hand back the transaction."""
+    row = await _lock(session, params.get("eg_pg_txnid", ""))
+    status = await _gateways(platform).get(row.gateway).verify_return(session, _order(row), params)
+    await _settle(session, platform, row, status)
+    return row
+
+
+async def update_transaction(
+    session: AsyncSession, platform: Platform, *, txn_id: str, params: dict[str, str], actor: Actor
+) -> Transaction:
+    """DIGIT transaction/v1/_update: browser parameters are checked if signed, but the verdict comes from the
+    gateway itself (server-to-server), so a forged success never creates a payment."""
+    row = await _lock(session, txn_id)
+    if actor.is_citizen and row.user_uuid not in (None, actor.uuid):
+        raise Forbidden("TXN_NOT_YOURS", "this transaction belongs to someone else")
+    gateway = _gateways(platform).get(row.gateway)
+    if "signature" in params:
+        await gateway.verify_return(session, _order(row), params)
+    if row.txn_status not in FINAL:
+        await _settle(session, platform, row, await gateway.fetch_status(session, _order(row)))
+    return transaction_to_wire(row)
+
+
+async def search_transactions(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    tenant_id: str | None,
+    txn_ids: Sequence[str] = (),
+    bill_ids: Sequence[str] = (),
+    consumer_codes: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+) -> list[Transaction]:
+    query = select(TransactionRow)
+    if tenant_id:
+        query = query.where(TransactionRow.tenant_id == tenant_id)
+    for column, values in (
+        (TransactionRow.id, txn_ids),
+        (TransactionRow.bill_id, bill_ids),
+        (TransactionRow.consumer_code, consumer_codes),
+        (TransactionRow.txn_status, statuses),
+    ):
+        if values:
+            query = query.where(column.in_(values))
+    if actor.is_citizen:
+        query = query.where(TransactionRow.user_uuid == actor.uuid)
+    rows = await session.scalars(query.order_by(TransactionRow.created_time.desc()).limit(500))
+    return [transaction_to_wire(row) for row in rows]
+
+
+async def reconcile_pending(platform: Platform, *, older_than_ms: int = RECONCILE_AFTER_MS) -> dict[str, Any]:
+    """Settle PENDING transactions whose callback never came, by asking their gateway. Returns counts."""
+    cutoff = platform.clock.now_ms() - older_than_ms
+    async with platform.read_sessions() as reader:
+        txn_ids = list(
+            await reader.scalars(
+                select(TransactionRow.id)
+                .where(TransactionRow.txn_status == "PENDING", TransactionRow.created_time <= cutoff)
+                .order_by(TransactionRow.created_time)
+                .limit(200)
+            )
+        )
+    counts = {"checked": 0, "SUCCESS": 0, "FAILURE": 0, "PENDING": 0}
+    for txn_id in txn_ids:
+        async with platform.sessions() as session, session.begin():
+            row = await _lock(session, txn_id)
+            counts["checked"] += 1
+            if row.txn_status in FINAL:
+                continue
+            status = await _gateways(platform).get(row.gateway).fetch_status(session, _order(row))
+            await _settle(session, platform, row, status)
+            counts[row.txn_status if row.txn_status in counts else "PENDING"] += 1
+    if txn_ids:
+        log.info("pg_reconciled", extra=counts)
+    return counts

@@ -1,0 +1,44 @@
+"""What other blocks use to put a short link into an SMS or a PDF."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.urlshortener import service
+from digit.kernel.platform import Platform
+from digit.kernel.security import SYSTEM_UUID
+
+
+class UrlShortenerClient(Protocol):
+    async def shorten(self, url: str, *, session: AsyncSession | None = None, valid_till_ms: int | None = None) -> str:
+        """The absolute short URL; raises Invalid for a host off the allow-list."""
+        ...
+
+
+class InProcessUrlShortenerClient:
+    def __init__(self, platform: Platform) -> None:
+        self._platform = platform
+
+    async def shorten(self, url: str, *, session: AsyncSession | None = None, valid_till_ms: int | None = None) -> str:
+        platform = self._platform
+        if session is None:
+            async with platform.sessions() as own:
+                code = await self._shorten(own, url, valid_till_ms)
+                await own.commit()
+        else:
+            code = await self._shorten(session, url, valid_till_ms)
+        return service.short_url(platform.settings, code)
+
+    async def _shorten(self, session: AsyncSession, url: str, valid_till_ms: int | None) -> str:
+        return await service.shorten(
+            session,
+            self._platform.settings,
+            url=url,
+            valid_from=None,
+            valid_till=valid_till_ms,
+            tenant_id="",
+            actor_uuid=SYSTEM_UUID,
+            now_ms=self._platform.clock.now_ms(),
+        )

@@ -1,0 +1,349 @@
+"""egov-user and user-otp on DIGIT's paths."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.user import otp as otp_service
+from digit.blocks.user import service, tokens
+from digit.blocks.user.schemas import (
+    LogoutRequest,
+    PasswordResetRequest,
+    PasswordUpdateRequest,
+    PiiAuditRecord,
+    PiiAuditResponse,
+    PiiAuditSearchRequest,
+    SendOtpRequest,
+    SendOtpResponse,
+    UserRequest,
+    UserResponse,
+    UserSearchRequest,
+)
+from digit.blocks.user.service import Identity, SearchCriteria
+from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
+from digit.kernel.envelope import RequestInfo, response_info
+from digit.kernel.errors import DomainError, Invalid, Unauthenticated
+from digit.kernel.platform import Platform
+from digit.kernel.security import Actor
+
+router = APIRouter(tags=["user"])
+
+
+def identity_of(platform: Platform) -> Identity:
+    return platform.get(Identity)
+
+
+def _client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _check_client(authorization: str | None) -> None:
+    """DIGIT's clients send `Basic base64(egov-user-client:)`; a malformed header is refused."""
+    if not authorization:
+        return
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return
+    try:
+        client_id = base64.b64decode(value.strip(), validate=True).decode().split(":", 1)[0]
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthenticated("INVALID_CLIENT", "the client credentials are not valid") from None
+    if not client_id:
+        raise Unauthenticated("INVALID_CLIENT", "the client credentials are not valid")
+
+
+def _egov_user_info(request_info: RequestInfo | None) -> dict[str, Any]:
+    return response_info(request_info, status="200").wire()
+
+
+@router.post("/user/oauth/token")
+async def oauth_token(
+    request: Request,
+    platform: PlatformDep,
+    grant_type: Annotated[str, Form()] = "password",
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    tenant_id: Annotated[str | None, Form(alias="tenantId")] = None,
+    user_type: Annotated[str | None, Form(alias="userType")] = None,
+    scope: Annotated[str, Form()] = "read",
+    refresh_token: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    """OAuth2 password and refresh grants (form-encoded, DIGIT's fields)."""
+    _check_client(request.headers.get("authorization"))
+    identity = identity_of(platform)
+    async with platform.sessions() as session:
+        try:
+            if grant_type == "refresh_token":
+                if not refresh_token:
+                    raise Invalid("INVALID_REQUEST", "refresh_token is required")
+                issued = await tokens.refresh_grant(session, identity, refresh_token=refresh_token)
+            elif grant_type == "password":
+                if not username or not password:
+                    raise Invalid("INVALID_REQUEST", "username and password are required")
+                issued = await tokens.password_grant(
+                    session,
+                    identity,
+                    username=username,
+                    password=password,
+                    tenant_id=tenant_id or "",
+                    user_type=user_type or "EMPLOYEE",
+                    client=_client_address(request),
+                )
+            else:
+                raise Invalid("UNSUPPORTED_GRANT_TYPE", "grant_type must be password or refresh_token")
+        except DomainError:
+            await session.commit()  # failed attempts and lockouts must stick
+            raise
+        await session.commit()
+    return {
+        "access_token": issued.access_token,
+        "token_type": "bearer",
+        "refresh_token": issued.refresh_token,
+        "expires_in": issued.expires_in,
+        "scope": scope,
+        "ResponseInfo": {
+            "api_id": "",
+            "ver": "",
+            "ts": "",
+            "res_msg_id": "",
+            "msg_id": "",
+            "status": "Access Token generated successfully",
+        },
+        "UserRequest": issued.user.wire(),
+    }
+
+
+@router.post("/user/_details")
+async def user_details(actor: CurrentActor) -> dict[str, Any]:
+    """The user behind the access token (query `access_token` or any token the gate accepts)."""
+    assert actor.user is not None
+    return actor.user.wire()
+
+
+@router.post("/user/_logout")
+async def logout(body: LogoutRequest, session: SessionDep, platform: PlatformDep, request: Request) -> dict[str, Any]:
+    """Revoke the token (and its refresh token) at once, for every process."""
+    token = body.access_token or body.request_info.auth_token or request.query_params.get("access_token")
+    if not token:
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    await tokens.logout(session, identity_of(platform), access_token=tokens.assert_token(token))
+    return {"ResponseInfo": response_info(body.request_info, status="Logout successfully").wire()}
+
+
+async def _search(body: UserSearchRequest, session: AsyncSession, platform: Platform, actor: Actor) -> UserResponse:
+    identity = identity_of(platform)
+    criteria = SearchCriteria(
+        tenant_id=body.tenant_id or actor.tenant_id,
+        ids=body.id or (),
+        uuids=body.uuid or (),
+        user_name=body.user_name,
+        name=body.name,
+        mobile_number=body.mobile_number,
+        email_id=body.email_id,
+        role_codes=body.role_codes or (),
+        user_type=body.user_type,
+        active=True if body.active is None else body.active,
+        limit=body.page_size,
+        offset=body.page_number * body.page_size,
+    )
+    rows = await service.search_users(session, identity, criteria)
+    purpose = body.purpose or body.request_info.action
+    users = await service.present_users(
+        session, identity, rows, actor=actor, purpose=purpose, tenant_id=criteria.tenant_id
+    )
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=users)
+
+
+@router.post("/user/_search")
+async def search_users(
+    body: UserSearchRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+) -> UserResponse:
+    """Users by uuid, id, userName, mobileNumber, emailId, name (exact, blind index), roleCodes, userType; paged."""
+    return await _search(body, session, platform, actor)
+
+
+@router.post("/user/v1/_search")
+async def search_users_v1(
+    body: UserSearchRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+) -> UserResponse:
+    """DIGIT's older path for the same search."""
+    return await _search(body, session, platform, actor)
+
+
+def _without_password(user: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in user.items() if k not in ("password", "otpReference")}
+
+
+@router.post("/user/users/_createnovalidate")
+async def create_user_no_validate(
+    body: UserRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+) -> UserResponse:
+    """Internal create (no OTP): employees, system users, citizens created by a service."""
+    identity = identity_of(platform)
+    user = body.user.model_dump(by_alias=True, exclude_none=True)
+    row = await service.create_user(session, identity, user=user, actor=actor)
+    shown = await service.present_users(session, identity, [row], actor=actor, purpose="user create")
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=[_without_password(u) for u in shown])
+
+
+@router.post("/user/users/_updatenovalidate")
+async def update_user_no_validate(
+    body: UserRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+) -> UserResponse:
+    """Internal update by uuid (userName, type and tenantId never change)."""
+    identity = identity_of(platform)
+    changes = body.user.model_dump(by_alias=True, exclude_unset=True)
+    uuid = body.user.uuid
+    if not uuid and body.user.id is not None:
+        rows = await service.search_users(session, identity, SearchCriteria(ids=[body.user.id], active=None, limit=1))
+        uuid = rows[0].uuid if rows else None
+    if not uuid:
+        raise Invalid("INVALID_USER", "the user's uuid (or id) is required")
+    row = await service.update_user(session, identity, uuid=uuid, changes=changes, actor=actor)
+    if changes.get("active") is False:
+        await tokens.revoke_user_tokens(session, identity, user_id=row.id)
+    shown = await service.present_users(session, identity, [row], actor=actor, purpose="user update")
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=[_without_password(u) for u in shown])
+
+
+@router.post("/user/profile/_update")
+async def update_profile(
+    body: UserRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+) -> UserResponse:
+    """A person updates their own profile (not roles, activation or password)."""
+    identity = identity_of(platform)
+    changes = body.user.model_dump(by_alias=True, exclude_unset=True)
+    row = await service.update_profile(session, identity, changes=changes, actor=actor)
+    updated = _without_password(await service.user_dict(identity, row))
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=[updated])
+
+
+@router.post("/user/password/_update")
+async def update_password(
+    body: PasswordUpdateRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Change one's own password, knowing the current one."""
+    await service.change_password(
+        session, identity_of(platform), existing=body.existing_password, new=body.new_password, actor=actor
+    )
+    return {"responseInfo": _egov_user_info(body.request_info)}
+
+
+@router.post("/user/password/nologin/_update")
+async def reset_password(body: PasswordResetRequest, platform: PlatformDep) -> dict[str, Any]:
+    """Reset a forgotten password with an OTP (type passwordreset) sent to the user's mobile number."""
+    identity = identity_of(platform)
+    async with platform.sessions() as session:
+        try:
+            row = await service.find_by_user_name(
+                session, identity, user_name=body.user_name, tenant_id=body.tenant_id, user_type=body.type.upper()
+            )
+            if row is None:
+                raise Invalid("INVALID_OTP", "the OTP is not valid, has expired or was already used")
+            mobile = (await service.user_dict(identity, row)).get("mobileNumber")
+            await otp_service.consume_otp(
+                session,
+                identity,
+                mobile_number=str(mobile or ""),
+                tenant_id=row.tenant_id,
+                purpose="passwordreset",
+                code=body.otp_reference,
+            )
+            await service.set_password(session, identity, row=row, new=body.new_password)
+            await tokens.revoke_user_tokens(session, identity, user_id=row.id)
+        except DomainError:
+            await session.commit()  # a wrong code counts against the OTP
+            raise
+        await session.commit()
+    return {"responseInfo": _egov_user_info(body.request_info)}
+
+
+@router.post("/user/citizen/_create")
+async def create_citizen(body: UserRequest, platform: PlatformDep, actor: OptionalActor) -> UserResponse:
+    """Citizen self-registration: the OTP sent with type `register` is the `otpReference`."""
+    identity = identity_of(platform)
+    user = body.user.model_dump(by_alias=True, exclude_none=True)
+    mobile = str(user.get("mobileNumber") or user.get("userName") or "")
+    tenant = service.home_tenant("CITIZEN", str(user.get("tenantId") or ""))
+    async with platform.sessions() as session:
+        try:
+            if not tenant:
+                raise Invalid("INVALID_TENANT", "tenantId is required")
+            await otp_service.consume_otp(
+                session,
+                identity,
+                mobile_number=mobile,
+                tenant_id=tenant,
+                purpose="register",
+                code=body.user.otp_reference,
+            )
+            user.update(type="CITIZEN", mobileNumber=mobile, userName=mobile, tenantId=tenant)
+            user.pop("roles", None)
+            creator = actor or Actor.system(tenant)
+            row = await service.create_user(session, identity, user=user, actor=creator)
+            created = _without_password(await service.user_dict(identity, row))
+        except DomainError:
+            await session.commit()
+            raise
+        await session.commit()
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=[created])
+
+
+@router.post("/user-otp/v1/_send")
+async def send_otp(body: SendOtpRequest, platform: PlatformDep) -> SendOtpResponse:
+    """Send an OTP by SMS for `register` (default), `login` or `passwordreset`."""
+    identity = identity_of(platform)
+    request = body.otp
+    async with platform.sessions() as session:
+        sent = await otp_service.issue_otp(
+            session,
+            identity,
+            mobile_number=request.mobile_number,
+            tenant_id=request.tenant_id,
+            purpose=request.type,
+            user_type=request.user_type,
+        )
+        await otp_service.send_sms(
+            session,
+            identity,
+            tenant_id=request.tenant_id,
+            mobile_number=request.mobile_number,
+            purpose=request.type.lower(),
+            code=sent.code,
+        )
+        await session.commit()  # the SMS leaves once the OTP is stored
+    return SendOtpResponse(response_info=_egov_user_info(body.request_info), successful=True)
+
+
+@router.post("/user/pii-audit/v1/_search")
+async def search_pii_audit(body: PiiAuditSearchRequest, session: SessionDep) -> PiiAuditResponse:
+    """Who read whose PII unmasked, which fields, why and when (admins)."""
+    rows = await service.search_pii_audit(
+        session,
+        tenant_id=body.tenant_id,
+        accessor_uuid=body.accessor_uuid,
+        subject_uuid=body.subject_uuid,
+        from_ms=body.from_date,
+        to_ms=body.to_date,
+        limit=body.limit,
+        offset=body.offset,
+    )
+    audits = [
+        PiiAuditRecord(
+            id=r.id,
+            tenant_id=r.tenant_id,
+            accessor_uuid=r.accessor_uuid,
+            subject_uuid=r.subject_uuid,
+            fields=[str(f) for f in r.fields],
+            purpose=r.purpose,
+            time=r.created_time,
+        )
+        for r in rows
+    ]
+    return PiiAuditResponse(response_info=response_info(body.request_info).wire(), audits=audits)

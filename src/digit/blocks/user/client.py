@@ -1,0 +1,118 @@
+"""What other blocks use to read and write users (decrypted `UserInfo`, for internal use only)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.user import service, tokens
+from digit.blocks.user.service import Identity, SearchCriteria
+from digit.kernel.envelope import UserInfo
+from digit.kernel.security import Actor
+
+
+class UserClient(Protocol):
+    async def get_users(self, uuids: Sequence[str]) -> dict[str, UserInfo]: ...
+
+    async def find_by_mobile(
+        self, *, tenant_id: str, mobile_number: str, user_type: str = "CITIZEN"
+    ) -> UserInfo | None: ...
+
+    async def search_users(
+        self,
+        *,
+        tenant_id: str,
+        role_codes: Sequence[str] = (),
+        user_type: str | None = None,
+        uuids: Sequence[str] = (),
+    ) -> list[UserInfo]: ...
+
+    async def create_user(self, session: AsyncSession | None, *, user: dict[str, Any], actor: Actor) -> UserInfo: ...
+
+    async def update_user(
+        self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
+    ) -> UserInfo: ...
+
+
+class TokenAuthenticator(Protocol):
+    """Used by the access block's gate: the user behind a live access token."""
+
+    async def authenticate(self, token: str) -> UserInfo | None: ...
+
+
+class InProcessUserClient:
+    """Reads go through `platform.read_sessions` (never wait for a writer); writes use the caller's
+    session when given (pass it whenever you hold a write transaction), else their own transaction."""
+
+    def __init__(self, identity: Identity) -> None:
+        self._identity = identity
+
+    @asynccontextmanager
+    async def _session(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        if session is not None:
+            yield session
+            return
+        async with self._identity.platform.sessions() as own:
+            try:
+                yield own
+                await own.commit()
+            except BaseException:
+                await own.rollback()
+                raise
+
+    async def get_users(self, uuids: Sequence[str]) -> dict[str, UserInfo]:
+        if not uuids:
+            return {}
+        async with self._identity.platform.read_sessions() as session:
+            rows = await service.search_users(
+                session, self._identity, SearchCriteria(uuids=list(uuids), active=None, limit=len(uuids))
+            )
+            return {row.uuid: await service.user_info(self._identity, row) for row in rows}
+
+    async def find_by_mobile(
+        self, *, tenant_id: str, mobile_number: str, user_type: str = "CITIZEN"
+    ) -> UserInfo | None:
+        async with self._identity.platform.read_sessions() as session:
+            row = await service.find_by_mobile(
+                session, self._identity, mobile_number=mobile_number, tenant_id=tenant_id, user_type=user_type
+            )
+            return await service.user_info(self._identity, row) if row is not None else None
+
+    async def search_users(
+        self,
+        *,
+        tenant_id: str,
+        role_codes: Sequence[str] = (),
+        user_type: str | None = None,
+        uuids: Sequence[str] = (),
+    ) -> list[UserInfo]:
+        criteria = SearchCriteria(
+            tenant_id=tenant_id, role_codes=list(role_codes), user_type=user_type, uuids=list(uuids), limit=10_000
+        )
+        async with self._identity.platform.read_sessions() as session:
+            rows = await service.search_users(session, self._identity, criteria)
+            return [await service.user_info(self._identity, row) for row in rows]
+
+    async def create_user(self, session: AsyncSession | None, *, user: dict[str, Any], actor: Actor) -> UserInfo:
+        async with self._session(session) as active:
+            row = await service.create_user(active, self._identity, user=user, actor=actor)
+            return await service.user_info(self._identity, row)
+
+    async def update_user(
+        self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
+    ) -> UserInfo:
+        async with self._session(session) as active:
+            row = await service.update_user(active, self._identity, uuid=uuid, changes=changes, actor=actor)
+            return await service.user_info(self._identity, row)
+
+
+class InProcessTokenAuthenticator:
+    def __init__(self, identity: Identity) -> None:
+        self._identity = identity
+
+    async def authenticate(self, token: str) -> UserInfo | None:
+        async with self._identity.platform.read_sessions() as session:
+            return await tokens.authenticate(session, self._identity, token)

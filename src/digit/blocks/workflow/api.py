@@ -1,0 +1,250 @@
+"""egov-workflow-v2 on DIGIT's paths (`/egov-workflow-v2/egov-wf/...`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.workflow import businessservice, service
+from digit.blocks.workflow.client import user_lookup
+from digit.blocks.workflow.escalation import escalate_due
+from digit.blocks.workflow.schemas import (
+    BusinessServiceRequest,
+    BusinessServiceResponse,
+    EscalationResponse,
+    ProcessInstanceResponse,
+    TransitionRequest,
+)
+from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.errors import Forbidden, Invalid
+from digit.kernel.platform import Platform
+from digit.kernel.tenancy import state_of
+
+router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
+
+Csv = Annotated[list[str] | None, Query()]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+
+
+async def known_roles(platform: Platform, tenant_ids: set[str]) -> dict[str, set[str]]:
+    """Role codes of ACCESSCONTROL-ROLES per state tenant."""
+    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    found: dict[str, set[str]] = {}
+    for state in {state_of(t) for t in tenant_ids}:
+        records = await mdms.get_master(tenant_id=state, module="ACCESSCONTROL-ROLES", master="roles")
+        found[state] = {r["code"] for r in records if isinstance(r, dict) and isinstance(r.get("code"), str)}
+    return found
+
+
+async def _save(
+    body: BusinessServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep, *, create: bool
+) -> BusinessServiceResponse:
+    roles = await known_roles(platform, {b.tenant_id for b in body.business_services})
+    flows, _warnings = await businessservice.save(
+        session,
+        body.business_services,
+        known_roles_by_state=roles,
+        create=create,
+        actor_uuid=actor.uuid,
+        now_ms=platform.clock.now_ms(),
+    )
+    return BusinessServiceResponse(
+        response_info=response_info(body.request_info), business_services=[f.wire() for f in flows]
+    )
+
+
+@router.post("/businessservice/_create")
+async def create_business_service(
+    body: BusinessServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> BusinessServiceResponse:
+    """Create business service configs (validated; every role must exist in ACCESSCONTROL-ROLES)."""
+    return await _save(body, session, actor, platform, create=True)
+
+
+@router.post("/businessservice/_update")
+async def update_business_service(
+    body: BusinessServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> BusinessServiceResponse:
+    """A new version of existing configs: applications already started keep the version they started with."""
+    return await _save(body, session, actor, platform, create=False)
+
+
+@router.post("/businessservice/_search")
+async def search_business_services(
+    session: SessionDep,
+    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    business_services: Annotated[list[str] | None, Query(alias="businessServices")] = None,
+    body: RequestInfoBody | None = None,
+) -> BusinessServiceResponse:
+    """Latest configs for a tenant: the city's own, else its state's (DIGIT's fallback)."""
+    flows = await businessservice.search_flows(session, tenant_id=tenant_id, codes=_split(business_services))
+    return BusinessServiceResponse(
+        response_info=response_info(body.request_info if body else None),
+        business_services=[f.wire(tenant_id=tenant_id) for f in flows],
+    )
+
+
+router.add_api_route(
+    "/businessservice/v2/_create", create_business_service, methods=["POST"], name="create_business_service_v2"
+)
+router.add_api_route(
+    "/businessservice/v2/_update", update_business_service, methods=["POST"], name="update_business_service_v2"
+)
+router.add_api_route(
+    "/businessservice/v2/_search", search_business_services, methods=["POST"], name="search_business_services_v2"
+)
+
+
+@router.post("/process/_transition")
+async def transition(
+    body: TransitionRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> ProcessInstanceResponse:
+    """Move applications on by one action each; all of the batch or none of it."""
+    instances = await service.transition(
+        session,
+        instances=body.process_instances,
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+        users=user_lookup(platform),
+    )
+    return ProcessInstanceResponse(response_info=response_info(body.request_info), process_instances=instances)
+
+
+def _criteria(
+    tenant_id: str,
+    business_ids: list[str] | None,
+    ids: list[str] | None,
+    assignee: str | None,
+    status: list[str] | None,
+    history: bool,
+    from_date: int | None,
+    to_date: int | None,
+    business_service: list[str] | None,
+    module_name: str | None,
+    offset: int,
+    limit: int | None,
+) -> service.SearchCriteria:
+    if limit is not None and limit < 1:
+        raise Invalid("INVALID_LIMIT", "limit must be at least 1")
+    return service.SearchCriteria(
+        tenant_id=tenant_id,
+        business_ids=_split(business_ids),
+        ids=_split(ids),
+        assignee=assignee or None,
+        status=_split(status),
+        history=history,
+        from_date=from_date,
+        to_date=to_date,
+        business_service=_split(business_service),
+        module_name=module_name or None,
+        offset=offset,
+        limit=min(limit or service.DEFAULT_LIMIT, service.MAX_LIMIT),
+    )
+
+
+@router.post("/process/_search")
+async def search_process_instances(
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
+    ids: Csv = None,
+    assignee: Annotated[str | None, Query()] = None,
+    status: Csv = None,
+    history: Annotated[bool, Query()] = False,
+    from_date: Annotated[int | None, Query(alias="fromDate")] = None,
+    to_date: Annotated[int | None, Query(alias="toDate")] = None,
+    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
+    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query()] = None,
+    body: RequestInfoBody | None = None,
+) -> ProcessInstanceResponse:
+    """Latest instance per application (all of them with history=true), newest first, and totalCount."""
+    criteria = _criteria(
+        tenant_id,
+        business_ids,
+        ids,
+        assignee,
+        status,
+        history,
+        from_date,
+        to_date,
+        business_service,
+        module_name,
+        offset,
+        limit,
+    )
+    found, total = await service.search_instances(session, criteria, actor, now_ms=platform.clock.now_ms())
+    return ProcessInstanceResponse(
+        response_info=response_info(body.request_info if body else None), process_instances=found, total_count=total
+    )
+
+
+@router.post("/process/_count")
+async def count_process_instances(
+    session: SessionDep,
+    actor: CurrentActor,
+    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
+    ids: Csv = None,
+    assignee: Annotated[str | None, Query()] = None,
+    status: Csv = None,
+    history: Annotated[bool, Query()] = False,
+    from_date: Annotated[int | None, Query(alias="fromDate")] = None,
+    to_date: Annotated[int | None, Query(alias="toDate")] = None,
+    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
+    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    body: RequestInfoBody | None = None,
+) -> int:
+    """DIGIT answers a bare number here."""
+    criteria = _criteria(
+        tenant_id,
+        business_ids,
+        ids,
+        assignee,
+        status,
+        history,
+        from_date,
+        to_date,
+        business_service,
+        module_name,
+        0,
+        None,
+    )
+    return await service.count_instances(session, criteria, actor)
+
+
+@router.post("/process/_statuscount")
+async def status_count(
+    session: SessionDep,
+    actor: CurrentActor,
+    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
+    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    assignee: Annotated[str | None, Query()] = None,
+    body: RequestInfoBody | None = None,
+) -> list[dict[str, Any]]:
+    """DIGIT answers a bare list: applications per current status."""
+    criteria = _criteria(
+        tenant_id, None, None, assignee, None, False, None, None, business_service, module_name, 0, None
+    )
+    return await service.status_counts(session, criteria, actor)
+
+
+@router.post("/auto/{business_service}/_escalate")
+async def escalate(
+    business_service: str, actor: CurrentActor, platform: PlatformDep, body: RequestInfoBody | None = None
+) -> EscalationResponse:
+    """Run the escalation of one business service now (what DIGIT's cron job calls)."""
+    if not actor.has_any_role({"AUTO_ESCALATE", "SYSTEM", "SUPERUSER"}, actor.tenant_id) and not actor.is_system:
+        raise Forbidden("NOT_AUTHORIZED", "only the escalation system user or a superuser may escalate")
+    done = await escalate_due(platform, business_service=business_service)
+    return EscalationResponse(response_info=response_info(body.request_info if body else None), process_instances=done)

@@ -1,0 +1,446 @@
+"""Business service configs: validated when saved, versioned, found per tenant with city -> state fallback.
+
+DIGIT's quirks, handled as DIGIT handles them:
+- A `nextState` may be a state's uuid instead of its name (CCRS's PGR file does this). It resolves when the uuid
+  is one of the config's states: a state's own `uuid`, or the `currentState` uuid its actions carry. A uuid that
+  names no state of the config is kept, as DIGIT keeps it, and the action leads nowhere: taking it answers 400
+  (`INVALID ACTION`), and `digit workflow load` reports it as a warning.
+- `isTerminateState` does not forbid actions: DIGIT's PGR flags RESOLVED and REJECTED terminal and still offers
+  REOPEN and RATE there, and DIGIT's transition validator only asks for an action when the state is not terminal.
+  A terminal state means "closed": its SLA stops, the escalation scheduler and the inbox's open counts skip it.
+  What is refused instead is a state nobody can leave or reach the end from: a non-terminal state without actions.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.workflow.models import BusinessServiceRow
+from digit.blocks.workflow.schemas import BusinessService
+from digit.kernel.db import new_id, stamp
+from digit.kernel.errors import Invalid
+from digit.kernel.tenancy import lineage, state_of
+
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ANY_ROLE = "*"
+
+
+def is_uuid(value: str | None) -> bool:
+    return bool(value and UUID_PATTERN.match(value))
+
+
+@dataclass(frozen=True)
+class ActionDef:
+    uuid: str
+    name: str
+    current_state: str
+    next_state: str  # a state uuid of this config, or the unresolved uuid as given
+    roles: tuple[str, ...]
+    active: bool
+    audit: dict[str, Any]
+
+    @property
+    def is_self_loop(self) -> bool:
+        return self.current_state == self.next_state
+
+
+@dataclass(frozen=True)
+class StateDef:
+    uuid: str
+    name: str | None
+    application_status: str | None
+    sla: int | None
+    doc_upload_required: bool
+    is_start: bool
+    is_terminal: bool
+    is_updatable: bool | None
+    actions: dict[str, ActionDef]
+    audit: dict[str, Any]
+
+
+@dataclass
+class Flow:
+    """A business service version, ready for transitions."""
+
+    row_id: str
+    uuid: str
+    tenant_id: str
+    code: str
+    business: str | None
+    sla: int | None
+    version: int
+    get_uri: str | None
+    post_uri: str | None
+    audit: dict[str, Any]
+    states: dict[str, StateDef] = field(default_factory=dict)
+
+    @property
+    def start(self) -> StateDef:
+        return next(s for s in self.states.values() if s.is_start)
+
+    @property
+    def roles(self) -> set[str]:
+        """Every role named anywhere in the config: what `*` stands for."""
+        return {r for s in self.states.values() for a in s.actions.values() for r in a.roles if r != ANY_ROLE}
+
+    def action_roles(self, action: ActionDef) -> set[str]:
+        return self.roles if ANY_ROLE in action.roles else set(action.roles)
+
+    def transition_roles(self, state: StateDef) -> set[str]:
+        """Roles of the state-changing actions of a state (who can work on it there)."""
+        found: set[str] = set()
+        for action in state.actions.values():
+            if not action.is_self_loop:
+                found |= self.action_roles(action)
+        return found
+
+    def wire(self, *, tenant_id: str | None = None) -> dict[str, Any]:
+        """DIGIT's search shape: states and actions with uuids, nextState as a state uuid."""
+        tenant = tenant_id or self.tenant_id
+        return {
+            "tenantId": tenant,
+            "uuid": self.uuid,
+            "businessService": self.code,
+            "business": self.business,
+            "getUri": self.get_uri,
+            "postUri": self.post_uri,
+            "businessServiceSla": self.sla,
+            "version": self.version,
+            "states": [state_wire(s, tenant_id=tenant, business_service_id=self.uuid) for s in self.states.values()],
+            "auditDetails": self.audit,
+        }
+
+
+def action_wire(action: ActionDef, *, tenant_id: str) -> dict[str, Any]:
+    return {
+        "uuid": action.uuid,
+        "tenantId": tenant_id,
+        "currentState": action.current_state,
+        "action": action.name,
+        "nextState": action.next_state,
+        "roles": list(action.roles),
+        "active": action.active,
+        "auditDetails": action.audit,
+    }
+
+
+def state_wire(
+    state: StateDef, *, tenant_id: str, business_service_id: str, with_actions: bool = True
+) -> dict[str, Any]:
+    return {
+        "uuid": state.uuid,
+        "tenantId": tenant_id,
+        "businessServiceId": business_service_id,
+        "sla": state.sla,
+        "state": state.name,
+        "applicationStatus": state.application_status,
+        "docUploadRequired": state.doc_upload_required,
+        "isStartState": state.is_start,
+        "isTerminateState": state.is_terminal,
+        "isStateUpdatable": state.is_updatable,
+        "actions": [action_wire(a, tenant_id=tenant_id) for a in state.actions.values()] if with_actions else None,
+        "auditDetails": state.audit,
+    }
+
+
+def flow_of(row: BusinessServiceRow) -> Flow:
+    audit = row.audit_details()
+    flow = Flow(
+        row_id=row.id,
+        uuid=row.uuid,
+        tenant_id=row.tenant_id,
+        code=row.business_service,
+        business=row.business,
+        sla=row.business_service_sla,
+        version=row.version,
+        get_uri=row.get_uri,
+        post_uri=row.post_uri,
+        audit=audit,
+    )
+    for raw in row.states:
+        actions = {
+            a["action"]: ActionDef(
+                uuid=a["uuid"],
+                name=a["action"],
+                current_state=a["currentState"],
+                next_state=a["nextState"],
+                roles=tuple(a.get("roles") or ()),
+                active=bool(a.get("active", True)),
+                audit=audit,
+            )
+            for a in raw.get("actions") or []
+        }
+        flow.states[raw["uuid"]] = StateDef(
+            uuid=raw["uuid"],
+            name=raw.get("state"),
+            application_status=raw.get("applicationStatus"),
+            sla=raw.get("sla"),
+            doc_upload_required=bool(raw.get("docUploadRequired")),
+            is_start=bool(raw.get("isStartState")),
+            is_terminal=bool(raw.get("isTerminateState")),
+            is_updatable=raw.get("isStateUpdatable"),
+            actions=actions,
+            audit=audit,
+        )
+    return flow
+
+
+@dataclass
+class Checked:
+    """A config that passed validation: its states as stored, and what was odd but accepted."""
+
+    states: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def check(
+    config: BusinessService,
+    *,
+    known_roles: set[str],
+    previous: Flow | None = None,
+) -> Checked:
+    """Validate a config and give its states uuids; raise Invalid naming every fault found."""
+    faults: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    code = config.business_service
+    starts = [s for s in config.states if s.is_start_state]
+    if len(starts) != 1:
+        faults.append(
+            (
+                "INVALID_START_STATE",
+                f"businessService {code} must have exactly one start state (isStartState=true); it has {len(starts)}",
+            )
+        )
+    if any(s.is_start_state and s.is_terminate_state for s in config.states):
+        faults.append(("INVALID_START_STATE", f"businessService {code}: the start state cannot be terminal"))
+    names: dict[str | None, int] = {}
+    for state in config.states:
+        names[state.state] = names.get(state.state, 0) + 1
+    for name, count in names.items():
+        if count > 1:
+            faults.append(("INVALID STATE", f"State: {name} is duplicate in businessService {code}"))
+
+    previous_by_name = {s.name: s for s in previous.states.values()} if previous else {}
+    # uuids the file gives for its states: their own, or the currentState their actions carry
+    given_uuid_to_name: dict[str, str | None] = {}
+    for state in config.states:
+        if is_uuid(state.uuid):
+            given_uuid_to_name[str(state.uuid)] = state.state
+        for action in state.actions or []:
+            if is_uuid(action.current_state):
+                given_uuid_to_name.setdefault(str(action.current_state), state.state)
+
+    name_to_uuid: dict[str | None, str] = {}
+    for state in config.states:
+        kept = previous_by_name.get(state.state)
+        name_to_uuid.setdefault(state.state, kept.uuid if kept else new_id())
+
+    stored: list[dict[str, Any]] = []
+    for state in config.states:
+        label = state.state or "(start)"
+        state_uuid = name_to_uuid[state.state]
+        kept_state = previous_by_name.get(state.state)
+        actions_out: list[dict[str, Any]] = []
+        seen_actions: set[str] = set()
+        for action in state.actions or []:
+            if action.action in seen_actions:
+                faults.append(("INVALID ACTION", f"Action: {action.action} is duplicate in state {label}"))
+                continue
+            seen_actions.add(action.action)
+            target = action.next_state
+            if not target:
+                faults.append(("INVALID NEXTSTATE", f"action {action.action} of state {label} has no nextState"))
+                continue
+            if is_uuid(target):
+                if target in given_uuid_to_name:
+                    next_uuid = name_to_uuid[given_uuid_to_name[target]]
+                else:
+                    next_uuid = target
+                    warnings.append(
+                        f"action {action.action} of state {label} leads to the state uuid {target}, which is no "
+                        "state of this config: kept as DIGIT keeps it, but the action cannot be taken"
+                    )
+            elif target in name_to_uuid:
+                next_uuid = name_to_uuid[target]
+            else:
+                faults.append(
+                    (
+                        "INVALID NEXTSTATE",
+                        f"The state with name: {target} does not exist in config (action "
+                        f"{action.action} of state {label})",
+                    )
+                )
+                continue
+            if not action.roles:
+                faults.append(("INVALID ROLE", f"action {action.action} of state {label} names no role"))
+            for role in action.roles:
+                if role != ANY_ROLE and role not in known_roles:
+                    faults.append(
+                        (
+                            "INVALID ROLE",
+                            f"role {role} of action {action.action} in state {label} is not in ACCESSCONTROL-ROLES",
+                        )
+                    )
+            kept_action = kept_state.actions.get(action.action) if kept_state else None
+            actions_out.append(
+                {
+                    "uuid": kept_action.uuid if kept_action else new_id(),
+                    "action": action.action,
+                    "currentState": state_uuid,
+                    "nextState": next_uuid,
+                    "roles": list(action.roles),
+                    "active": action.active is not False,
+                }
+            )
+        if not state.actions and not state.is_terminate_state:
+            faults.append(
+                ("INVALID STATE", f"State: {label} has no actions and is not terminal: an application would be stuck")
+            )
+        if state.sla is not None and state.sla < 0:
+            faults.append(("INVALID STATE", f"State: {label} has a negative sla"))
+        stored.append(
+            {
+                "uuid": state_uuid,
+                "state": state.state,
+                "applicationStatus": state.application_status,
+                "sla": state.sla,
+                "docUploadRequired": bool(state.doc_upload_required),
+                "isStartState": bool(state.is_start_state),
+                "isTerminateState": bool(state.is_terminate_state),
+                "isStateUpdatable": state.is_state_updatable,
+                "actions": actions_out,
+            }
+        )
+    if config.business_service_sla is not None and config.business_service_sla < 0:
+        faults.append(("INVALID BUSINESSSERVICE", f"businessService {code} has a negative businessServiceSla"))
+    if faults:
+        raise Invalid.many(faults)
+    return Checked(states=stored, warnings=warnings)
+
+
+async def find_flow(session: AsyncSession, *, tenant_id: str, code: str, exact_tenant: bool = False) -> Flow | None:
+    """The latest version for the tenant, else for its state (DIGIT: the city's config wins)."""
+    tenants = [tenant_id] if exact_tenant else lineage(tenant_id)
+    rows = {
+        row.tenant_id: row
+        for row in await session.scalars(
+            select(BusinessServiceRow).where(
+                BusinessServiceRow.business_service == code,
+                BusinessServiceRow.tenant_id.in_(tenants),
+                BusinessServiceRow.is_latest.is_(True),
+            )
+        )
+    }
+    row = next((rows[t] for t in tenants if t in rows), None)
+    return flow_of(row) if row else None
+
+
+async def flows_by_id(session: AsyncSession, row_ids: Sequence[str]) -> dict[str, Flow]:
+    if not row_ids:
+        return {}
+    rows = await session.scalars(select(BusinessServiceRow).where(BusinessServiceRow.id.in_(set(row_ids))))
+    return {row.id: flow_of(row) for row in rows}
+
+
+async def search_flows(session: AsyncSession, *, tenant_id: str, codes: Sequence[str]) -> list[Flow]:
+    """Latest configs visible from a tenant: its own, plus its state's ones it does not override."""
+    query = select(BusinessServiceRow).where(
+        BusinessServiceRow.tenant_id.in_(lineage(tenant_id)), BusinessServiceRow.is_latest.is_(True)
+    )
+    if codes:
+        query = query.where(BusinessServiceRow.business_service.in_(set(codes)))
+    chosen: dict[str, BusinessServiceRow] = {}
+    order = {t: i for i, t in enumerate(lineage(tenant_id))}
+    for row in await session.scalars(query):
+        current = chosen.get(row.business_service)
+        if current is None or order[row.tenant_id] < order[current.tenant_id]:
+            chosen[row.business_service] = row
+    return [flow_of(chosen[c]) for c in sorted(chosen)]
+
+
+async def save(
+    session: AsyncSession,
+    configs: Sequence[BusinessService],
+    *,
+    known_roles_by_state: dict[str, set[str]],
+    create: bool | None,
+    actor_uuid: str,
+    now_ms: int,
+) -> tuple[list[Flow], list[str]]:
+    """Create (new code) or update (new version of an existing code) every config, or none of them.
+
+    `create=None` creates what is new and versions what exists (the loader's mode)."""
+    faults: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    prepared: list[tuple[BusinessService, Checked, Flow | None]] = []
+    for config in configs:
+        key = (config.tenant_id, config.business_service)
+        if key in seen:
+            faults.append(("INVALID BUSINESSSERVICE", f"BusinessService: {config.business_service} is duplicate"))
+            continue
+        seen.add(key)
+        existing = await find_flow(session, tenant_id=config.tenant_id, code=config.business_service, exact_tenant=True)
+        if create is True and existing is not None:
+            faults.append(
+                (
+                    "INVALID BUSINESSSERVICE",
+                    f"The businessService: {config.business_service} for tenantId: {config.tenant_id} already exists",
+                )
+            )
+            continue
+        if create is False and existing is None:
+            faults.append(
+                (
+                    "INVALID BUSINESSSERVICE",
+                    f"The businessService: {config.business_service} for tenantId: {config.tenant_id} does not exists",
+                )
+            )
+            continue
+        try:
+            checked = check(
+                config, known_roles=known_roles_by_state.get(state_of(config.tenant_id), set()), previous=existing
+            )
+        except Invalid as error:
+            faults.extend((d.code, d.message) for d in error.details())
+            continue
+        warnings.extend(f"{config.tenant_id}/{config.business_service}: {w}" for w in checked.warnings)
+        prepared.append((config, checked, existing))
+    if faults:
+        raise Invalid.many(faults)
+    saved: list[Flow] = []
+    for config, checked, existing in prepared:
+        if existing is not None:
+            await session.execute(
+                update(BusinessServiceRow)
+                .where(BusinessServiceRow.id == existing.row_id)
+                .values(is_latest=False, row_version=BusinessServiceRow.row_version + 1)
+            )
+        row = BusinessServiceRow(
+            id=new_id(),
+            uuid=existing.uuid if existing else str(uuidlib.uuid4()),
+            tenant_id=config.tenant_id,
+            business_service=config.business_service,
+            business=config.business,
+            business_service_sla=config.business_service_sla,
+            get_uri=config.get_uri,
+            post_uri=config.post_uri,
+            version=(existing.version + 1) if existing else 1,
+            is_latest=True,
+            states=checked.states,
+        )
+        stamp(row, actor_uuid=actor_uuid, now_ms=now_ms)
+        if existing is not None:
+            row.created_by = existing.audit["createdBy"]
+            row.created_time = existing.audit["createdTime"]
+        session.add(row)
+        saved.append(flow_of(row))
+    await session.flush()
+    return saved, warnings

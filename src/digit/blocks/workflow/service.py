@@ -1,0 +1,569 @@
+"""Workflow rules: transitions (role, state, documents, assignees, citizens), history, search, SLA.
+
+Every transition reads the application's current-state row and updates it `WHERE row_version = <read>`;
+the loser of a race gets 409 and nothing of its batch is kept. History rows are only inserted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.workflow.businessservice import (
+    ActionDef,
+    Flow,
+    StateDef,
+    action_wire,
+    find_flow,
+    flows_by_id,
+    state_wire,
+)
+from digit.blocks.workflow.models import AssigneeRow, CurrentStateRow, ProcessInstanceRow
+from digit.blocks.workflow.schemas import ProcessInstanceIn
+from digit.kernel.db import new_id
+from digit.kernel.envelope import UserInfo
+from digit.kernel.errors import Conflict, Invalid
+from digit.kernel.events import emit
+from digit.kernel.security import Actor
+from digit.kernel.tenancy import state_of
+
+log = logging.getLogger(__name__)
+
+TRANSITION_TOPIC = "save-wf-transitions"
+RATE_ACTION = "RATE"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+# codes a module may pass in additionalDetails that the inbox filters on (never PII)
+INBOX_ATTRIBUTES = ("locality", "serviceCode", "department")
+
+UserLookup = Callable[[Sequence[str]], Awaitable[Mapping[str, UserInfo]]]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One validated transition, ready to be written."""
+
+    request: ProcessInstanceIn
+    flow: Flow
+    current: CurrentStateRow | None
+    from_state: StateDef
+    action: ActionDef
+    to_state: StateDef
+    assignees: list[dict[str, str]]
+    applicant: str | None
+
+
+def _key(tenant_id: str, business_service: str, business_id: str) -> tuple[str, str, str]:
+    return (tenant_id, business_service, business_id)
+
+
+async def _current_rows(
+    session: AsyncSession, keys: Sequence[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], CurrentStateRow]:
+    if not keys:
+        return {}
+    query = select(CurrentStateRow).where(
+        CurrentStateRow.tenant_id.in_({k[0] for k in keys}),
+        CurrentStateRow.business_service.in_({k[1] for k in keys}),
+        CurrentStateRow.business_id.in_({k[2] for k in keys}),
+    )
+    rows = (await session.scalars(query.execution_options(populate_existing=True))).all()
+    return {_key(r.tenant_id, r.business_service, r.business_id): r for r in rows}
+
+
+def _is_role_allowed(actor: Actor, tenant_id: str, roles: set[str]) -> bool:
+    return bool(actor.role_codes_in(tenant_id) & roles)
+
+
+def _user_roles_in(user: UserInfo, tenant_id: str) -> set[str]:
+    state = state_of(tenant_id)
+    return {r.code for r in user.roles if r.tenant_id in (tenant_id, state) or r.tenant_id is None}
+
+
+async def transition(
+    session: AsyncSession,
+    *,
+    instances: Sequence[ProcessInstanceIn],
+    actor: Actor,
+    now_ms: int,
+    users: UserLookup | None,
+    escalated: bool = False,
+) -> list[dict[str, Any]]:
+    """Apply every transition of the batch, or none (the first fault raises)."""
+    keys = [_key(i.tenant_id, i.business_service, i.business_id) for i in instances]
+    if len(set(keys)) < len(keys):
+        raise Invalid("INVALID_REQUEST", "a businessId appears twice in one batch; send one action per application")
+    currents = await _current_rows(session, keys)
+    flows = await flows_by_id(session, [c.config_id for c in currents.values()])
+    latest: dict[tuple[str, str], Flow | None] = {}
+    planned: list[Planned] = []
+    for instance, key in zip(instances, keys, strict=True):
+        current = currents.get(key)
+        if current is not None:
+            flow = flows[current.config_id]
+        else:
+            pair = (instance.tenant_id, instance.business_service)
+            if pair not in latest:
+                latest[pair] = await find_flow(session, tenant_id=instance.tenant_id, code=instance.business_service)
+            found = latest[pair]
+            if found is None:
+                raise Invalid(
+                    "BUSINESSSERVICE_NOT_FOUND",
+                    f"No businessService object found for businessService: {instance.business_service} "
+                    f"and tenantId: {instance.tenant_id}",
+                )
+            flow = found
+        planned.append(_plan(instance, flow, current, actor))
+    await _check_assignees(planned, users)
+    written = [await _write(session, plan, actor=actor, now_ms=now_ms, escalated=escalated) for plan in planned]
+    return [
+        instance_wire(row, flow=plan.flow, actor=actor, now_ms=now_ms)
+        for row, plan in zip(written, planned, strict=True)
+    ]
+
+
+def _plan(instance: ProcessInstanceIn, flow: Flow, current: CurrentStateRow | None, actor: Actor) -> Planned:
+    tenant_id = instance.tenant_id
+    business_id = instance.business_id
+    state = flow.states[current.state_uuid] if current else flow.start
+    action = state.actions.get(instance.action)
+    if action is None or not action.active:
+        raise Invalid(
+            "INVALID ACTION",
+            f"Action {instance.action} not found in config for the businessId: {business_id} "
+            f"(state {state.name or 'start'})",
+        )
+    to_state = flow.states.get(action.next_state)
+    if to_state is None:
+        raise Invalid(
+            "INVALID ACTION",
+            f"Action {instance.action} leads to the state {action.next_state}, which is not in the config",
+        )
+    if instance.rating is not None and instance.action != RATE_ACTION:
+        raise Invalid("INVALID_ACTION", "Rating can be given only upon taking RATE action.")
+    allowed = flow.roles if action.is_self_loop else flow.action_roles(action)
+    if not _is_role_allowed(actor, tenant_id, allowed):
+        raise Invalid("INVALID ROLE", f"User is not authorized to perform action {instance.action} on {business_id}")
+    if to_state.doc_upload_required and not instance.documents:
+        raise Invalid("INVALID DOCUMENT", f"Documents cannot be null for status: {to_state.name}")
+    details = instance.additional_details or {}
+    applicant = current.applicant if current else None
+    if current is None:
+        account = details.get("accountId")
+        if actor.is_citizen:
+            if isinstance(account, str) and account and account != actor.uuid:
+                raise Invalid("INVALID_USER", "a citizen may apply only for himself")
+            applicant = actor.uuid
+        elif isinstance(account, str) and account:
+            applicant = account
+    if actor.is_citizen and current is not None:
+        if applicant and applicant != actor.uuid:
+            raise Invalid("INVALID_USER", f"Citizen not authorized to perform action on application: {business_id}")
+        assigned_citizens = [a["uuid"] for a in _current_assignees(current) if a.get("type") == "CITIZEN"]
+        if assigned_citizens and actor.uuid not in assigned_citizens:
+            raise Invalid("INVALID_USER", f"Citizen not authorized to perform action on application: {business_id}")
+    assignees = [{"uuid": a.uuid} for a in instance.assignes or []]
+    if len({a["uuid"] for a in assignees}) < len(assignees):
+        raise Invalid("INVALID_ASSIGNEE", "an assignee appears twice")
+    return Planned(instance, flow, current, state, action, to_state, assignees, applicant)
+
+
+def _current_assignees(current: CurrentStateRow) -> list[dict[str, Any]]:
+    value = (current.attributes or {}).get("_assignees")
+    return list(value) if isinstance(value, list) else []
+
+
+async def _check_assignees(planned: Sequence[Planned], users: UserLookup | None) -> None:
+    """Assignees are employees with a role in the application's tenant (or the applicant, sent back to)."""
+    wanted = sorted({a["uuid"] for p in planned for a in p.assignees})
+    if not wanted:
+        return
+    if users is None:
+        raise Invalid("INVALID_ASSIGNEE", "assignees cannot be checked: no user service on this platform")
+    found = await users(wanted)
+    for plan in planned:
+        tenant_id = plan.request.tenant_id
+        next_roles = plan.flow.transition_roles(plan.to_state)
+        for assignee in plan.assignees:
+            user = found.get(assignee["uuid"])
+            if user is None or not user.active:
+                raise Invalid("INVALID_ASSIGNEE", f"User not found for uuid: {assignee['uuid']}")
+            roles = _user_roles_in(user, tenant_id)
+            if user.type == "CITIZEN" and plan.applicant == user.uuid:
+                pass
+            elif user.type != "EMPLOYEE" or not roles:
+                raise Invalid(
+                    "INVALID_ASSIGNEE", f"Cannot assign to the user: {user.uuid}: not an employee of {tenant_id}"
+                )
+            if not plan.action.is_self_loop and next_roles and not (roles & next_roles):
+                raise Invalid(
+                    "INVALID_ASSIGNEE",
+                    f"Cannot assign to the user: {user.uuid}: no role of the state {plan.to_state.name}",
+                )
+            assignee["type"] = user.type
+
+
+async def _write(
+    session: AsyncSession, plan: Planned, *, actor: Actor, now_ms: int, escalated: bool
+) -> ProcessInstanceRow:
+    request = plan.request
+    current = plan.current
+    changing = not plan.action.is_self_loop
+    details = request.additional_details or {}
+    assignees = plan.assignees
+    if not assignees and not changing and current is not None:
+        assignees = _current_assignees(current)  # a comment does not take the application off anyone's desk
+    if current is None:
+        business_due = now_ms + plan.flow.sla if plan.flow.sla is not None else None
+        state_due = None
+    else:
+        business_due = current.business_sla_due_ms
+        state_due = current.state_sla_due_ms
+    if changing:
+        state_due = now_ms + plan.to_state.sla if plan.to_state.sla is not None else None
+    step = (current.step if current else 0) + 1
+    instance_id = new_id()
+    attributes: dict[str, Any] = dict(current.attributes or {}) if current else {}
+    for name in INBOX_ATTRIBUTES:
+        value = details.get(name)
+        if isinstance(value, str | int) and value != "":
+            attributes[name] = str(value)
+    attributes["_assignees"] = assignees
+    module_name = request.module_name or (current.module_name if current else None)
+    values: dict[str, Any] = {
+        "config_id": plan.flow.row_id,
+        "step": step,
+        "last_instance_id": instance_id,
+        "state_uuid": plan.to_state.uuid,
+        "state_name": plan.to_state.name,
+        "application_status": plan.to_state.application_status,
+        "is_terminal": plan.to_state.is_terminal,
+        "state_sla_due_ms": state_due,
+        "business_sla_due_ms": business_due,
+        "locality": attributes.get("locality"),
+        "applicant": plan.applicant,
+        "attributes": attributes,
+        "module_name": module_name,
+        "last_modified_by": actor.uuid,
+        "last_modified_time": now_ms,
+    }
+    if current is None:
+        current_id = new_id()
+        try:
+            async with session.begin_nested():
+                await session.execute(
+                    insert(CurrentStateRow).values(
+                        id=current_id,
+                        tenant_id=request.tenant_id,
+                        business_service=request.business_service,
+                        business_id=request.business_id,
+                        created_by=actor.uuid,
+                        created_time=now_ms,
+                        row_version=1,
+                        **values,
+                    )
+                )
+        except IntegrityError:
+            raise _conflict(request.business_id) from None
+    else:
+        current_id = current.id
+        result = await session.execute(
+            update(CurrentStateRow)
+            .where(CurrentStateRow.id == current.id, CurrentStateRow.row_version == current.row_version)
+            .values(row_version=current.row_version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise _conflict(request.business_id)
+        await session.execute(delete(AssigneeRow).where(AssigneeRow.current_id == current.id))
+    for assignee in assignees:
+        session.add(
+            AssigneeRow(
+                id=new_id(),
+                tenant_id=request.tenant_id,
+                current_id=current_id,
+                assignee=assignee["uuid"],
+                created_by=actor.uuid,
+                created_time=now_ms,
+                last_modified_by=actor.uuid,
+                last_modified_time=now_ms,
+            )
+        )
+    business_sla = business_due - now_ms if business_due is not None else None
+    state_sla = state_due - now_ms if state_due is not None else None
+    row = ProcessInstanceRow(
+        id=instance_id,
+        tenant_id=request.tenant_id,
+        business_service=request.business_service,
+        business_id=request.business_id,
+        module_name=module_name,
+        step=step,
+        config_id=plan.flow.row_id,
+        action=request.action,
+        from_state=plan.from_state.uuid,
+        status=plan.to_state.uuid,
+        state_name=plan.to_state.name,
+        application_status=plan.to_state.application_status,
+        previous_status=plan.from_state.application_status,
+        comment=request.comment,
+        documents=[
+            {**d.wire(exclude_none=True), "id": d.id or new_id(), "tenantId": request.tenant_id}
+            for d in request.documents or []
+        ],
+        assigner=actor.uuid,
+        assignees=assignees,
+        state_sla=state_sla,
+        business_service_sla=business_sla,
+        rating=request.rating,
+        escalated=escalated,
+        additional_details=details or None,
+        created_by=actor.uuid,
+        created_time=now_ms,
+        last_modified_by=actor.uuid,
+        last_modified_time=now_ms,
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise _conflict(request.business_id) from None
+    await emit(
+        session,
+        TRANSITION_TOPIC,
+        tenant_id=request.tenant_id,
+        aggregate_id=request.business_id,
+        data={
+            "id": instance_id,
+            "businessService": request.business_service,
+            "businessId": request.business_id,
+            "tenantId": request.tenant_id,
+            "moduleName": module_name,
+            "action": request.action,
+            "fromState": plan.from_state.name,
+            "toState": plan.to_state.name,
+            "applicationStatus": plan.to_state.application_status,
+            "previousStatus": plan.from_state.application_status,
+            "actorUuid": actor.uuid,
+            "actorType": actor.type,
+            "assignees": [a["uuid"] for a in assignees],
+            "applicantUuid": plan.applicant,
+            "escalated": row.escalated,
+            "rating": request.rating,
+            "step": step,
+        },
+        actor_uuid=actor.uuid,
+        now_ms=now_ms,
+    )
+    return row
+
+
+def _conflict(business_id: str) -> Conflict:
+    return Conflict(
+        "STALE_DATA",
+        f"the application {business_id} was moved on by another transition at the same time; search and retry",
+    )
+
+
+def remaining(stored: int | None, last_modified_ms: int, now_ms: int) -> int | None:
+    """DIGIT's remaining SLA: what was left at the transition, minus the time since."""
+    return None if stored is None else stored - (now_ms - last_modified_ms)
+
+
+def next_actions(flow: Flow, state: StateDef, actor: Actor | None, tenant_id: str) -> list[dict[str, Any]]:
+    if actor is None:
+        return []
+    mine = actor.role_codes_in(tenant_id)
+    allowed = [a for a in state.actions.values() if a.active and mine & flow.action_roles(a)]
+    return [action_wire(a, tenant_id=tenant_id) for a in sorted(allowed, key=lambda a: a.name)]
+
+
+def instance_wire(row: ProcessInstanceRow, *, flow: Flow | None, actor: Actor | None, now_ms: int) -> dict[str, Any]:
+    """A history row in DIGIT's ProcessInstance shape, SLAs as remaining time now."""
+    state = flow.states.get(row.status) if flow else None
+    state_out: dict[str, Any]
+    if state is not None and flow is not None:
+        state_out = state_wire(state, tenant_id=row.tenant_id, business_service_id=flow.uuid)
+    else:
+        state_out = {"uuid": row.status, "state": row.state_name, "applicationStatus": row.application_status}
+    return {
+        "id": row.id,
+        "tenantId": row.tenant_id,
+        "businessService": row.business_service,
+        "businessId": row.business_id,
+        "action": row.action,
+        "moduleName": row.module_name,
+        "state": state_out,
+        "comment": row.comment,
+        "documents": row.documents or None,
+        "assigner": {"uuid": row.assigner},
+        "assignes": [dict(a) for a in row.assignees] or None,
+        "nextActions": next_actions(flow, state, actor, row.tenant_id) if flow and state else [],
+        "stateSla": remaining(row.state_sla, row.last_modified_time, now_ms),
+        "businesssServiceSla": remaining(row.business_service_sla, row.last_modified_time, now_ms),
+        "previousStatus": row.previous_status,
+        "entity": None,
+        "auditDetails": row.audit_details(),
+        "rating": row.rating,
+        "escalated": row.escalated,
+        "additionalDetails": row.additional_details,
+    }
+
+
+@dataclass
+class SearchCriteria:
+    tenant_id: str
+    business_ids: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    status: list[str] = field(default_factory=list)
+    history: bool = False
+    from_date: int | None = None
+    to_date: int | None = None
+    business_service: list[str] = field(default_factory=list)
+    module_name: str | None = None
+    offset: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+def tenant_filter(column: Any, tenant_id: str) -> Any:
+    """A state tenant sees its cities' applications too."""
+    if "." in tenant_id:
+        return column == tenant_id
+    return or_(column == tenant_id, column.like(f"{tenant_id}.%"))
+
+
+def _latest_query(criteria: SearchCriteria, actor: Actor | None) -> Select[Any]:
+    query = select(CurrentStateRow.last_instance_id).where(
+        tenant_filter(CurrentStateRow.tenant_id, criteria.tenant_id)
+    )
+    if criteria.business_ids:
+        query = query.where(CurrentStateRow.business_id.in_(criteria.business_ids))
+    if criteria.ids:
+        query = query.where(CurrentStateRow.last_instance_id.in_(criteria.ids))
+    if criteria.business_service:
+        query = query.where(CurrentStateRow.business_service.in_(criteria.business_service))
+    if criteria.module_name:
+        query = query.where(CurrentStateRow.module_name == criteria.module_name)
+    if criteria.status:
+        query = query.where(
+            or_(
+                CurrentStateRow.state_uuid.in_(criteria.status),
+                CurrentStateRow.application_status.in_(criteria.status),
+                CurrentStateRow.state_name.in_(criteria.status),
+            )
+        )
+    if criteria.assignee:
+        query = query.where(
+            CurrentStateRow.id.in_(select(AssigneeRow.current_id).where(AssigneeRow.assignee == criteria.assignee))
+        )
+    if criteria.from_date is not None:
+        query = query.where(CurrentStateRow.last_modified_time >= criteria.from_date)
+    if criteria.to_date is not None:
+        query = query.where(CurrentStateRow.last_modified_time <= criteria.to_date)
+    if actor is not None and actor.is_citizen:
+        query = query.where(CurrentStateRow.applicant == actor.uuid)
+    return query
+
+
+def _history_query(criteria: SearchCriteria, actor: Actor | None) -> Select[Any]:
+    latest = _latest_query(
+        SearchCriteria(
+            tenant_id=criteria.tenant_id,
+            business_ids=criteria.business_ids,
+            business_service=criteria.business_service,
+            module_name=criteria.module_name,
+            assignee=criteria.assignee,
+            status=criteria.status,
+        ),
+        actor,
+    ).with_only_columns(CurrentStateRow.tenant_id, CurrentStateRow.business_service, CurrentStateRow.business_id)
+    apps = latest.subquery()
+    query = select(ProcessInstanceRow.id).join(
+        apps,
+        and_(
+            ProcessInstanceRow.tenant_id == apps.c.tenant_id,
+            ProcessInstanceRow.business_service == apps.c.business_service,
+            ProcessInstanceRow.business_id == apps.c.business_id,
+        ),
+    )
+    if criteria.ids:
+        query = query.where(ProcessInstanceRow.id.in_(criteria.ids))
+    if criteria.from_date is not None:
+        query = query.where(ProcessInstanceRow.created_time >= criteria.from_date)
+    if criteria.to_date is not None:
+        query = query.where(ProcessInstanceRow.created_time <= criteria.to_date)
+    return query
+
+
+async def count_instances(session: AsyncSession, criteria: SearchCriteria, actor: Actor | None) -> int:
+    base = _history_query(criteria, actor) if criteria.history else _latest_query(criteria, actor)
+    return int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+
+
+async def search_instances(
+    session: AsyncSession, criteria: SearchCriteria, actor: Actor | None, *, now_ms: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Latest instance per application (or the whole history), newest first, with a total count."""
+    ids_query = _history_query(criteria, actor) if criteria.history else _latest_query(criteria, actor)
+    total = int(await session.scalar(select(func.count()).select_from(ids_query.subquery())) or 0)
+    rows_query = (
+        select(ProcessInstanceRow)
+        .where(ProcessInstanceRow.id.in_(ids_query))
+        .order_by(ProcessInstanceRow.created_time.desc(), ProcessInstanceRow.step.desc())
+        .offset(max(criteria.offset, 0))
+        .limit(min(max(criteria.limit, 1), MAX_LIMIT))
+    )
+    rows = list(await session.scalars(rows_query))
+    flows = await flows_by_id(session, [r.config_id for r in rows])
+    return [instance_wire(r, flow=flows.get(r.config_id), actor=actor, now_ms=now_ms) for r in rows], total
+
+
+async def status_counts(session: AsyncSession, criteria: SearchCriteria, actor: Actor | None) -> list[dict[str, Any]]:
+    """DIGIT's _statuscount: applications per current state."""
+    base = _latest_query(criteria, actor).subquery()
+    query = (
+        select(
+            CurrentStateRow.application_status,
+            CurrentStateRow.business_service,
+            CurrentStateRow.state_uuid,
+            func.count(),
+        )
+        .where(CurrentStateRow.last_instance_id.in_(select(base.c.last_instance_id)))
+        .group_by(CurrentStateRow.application_status, CurrentStateRow.business_service, CurrentStateRow.state_uuid)
+    )
+    return [
+        {"applicationstatus": status, "businessservice": code, "statusid": state_uuid, "count": count}
+        for status, code, state_uuid, count in await session.execute(query)
+    ]
+
+
+async def history_of(session: AsyncSession, *, tenant_id: str, business_id: str, now_ms: int) -> list[dict[str, Any]]:
+    rows = list(
+        await session.scalars(
+            select(ProcessInstanceRow)
+            .where(ProcessInstanceRow.tenant_id == tenant_id, ProcessInstanceRow.business_id == business_id)
+            .order_by(ProcessInstanceRow.created_time.desc(), ProcessInstanceRow.step.desc())
+        )
+    )
+    flows = await flows_by_id(session, [r.config_id for r in rows])
+    return [instance_wire(r, flow=flows.get(r.config_id), actor=None, now_ms=now_ms) for r in rows]
+
+
+async def latest_of(
+    session: AsyncSession, *, tenant_id: str, business_ids: Sequence[str], now_ms: int
+) -> dict[str, dict[str, Any]]:
+    if not business_ids:
+        return {}
+    found, _ = await search_instances(
+        session,
+        SearchCriteria(tenant_id=tenant_id, business_ids=list(business_ids), limit=MAX_LIMIT),
+        None,
+        now_ms=now_ms,
+    )
+    return {item["businessId"]: item for item in found}

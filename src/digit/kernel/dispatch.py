@@ -1,0 +1,645 @@
+"""Delivers committed outbox events to consumers: at least once, in order per aggregate, with retries.
+
+    outbox row (committed) --route--> one delivery row per interested consumer --deliver--> Consumer.handle
+
+- In-process backend (default): `route` copies committed, unpublished outbox rows into the deliveries
+  table (each consumer's inbox) and marks them published, in one transaction.
+- NATS backend (`events_backend = "nats"`): the relay publishes each outbox row to JetStream as a
+  CloudEvents 1.0 JSON envelope on subject `<prefix>.<DIGIT topic>` with `Nats-Msg-Id` = event id
+  (JetStream drops duplicates), then marks it published; every consumer is a durable JetStream pull
+  consumer whose messages are written to the deliveries table and acknowledged after that commit.
+
+Delivery is the same for both: pending deliveries are taken in outbox `seq` order; a delivery waits
+while an earlier one of the same consumer and aggregate is pending (order per aggregate). The handler
+runs in a session (`events.delivery_session()`) whose commit also writes the processed mark
+(consumer + event id) and removes the delivery, so redelivery is harmless. A failure is recorded with
+an attempt count and the next attempt's time (`events_retry_base_ms * 2 ** (attempt - 1)`, from the
+platform clock); after `events_max_attempts` the delivery moves to the dead-letter table, which no
+longer holds back later events of its aggregate; an admin lists and replays it (events block).
+
+Concurrency: one dispatcher at a time per database. On PostgreSQL a session-level advisory lock is
+held for a whole pass (`drain` waits for it, the background loop skips a pass when another process
+holds it); on SQLite an asyncio lock per platform, and across processes SQLite's `BEGIN IMMEDIATE`
+plus the processed-mark key make a double delivery a no-op for handlers that write through the
+delivery session. We chose one dispatcher over `FOR UPDATE SKIP LOCKED` claiming because skip-locked
+workers would have to coordinate per aggregate to keep the order; a single dispatcher keeps it trivially.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import re
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from cloudevents.core.exceptions import BaseCloudEventException
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from digit.kernel.errors import DomainError
+from digit.kernel.events import (
+    Consumer,
+    DeadLetterRow,
+    DeliveryRow,
+    Event,
+    OutboxRow,
+    ProcessedRow,
+    Subscriptions,
+    _delivery_session,
+)
+from digit.kernel.platform import Platform
+from digit.kernel.security import SYSTEM_UUID
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 0x6469676974  # "digit"
+BATCH = 500
+CLOUDEVENTS_CONTENT_TYPE = "application/json"
+
+
+def subscriptions(platform: Platform) -> Subscriptions:
+    """The platform's consumers (an empty set if the app did not register any)."""
+    found = platform.find(Subscriptions)
+    if found is None:
+        found = Subscriptions()
+        platform.provide(Subscriptions, found)
+    return found
+
+
+async def drain(platform: Platform) -> int:
+    """Deliver everything pending now (including events the handlers emit); returns deliveries that succeeded.
+
+    Deliveries waiting for a retry whose time has not come stay pending; turn the clock and drain again.
+    """
+    subs = subscriptions(platform)
+    async with subs.lock, _dispatch_lock(platform, wait=True), _transport(platform, subs) as transport:
+        return await _pass(platform, subs, transport)
+
+
+async def dispatch_forever(platform: Platform) -> None:
+    """Background task (when `settings.run_background`): poll, route and deliver until cancelled."""
+    subs = subscriptions(platform)
+    poll_s = max(platform.settings.events_poll_ms, 10) / 1000
+    while True:
+        try:
+            async with _transport(platform, subs) as transport:
+                while True:
+                    async with subs.lock, _dispatch_lock(platform, wait=False) as held:
+                        if held:
+                            await _finish_when_cancelled(_pass(platform, subs, transport))
+                    await asyncio.sleep(poll_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("dispatch_pass_failed")
+            await asyncio.sleep(poll_s)
+
+
+async def _finish_when_cancelled(work: Coroutine[Any, Any, int]) -> int:
+    """Run a pass to its end even if the task is cancelled meanwhile (shutdown), then stop: no database
+    call is abandoned half-way (a driver thread would otherwise answer into a closed event loop)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
+async def _pass(platform: Platform, subs: Subscriptions, transport: Transport) -> int:
+    delivered = 0
+    while True:
+        moved = await transport.route()
+        done, dead = await _deliver_due(platform, subs)
+        delivered += done
+        if moved == 0 and done == 0 and dead == 0:  # a dead letter frees later events of its aggregate
+            return delivered
+
+
+@contextlib.asynccontextmanager
+async def _dispatch_lock(platform: Platform, *, wait: bool) -> AsyncIterator[bool]:
+    if platform.settings.is_sqlite:
+        yield True
+        return
+    async with platform.engine.connect() as connection:
+        if wait:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            held = True
+        else:
+            result = await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            held = bool(result.scalar())
+        await connection.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                await connection.commit()
+
+
+# ---------------------------------------------------------------------------------------------- routing
+
+
+class Transport(Protocol):
+    async def route(self) -> int:
+        """Move committed outbox events into consumers' deliveries; returns how many moved."""
+        ...
+
+
+def _delivery(
+    consumer: str,
+    *,
+    event_id: str,
+    seq: int,
+    topic: str,
+    tenant_id: str,
+    aggregate_id: str,
+    data: dict[str, Any],
+    time_ms: int,
+    actor_uuid: str,
+    now_ms: int,
+) -> DeliveryRow:
+    return DeliveryRow(
+        consumer=consumer,
+        event_id=event_id,
+        seq=seq,
+        topic=topic,
+        tenant_id=tenant_id,
+        aggregate_id=aggregate_id,
+        data=data,
+        event_time_ms=time_ms,
+        actor_uuid=actor_uuid,
+        attempts=0,
+        next_attempt_ms=now_ms,
+        created_by=SYSTEM_UUID,
+        created_time=now_ms,
+        last_modified_by=SYSTEM_UUID,
+        last_modified_time=now_ms,
+    )
+
+
+async def _pending_outbox(platform: Platform) -> list[OutboxRow]:
+    async with platform.read_sessions() as session:
+        query = select(OutboxRow).where(OutboxRow.published_time.is_(None)).order_by(OutboxRow.seq).limit(BATCH)
+        return list(await session.scalars(query))
+
+
+class InProcessTransport:
+    def __init__(self, platform: Platform, subs: Subscriptions) -> None:
+        self._platform = platform
+        self._subs = subs
+
+    async def route(self) -> int:
+        platform = self._platform
+        async with platform.sessions() as session:
+            query = select(OutboxRow).where(OutboxRow.published_time.is_(None)).order_by(OutboxRow.seq).limit(BATCH)
+            rows = list(await session.scalars(query))
+            if not rows:
+                return 0
+            now_ms = platform.clock.now_ms()
+            for row in rows:
+                for consumer in self._subs.for_topic(row.topic):
+                    session.add(
+                        _delivery(
+                            consumer.name,
+                            event_id=row.id,
+                            seq=row.seq,
+                            topic=row.topic,
+                            tenant_id=row.tenant_id,
+                            aggregate_id=row.aggregate_id,
+                            data=row.data,
+                            time_ms=row.created_time,
+                            actor_uuid=row.created_by,
+                            now_ms=now_ms,
+                        )
+                    )
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.seq.in_([r.seq for r in rows])).values(published_time=now_ms)
+            )
+            await session.commit()
+        return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------- NATS
+
+
+def nats_subject(prefix: str, topic: str) -> str:
+    """DIGIT's Kafka topic as a NATS subject under the prefix: `egov.collection.payment-create` keeps its dots;
+    characters NATS reserves (spaces, `*`, `>`) become `_`, and empty tokens are dropped."""
+    tokens = [re.sub(r"[^A-Za-z0-9_\-]", "_", t) for t in topic.split(".") if t]
+    return ".".join([prefix, *tokens])
+
+
+def stream_name(prefix: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_\-]", "_", prefix).upper() + "_EVENTS"
+
+
+def durable_name(prefix: str, consumer: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_\-]", "_", f"{prefix}_{consumer}")
+
+
+def to_cloudevent(row: OutboxRow, *, source: str) -> bytes:
+    """The outbox row as a CloudEvents 1.0 structured JSON envelope (extensions: tenantid, partitionkey,
+    sequence, actor)."""
+    from cloudevents.core.formats.json import JSONFormat
+    from cloudevents.core.v1.event import CloudEvent
+
+    attributes: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": row.id,
+        "source": source,
+        "type": row.topic,
+        "time": datetime.fromtimestamp(row.created_time / 1000, tz=UTC),
+        "subject": row.aggregate_id,
+        "datacontenttype": CLOUDEVENTS_CONTENT_TYPE,
+        "tenantid": row.tenant_id,
+        "partitionkey": row.aggregate_id,
+        "sequence": str(row.seq),
+        "actor": row.created_by,
+    }
+    return JSONFormat().write(CloudEvent(attributes, row.data))
+
+
+def from_cloudevent(payload: bytes) -> tuple[int, Event]:
+    """(outbox seq, event) from a CloudEvents JSON envelope written by `to_cloudevent`."""
+    from cloudevents.core.formats.json import JSONFormat
+
+    event = JSONFormat().read(None, payload)
+    attributes = event.get_attributes()
+    data = event.get_data()
+    time = attributes.get("time")
+    time_ms = int(time.timestamp() * 1000) if isinstance(time, datetime) else 0
+    return int(attributes.get("sequence") or 0), Event(
+        id=str(attributes["id"]),
+        topic=str(attributes["type"]),
+        tenant_id=str(attributes.get("tenantid") or ""),
+        aggregate_id=str(attributes.get("partitionkey") or attributes.get("subject") or ""),
+        data=data if isinstance(data, dict) else {},
+        time_ms=time_ms,
+        actor_uuid=str(attributes.get("actor") or SYSTEM_UUID),
+    )
+
+
+class NatsTransport:
+    """Relay outbox -> JetStream, then pull each consumer's durable JetStream consumer into its deliveries."""
+
+    def __init__(self, platform: Platform, subs: Subscriptions) -> None:
+        self._platform = platform
+        self._subs = subs
+        self._prefix = platform.settings.nats_subject_prefix
+        self._stream = stream_name(self._prefix)
+        self._source = f"{platform.settings.public_url.rstrip('/')}/digit"
+        self._nc: Any = None
+        self._js: Any = None
+        self._pulls: dict[str, Any] = {}
+
+    async def open(self) -> None:
+        import nats
+        from nats.js import api
+        from nats.js.errors import NotFoundError
+
+        self._nc = await nats.connect(
+            self._platform.settings.nats_url, connect_timeout=2, max_reconnect_attempts=3, allow_reconnect=True
+        )
+        self._js = self._nc.jetstream()
+        try:
+            await self._js.stream_info(self._stream)
+        except NotFoundError:
+            await self._js.add_stream(
+                api.StreamConfig(name=self._stream, subjects=[f"{self._prefix}.>"], duplicate_window=120.0)
+            )
+        for consumer in self._subs.consumers:
+            config = api.ConsumerConfig(
+                durable_name=durable_name(self._prefix, consumer.name),
+                ack_policy=api.AckPolicy.EXPLICIT,
+                deliver_policy=api.DeliverPolicy.ALL,
+                ack_wait=30.0,
+                filter_subject=f"{self._prefix}.>",
+            )
+            self._pulls[consumer.name] = await self._js.pull_subscribe(
+                f"{self._prefix}.>", durable=config.durable_name, stream=self._stream, config=config
+            )
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+            self._nc = None
+
+    async def route(self) -> int:
+        return await self._relay() + await self._pull_all()
+
+    async def _relay(self) -> int:
+        rows = await _pending_outbox(self._platform)
+        if not rows:
+            return 0
+        futures = []
+        for row in rows:
+            futures.append(
+                await self._js.publish_async(
+                    nats_subject(self._prefix, row.topic),
+                    to_cloudevent(row, source=self._source),
+                    headers={"Nats-Msg-Id": row.id},
+                )
+            )
+        await asyncio.gather(*futures)  # raises if JetStream refused one: nothing is marked published then
+        now_ms = self._platform.clock.now_ms()
+        async with self._platform.sessions() as session:
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.seq.in_([r.seq for r in rows])).values(published_time=now_ms)
+            )
+            await session.commit()
+        return len(rows)
+
+    async def _pull_all(self) -> int:
+        moved = 0
+        for consumer in self._subs.consumers:
+            moved += await self._pull(consumer)
+        return moved
+
+    async def _pull(self, consumer: Consumer) -> int:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        subscription = self._pulls[consumer.name]
+        moved = 0
+        while True:
+            info = await subscription.consumer_info()
+            if info.num_pending == 0:
+                return moved
+            try:
+                messages = await subscription.fetch(min(info.num_pending, BATCH), timeout=5)
+            except NatsTimeout:
+                return moved
+            now_ms = self._platform.clock.now_ms()
+            async with self._platform.sessions() as session:
+                wanted = []
+                for message in messages:
+                    try:
+                        seq, event = from_cloudevent(message.data)
+                    except (ValueError, KeyError, TypeError, BaseCloudEventException):
+                        log.warning("nats_message_unreadable", extra={"subject": message.subject})
+                        continue  # acknowledged below: a message no one can read must not block the rest
+                    if consumer.wants(event.topic):
+                        wanted.append((seq, event))
+                known = set(
+                    await session.scalars(
+                        select(DeliveryRow.event_id).where(
+                            DeliveryRow.consumer == consumer.name,
+                            DeliveryRow.event_id.in_([e.id for _, e in wanted]),
+                        )
+                    )
+                )
+                done = set(
+                    await session.scalars(
+                        select(ProcessedRow.event_id).where(
+                            ProcessedRow.consumer == consumer.name,
+                            ProcessedRow.event_id.in_([e.id for _, e in wanted]),
+                        )
+                    )
+                )
+                for seq, event in wanted:
+                    if event.id in known or event.id in done:
+                        continue
+                    known.add(event.id)
+                    session.add(
+                        _delivery(
+                            consumer.name,
+                            event_id=event.id,
+                            seq=seq,
+                            topic=event.topic,
+                            tenant_id=event.tenant_id,
+                            aggregate_id=event.aggregate_id,
+                            data=event.data,
+                            time_ms=event.time_ms,
+                            actor_uuid=event.actor_uuid,
+                            now_ms=now_ms,
+                        )
+                    )
+                    moved += 1
+                await session.commit()
+            for message in messages:
+                await message.ack()
+
+
+@contextlib.asynccontextmanager
+async def _transport(platform: Platform, subs: Subscriptions) -> AsyncIterator[Transport]:
+    if platform.settings.events_backend != "nats":
+        yield InProcessTransport(platform, subs)
+        return
+    transport = NatsTransport(platform, subs)
+    try:
+        await transport.open()
+        yield transport
+    finally:
+        await transport.close()
+
+
+# ---------------------------------------------------------------------------------------------- delivery
+
+
+def _event_of(row: DeliveryRow | DeadLetterRow) -> Event:
+    return Event(
+        id=row.event_id,
+        topic=row.topic,
+        tenant_id=row.tenant_id,
+        aggregate_id=row.aggregate_id,
+        data=row.data,
+        time_ms=row.event_time_ms,
+        actor_uuid=row.actor_uuid,
+    )
+
+
+async def _deliver_due(platform: Platform, subs: Subscriptions) -> tuple[int, int]:
+    """(deliveries that succeeded, deliveries that went to the dead-letter table) in one pass."""
+    by_name = {c.name: c for c in subs.consumers}
+    async with platform.read_sessions() as session:
+        query = select(DeliveryRow).order_by(DeliveryRow.seq, DeliveryRow.consumer).limit(BATCH)
+        rows: Sequence[DeliveryRow] = list(await session.scalars(query))
+        marked = select(ProcessedRow.consumer, ProcessedRow.event_id).where(
+            ProcessedRow.event_id.in_({r.event_id for r in rows})
+        )
+        seen = {(c, e) for c, e in (await session.execute(marked)).all()} if rows else set()
+    now_ms = platform.clock.now_ms()
+    blocked: set[tuple[str, str]] = set()
+    finished: list[tuple[DeliveryRow, bool]] = []  # handled without a transaction of their own: marked in bulk
+    delivered = dead = 0
+    for row in rows:
+        key = (row.consumer, row.aggregate_id)
+        consumer = by_name.get(row.consumer)
+        if key in blocked or consumer is None or row.next_attempt_ms > now_ms:
+            blocked.add(key)  # later events of this aggregate wait for this one
+            continue
+        already = (row.consumer, row.event_id) in seen
+        outcome = await _deliver_one(platform, consumer, row, already=already)
+        if outcome is _Outcome.FAILED:
+            blocked.add(key)
+            dead += await _record_failure(platform, row)
+            continue
+        delivered += 1
+        if outcome is _Outcome.UNMARKED:
+            finished.append((row, already))
+    await _mark_processed(platform, finished)
+    return delivered, dead
+
+
+class _Outcome(enum.Enum):
+    COMMITTED = "committed"  # handler's writes, processed mark and delivery removal in one transaction
+    UNMARKED = "unmarked"  # handler wrote nothing through the delivery session: mark later, in bulk
+    FAILED = "failed"
+
+
+async def _deliver_one(platform: Platform, consumer: Consumer, row: DeliveryRow, *, already: bool) -> _Outcome:
+    event = _event_of(row)
+    # The delivery session begins (on SQLite: takes the write lock) at its first statement: inside the
+    # handler if it writes through `delivery_session()`, else never, so a handler may use clients that
+    # open write transactions of their own.
+    async with platform.sessions() as session:
+        token = _delivery_session.set(session)
+        try:
+            if not already:
+                await consumer.handle(platform, event)
+            if not session.in_transaction():
+                return _Outcome.UNMARKED
+            if not already:
+                session.add(_processed(consumer.name, event, platform.clock.now_ms()))
+            await session.execute(
+                delete(DeliveryRow).where(DeliveryRow.consumer == consumer.name, DeliveryRow.event_id == event.id)
+            )
+            await session.commit()
+            return _Outcome.COMMITTED
+        except IntegrityError as error:
+            await session.rollback()
+            if await _already_processed(platform, consumer.name, event.id):
+                await _forget(platform, consumer.name, event.id)
+                return _Outcome.COMMITTED
+            row.last_error = error_name(error)
+            return _Outcome.FAILED
+        except Exception as error:  # noqa: BLE001 - one consumer's failure is recorded, never fatal to the rest
+            await session.rollback()
+            row.last_error = error_name(error)
+            return _Outcome.FAILED
+        finally:
+            _delivery_session.reset(token)
+
+
+def _processed(consumer: str, event: Event, now_ms: int) -> ProcessedRow:
+    return ProcessedRow(
+        consumer=consumer,
+        event_id=event.id,
+        tenant_id=event.tenant_id,
+        created_by=SYSTEM_UUID,
+        created_time=now_ms,
+        last_modified_by=SYSTEM_UUID,
+        last_modified_time=now_ms,
+    )
+
+
+async def _mark_processed(platform: Platform, finished: Sequence[tuple[DeliveryRow, bool]]) -> None:
+    """Processed marks and delivery removal for many handled events in one transaction.
+
+    A crash before this commit redelivers them: at least once, as for any handler that writes outside
+    the delivery session.
+    """
+    if not finished:
+        return
+    now_ms = platform.clock.now_ms()
+    try:
+        async with platform.sessions() as session:
+            for row, already in finished:
+                if not already:
+                    session.add(_processed(row.consumer, _event_of(row), now_ms))
+            for consumer in {row.consumer for row, _ in finished}:
+                ids = [row.event_id for row, _ in finished if row.consumer == consumer]
+                await session.execute(
+                    delete(DeliveryRow).where(DeliveryRow.consumer == consumer, DeliveryRow.event_id.in_(ids))
+                )
+            await session.commit()
+    except IntegrityError:  # another dispatcher marked some of them meanwhile: one by one
+        for row, _ in finished:
+            if not await _already_processed(platform, row.consumer, row.event_id):
+                async with platform.sessions() as session:
+                    session.add(_processed(row.consumer, _event_of(row), now_ms))
+                    with contextlib.suppress(IntegrityError):
+                        await session.commit()
+            await _forget(platform, row.consumer, row.event_id)
+
+
+async def _already_processed(platform: Platform, consumer: str, event_id: str) -> bool:
+    async with platform.read_sessions() as session:
+        return await session.get(ProcessedRow, (consumer, event_id)) is not None
+
+
+async def _forget(platform: Platform, consumer: str, event_id: str) -> None:
+    async with platform.sessions() as session:
+        await session.execute(
+            delete(DeliveryRow).where(DeliveryRow.consumer == consumer, DeliveryRow.event_id == event_id)
+        )
+        await session.commit()
+
+
+def error_name(error: BaseException) -> str:
+    """What went wrong, without the message (messages may carry PII): class name, plus a DomainError's code."""
+    name = type(error).__name__
+    return f"{name}:{error.code}"[:200] if isinstance(error, DomainError) else name[:200]
+
+
+async def _record_failure(platform: Platform, row: DeliveryRow) -> int:
+    """Count the failed attempt (reason in `row.last_error`) and set the next; returns 1 if it went dead."""
+    settings = platform.settings
+    try:
+        async with platform.sessions() as session:
+            current = await session.get(DeliveryRow, (row.consumer, row.event_id))
+            if current is None:
+                return 0
+            now_ms = platform.clock.now_ms()
+            attempts = current.attempts + 1
+            reason = row.last_error
+            if attempts >= settings.events_max_attempts:
+                dead = await session.scalar(
+                    select(DeadLetterRow).where(
+                        DeadLetterRow.consumer == row.consumer, DeadLetterRow.event_id == row.event_id
+                    )
+                )
+                if dead is None:
+                    dead = DeadLetterRow(
+                        consumer=row.consumer,
+                        event_id=row.event_id,
+                        created_by=SYSTEM_UUID,
+                        created_time=now_ms,
+                    )
+                    session.add(dead)
+                dead.seq = current.seq
+                dead.topic = current.topic
+                dead.tenant_id = current.tenant_id
+                dead.aggregate_id = current.aggregate_id
+                dead.data = current.data
+                dead.event_time_ms = current.event_time_ms
+                dead.actor_uuid = current.actor_uuid
+                dead.attempts = attempts
+                dead.last_error = reason
+                dead.status = "DEAD"
+                dead.last_modified_by = SYSTEM_UUID
+                dead.last_modified_time = now_ms
+                await session.delete(current)
+                log.warning(
+                    "event_dead_lettered",
+                    extra={"consumer": row.consumer, "event_id": row.event_id, "topic": row.topic, "error": reason},
+                )
+            else:
+                current.attempts = attempts
+                current.next_attempt_ms = now_ms + settings.events_retry_base_ms * 2 ** (attempts - 1)
+                current.last_error = reason
+                current.last_modified_time = now_ms
+                log.info(
+                    "event_delivery_failed",
+                    extra={"consumer": row.consumer, "event_id": row.event_id, "attempt": attempts, "error": reason},
+                )
+            await session.commit()
+            return 1 if attempts >= settings.events_max_attempts else 0
+    except SQLAlchemyError:
+        log.exception("event_failure_not_recorded", extra={"consumer": row.consumer, "event_id": row.event_id})
+        return 0

@@ -1,0 +1,187 @@
+"""PGR v2 on DIGIT's paths: `/pgr-services/v2/request/_create|_update|_search|_count`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from digit.blocks.pdf.client import PdfClient
+from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.services.pgr import service
+from digit.services.pgr.deps import PgrDeps
+from digit.services.pgr.schemas import CountResponse, ServiceRequest, ServiceResponse, ServiceWrapper
+
+router = APIRouter(prefix="/pgr-services/v2/request", tags=["pgr"])
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _criteria(
+    tenant_id: str,
+    service_request_id: str | None,
+    ids: str | None,
+    mobile_number: str | None,
+    application_status: str | None,
+    service_code: str | None,
+    locality: str | None,
+    assignee: str | None,
+    from_date: int | None,
+    to_date: int | None,
+    sort_by: str,
+    sort_order: str,
+    limit: int,
+    offset: int,
+) -> service.SearchCriteria:
+    return service.SearchCriteria(
+        tenant_id=tenant_id,
+        service_request_ids=_split(service_request_id),
+        ids=_split(ids),
+        mobile_number=mobile_number,
+        application_status=_split(application_status),
+        service_code=_split(service_code),
+        locality=_split(locality),
+        assignee=assignee,
+        from_date=from_date,
+        to_date=to_date,
+        sort_by=sort_by,
+        sort_order=sort_order,
+        limit=limit,
+        offset=offset,
+    )
+
+
+class SearchParams:
+    """DIGIT's search criteria, as query parameters (the body carries only RequestInfo)."""
+
+    def __init__(
+        self,
+        tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+        service_request_id: Annotated[str | None, Query(alias="serviceRequestId")] = None,
+        ids: Annotated[str | None, Query()] = None,
+        mobile_number: Annotated[str | None, Query(alias="mobileNumber", pattern=r"^\+?[0-9]{6,15}$")] = None,
+        application_status: Annotated[str | None, Query(alias="applicationStatus")] = None,
+        service_code: Annotated[str | None, Query(alias="serviceCode")] = None,
+        locality: Annotated[str | None, Query()] = None,
+        assignee: Annotated[str | None, Query()] = None,
+        from_date: Annotated[int | None, Query(alias="fromDate", ge=0)] = None,
+        to_date: Annotated[int | None, Query(alias="toDate", ge=0)] = None,
+        sort_by: Annotated[str, Query(alias="sortBy", pattern="^(createdTime|lastModifiedTime)$")] = "createdTime",
+        sort_order: Annotated[str, Query(alias="sortOrder", pattern="^(?i)(ASC|DESC)$")] = "DESC",
+        limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> None:
+        self.criteria = _criteria(
+            tenant_id,
+            service_request_id,
+            ids,
+            mobile_number,
+            application_status,
+            service_code,
+            locality,
+            assignee,
+            from_date,
+            to_date,
+            sort_by,
+            sort_order,
+            limit,
+            offset,
+        )
+
+
+@router.post("/_create")
+async def create(
+    body: ServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> ServiceResponse:
+    """File a complaint (citizen for themself; CSR for a citizen by mobile number)."""
+    wrapper = await service.create_request(
+        session,
+        PgrDeps.of(platform),
+        service=body.service,
+        workflow=body.workflow,
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+    )
+    return ServiceResponse(
+        response_info=response_info(body.request_info), service_wrappers=[ServiceWrapper.model_validate(wrapper)]
+    )
+
+
+@router.post("/_update")
+async def update(
+    body: ServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> ServiceResponse:
+    """Move a complaint on by one workflow action (ASSIGN, REASSIGN, RESOLVE, REJECT, RATE, REOPEN, ...)."""
+    wrapper = await service.update_request(
+        session,
+        PgrDeps.of(platform),
+        service=body.service,
+        workflow=body.workflow,
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+    )
+    return ServiceResponse(
+        response_info=response_info(body.request_info), service_wrappers=[ServiceWrapper.model_validate(wrapper)]
+    )
+
+
+@router.post("/_search")
+async def search(
+    body: RequestInfoBody,
+    params: Annotated[SearchParams, Depends()],
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+) -> ServiceResponse:
+    """Complaints of a city; a citizen sees only their own."""
+    wrappers, total = await service.search_requests(
+        session, PgrDeps.of(platform), criteria=params.criteria, actor=actor
+    )
+    return ServiceResponse(
+        response_info=response_info(body.request_info),
+        service_wrappers=[ServiceWrapper.model_validate(w) for w in wrappers],
+        total_count=total,
+    )
+
+
+@router.post("/_count")
+async def count(
+    body: RequestInfoBody,
+    params: Annotated[SearchParams, Depends()],
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+) -> CountResponse:
+    """How many complaints match (same criteria as _search)."""
+    total = await service.count_requests(session, PgrDeps.of(platform), criteria=params.criteria, actor=actor)
+    return CountResponse(response_info=response_info(body.request_info), count=total)
+
+
+@router.post("/_acknowledgement", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+async def acknowledgement(
+    body: RequestInfoBody,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    service_request_id: Annotated[str, Query(alias="serviceRequestId", min_length=1)],
+    locale: Annotated[str | None, Query(pattern=r"^[a-z]{2}_[A-Z]{2}$")] = None,
+) -> Response:
+    """The complaint's acknowledgement as a PDF (pdf-service key `pgr-acknowledgement`), in the caller's language."""
+    pdf = await service.acknowledgement_pdf(
+        session,
+        PgrDeps.of(platform),
+        platform.get(PdfClient),  # type: ignore[type-abstract]
+        tenant_id=tenant_id,
+        service_request_id=service_request_id,
+        actor=actor,
+        locale=locale or (actor.user.locale if actor.user and actor.user.locale else "en_IN"),
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{service_request_id}.pdf"'},
+    )
