@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +107,11 @@ async def measure(
     for _ in range(20):  # warm caches (MDMS, role-action index, token)
         await api.post(f"{COUNT}?tenantId={tenant_id}", json=body, headers=headers)
         await api.get("/health")
-    for name, call in (
+    calls_to_time: tuple[tuple[str, Callable[[], Awaitable[httpx.Response]]], ...] = (
         ("open route GET /health", lambda: api.get("/health")),
         (f"authorised POST {COUNT}", lambda: api.post(f"{COUNT}?tenantId={tenant_id}", json=body, headers=headers)),
-    ):
+    )
+    for name, call in calls_to_time:
         samples = []
         for _ in range(calls):
             start = time.perf_counter()
@@ -136,7 +138,7 @@ async def rebuild_cost(platform: Platform, tenant_id: str, repeats: int = 20) ->
 def synthetic_files(samples: Path, target: Path, count: int) -> Path:
     """Nairobi's two access masters with `count` more actions for ke, each granted to GRO (v2 seed layout)."""
     out = target / "synthetic-mdms"
-    for module, master, make in (
+    masters: tuple[tuple[str, str, Callable[[int], dict[str, Any]]], ...] = (
         (
             "ACCESSCONTROL-ACTIONS-TEST",
             "actions-test",
@@ -156,7 +158,8 @@ def synthetic_files(samples: Path, target: Path, count: int) -> Path:
             "roleactions",
             lambda i: {"rolecode": "GRO", "actionid": 900_000 + i, "actioncode": "", "tenantId": "ke"},
         ),
-    ):
+    )
+    for module, master, make in masters:
         records = json.loads((samples / "nairobi-mdms" / module / f"{master}.json").read_text(encoding="utf-8"))
         records = [r for r in records if r.get("tenantId") == "ke"]
         records += [{"tenantId": "ke", "data": make(i)} for i in range(count)]

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from digit.app import build_platform
 from digit.blocks.workflow import service, worklist
@@ -37,8 +37,12 @@ TENANT = "pb.amritsar"
 DAY_MS = 86_400_000
 LOCALITIES = [f"SUN{n:02d}" for n in range(1, 41)]
 LMES = [f"00000000-0000-4000-8000-{n:012d}" for n in range(50)]
-GRO = Actor(uuid="00000000-0000-4000-8000-999999999999", type="EMPLOYEE", tenant_id=TENANT,
-            roles=(Role(code="GRO", tenant_id=TENANT), Role(code="CSR", tenant_id=TENANT)))
+GRO = Actor(
+    uuid="00000000-0000-4000-8000-999999999999",
+    type="EMPLOYEE",
+    tenant_id=TENANT,
+    roles=(Role(code="GRO", tenant_id=TENANT), Role(code="CSR", tenant_id=TENANT)),
+)
 
 
 async def bulk_insert(platform: Platform, count: int) -> list[str]:
@@ -61,28 +65,61 @@ async def bulk_insert(platform: Platform, count: int) -> list[str]:
             state = by_name["PENDINGFORASSIGNMENT" if pick < 0.4 else "PENDINGATLME" if pick < 0.7 else "RESOLVED"]
             created = now - rng.randrange(30 * DAY_MS)
             current_id, instance_id = f"c-{n}", f"i-{n}"
-            audit = {"created_by": GRO.uuid, "created_time": created, "last_modified_by": GRO.uuid,
-                     "last_modified_time": created, "row_version": 1, "tenant_id": TENANT}
+            audit = {
+                "created_by": GRO.uuid,
+                "created_time": created,
+                "last_modified_by": GRO.uuid,
+                "last_modified_time": created,
+                "row_version": 1,
+                "tenant_id": TENANT,
+            }
             locality = rng.choice(LOCALITIES)
             lme = rng.choice(LMES) if state.name == "PENDINGATLME" else None
-            currents.append({
-                "id": current_id, "business_service": "PGR", "business_id": business_id,
-                "module_name": "pgr-services", "config_id": flow.row_id, "step": 1, "last_instance_id": instance_id,
-                "state_uuid": state.uuid, "state_name": state.name, "application_status": state.application_status,
-                "is_terminal": state.is_terminal,
-                "state_sla_due_ms": created + state.sla if state.sla else None,
-                "business_sla_due_ms": created + 432_000_000, "locality": locality, "applicant": None,
-                "attributes": {"locality": locality, "_assignees": [{"uuid": lme, "type": "EMPLOYEE"}] if lme else []},
-                **audit,
-            })
-            instances.append({
-                "id": instance_id, "business_service": "PGR", "business_id": business_id,
-                "module_name": "pgr-services", "step": 1, "config_id": flow.row_id, "action": "APPLY",
-                "from_state": flow.start.uuid, "status": state.uuid, "state_name": state.name,
-                "application_status": state.application_status, "assigner": GRO.uuid,
-                "assignees": [{"uuid": lme, "type": "EMPLOYEE"}] if lme else [], "documents": [],
-                "business_service_sla": 432_000_000, "escalated": False, **audit,
-            })
+            currents.append(
+                {
+                    "id": current_id,
+                    "business_service": "PGR",
+                    "business_id": business_id,
+                    "module_name": "pgr-services",
+                    "config_id": flow.row_id,
+                    "step": 1,
+                    "last_instance_id": instance_id,
+                    "state_uuid": state.uuid,
+                    "state_name": state.name,
+                    "application_status": state.application_status,
+                    "is_terminal": state.is_terminal,
+                    "state_sla_due_ms": created + state.sla if state.sla else None,
+                    "business_sla_due_ms": created + 432_000_000,
+                    "locality": locality,
+                    "applicant": None,
+                    "attributes": {
+                        "locality": locality,
+                        "_assignees": [{"uuid": lme, "type": "EMPLOYEE"}] if lme else [],
+                    },
+                    **audit,
+                }
+            )
+            instances.append(
+                {
+                    "id": instance_id,
+                    "business_service": "PGR",
+                    "business_id": business_id,
+                    "module_name": "pgr-services",
+                    "step": 1,
+                    "config_id": flow.row_id,
+                    "action": "APPLY",
+                    "from_state": flow.start.uuid,
+                    "status": state.uuid,
+                    "state_name": state.name,
+                    "application_status": state.application_status,
+                    "assigner": GRO.uuid,
+                    "assignees": [{"uuid": lme, "type": "EMPLOYEE"}] if lme else [],
+                    "documents": [],
+                    "business_service_sla": 432_000_000,
+                    "escalated": False,
+                    **audit,
+                }
+            )
             if lme:
                 assignees.append({"id": f"a-{n}", "current_id": current_id, "assignee": lme, **audit})
             if state.name == "PENDINGFORASSIGNMENT":
@@ -96,6 +133,18 @@ async def bulk_insert(platform: Platform, count: int) -> list[str]:
     return waiting
 
 
+async def analyze(platform: Platform) -> None:
+    """What autovacuum does on a live database after a bulk load: statistics (and PostgreSQL's visibility map)."""
+    async with platform.engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if platform.settings.is_sqlite:
+            await connection.execute(text("ANALYZE"))
+        else:
+            for table in ("eg_workflow_current_state", "eg_workflow_process_instance", "eg_workflow_assignee"):
+                await connection.execute(text(f"VACUUM ANALYZE {table}"))
+    print("statistics refreshed (VACUUM ANALYZE / ANALYZE), as autovacuum would after a bulk load")
+
+
 async def transitions(platform: Platform, business_ids: list[str], workers: int) -> float:
     """REJECT on distinct applications, one transaction each, `workers` at a time; returns per second."""
     queue = list(business_ids)
@@ -103,11 +152,17 @@ async def transitions(platform: Platform, business_ids: list[str], workers: int)
     async def worker() -> None:
         while queue:
             business_id = queue.pop()
-            body = ProcessInstanceIn(tenant_id=TENANT, business_service="PGR", business_id=business_id,
-                                     action="REJECT", module_name="pgr-services")
+            body = ProcessInstanceIn(
+                tenant_id=TENANT,
+                business_service="PGR",
+                business_id=business_id,
+                action="REJECT",
+                module_name="pgr-services",
+            )
             async with platform.sessions() as session:
-                await service.transition(session, instances=[body], actor=GRO, now_ms=platform.clock.now_ms(),
-                                         users=None)
+                await service.transition(
+                    session, instances=[body], actor=GRO, now_ms=platform.clock.now_ms(), users=None
+                )
                 await session.commit()
 
     start = time.perf_counter()
@@ -130,29 +185,38 @@ async def inbox_latency(platform: Platform, label: str, query: worklist.Worklist
 
 
 async def main(database_url: str, var_dir: Path, count: int, moves: int, workers: int, runs: int) -> None:
-    settings = Settings(env=Environment.TEST, database_url=database_url, var_dir=var_dir, run_background=False,
-                        log_json=False)
+    settings = Settings(
+        env=Environment.TEST, database_url=database_url, var_dir=var_dir, run_background=False, log_json=False
+    )
     platform, _ = build_platform(settings)
     await upgrade(platform.engine)
     await seed_demo(settings)
     start = time.perf_counter()
     waiting = await bulk_insert(platform, count)
     print(f"bulk insert: {count:,} process instances in {time.perf_counter() - start:.1f} s")
+    await analyze(platform)
     rate = await transitions(platform, waiting[:moves], 1)
     print(f"transitions, 1 client:        {rate:8.1f} /s  ({moves} REJECTs, one transaction each)")
     if not settings.is_sqlite and workers > 1:
-        rate = await transitions(platform, waiting[moves: moves * 2], workers)
+        rate = await transitions(platform, waiting[moves : moves * 2], workers)
         print(f"transitions, {workers} clients:       {rate:8.1f} /s")
     print(f"inbox search over {count:,} applications ({runs} runs each, page of 10):")
-    base = {"tenant_id": TENANT, "business_services": ["PGR"], "module_name": "pgr-services"}
+    base: dict[str, Any] = {"tenant_id": TENANT, "business_services": ["PGR"], "module_name": "pgr-services"}
     await inbox_latency(platform, "all open, newest first", worklist.WorklistQuery(**base), runs)
     await inbox_latency(platform, "assignee = one LME", worklist.WorklistQuery(**base, assignee=LMES[3]), runs)
-    await inbox_latency(platform, "locality SUN07 + status PENDINGATLME",
-                        worklist.WorklistQuery(**base, localities=["SUN07"], statuses=["PENDINGATLME"]), runs)
-    await inbox_latency(platform, "SLA breached, most overdue first",
-                        worklist.WorklistQuery(**base, sla="breached", sort_by="sla", sort_descending=False), runs)
-    await inbox_latency(platform, "all open, page 500 (offset 5000)",
-                        worklist.WorklistQuery(**base, offset=5000), runs)
+    await inbox_latency(
+        platform,
+        "locality SUN07 + status PENDINGATLME",
+        worklist.WorklistQuery(**base, localities=["SUN07"], statuses=["PENDINGATLME"]),
+        runs,
+    )
+    await inbox_latency(
+        platform,
+        "SLA breached, most overdue first",
+        worklist.WorklistQuery(**base, sla="breached", sort_by="sla", sort_descending=False),
+        runs,
+    )
+    await inbox_latency(platform, "all open, page 500 (offset 5000)", worklist.WorklistQuery(**base, offset=5000), runs)
     await platform.close()
 
 

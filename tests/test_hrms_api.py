@@ -498,3 +498,20 @@ async def test_client_finds_the_line_man_of_a_department_with_contact_details(
     assert [e["code"] for e in found] == ["LME_AMR_1"]
     assert found[0]["user"]["userName"] == "LME_AMR_1"
     assert found[0]["uuid"] == found[0]["user"]["uuid"]
+
+
+async def test_hr_admin_reading_contact_details_in_clear_is_audited(api: httpx.AsyncClient) -> None:
+    hr = await login(api, "HR_AMR", "pb.amritsar")
+    found = await api.post(
+        "/egov-hrms/employees/_search?tenantId=pb.amritsar&codes=LME_AMR_1", json={"RequestInfo": {}}, headers=hr
+    )
+    subject = found.json()["Employees"][0]["uuid"]
+    admin = await login(api, "ADMIN", "pb")
+
+    response = await api.post(
+        "/user/pii-audit/v1/_search",
+        json={"RequestInfo": {}, "tenantId": "pb.amritsar", "subjectUuid": subject},
+        headers=admin,
+    )
+
+    assert [a["purpose"] for a in response.json()["PiiAudits"]] == ["egov-hrms employee search"]

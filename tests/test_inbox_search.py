@@ -123,15 +123,17 @@ async def test_inbox_sla_buckets_and_breached_filter(api: httpx.AsyncClient, clo
 
 
 async def test_inbox_pages_in_the_requested_order(api: httpx.AsyncClient) -> None:
-    desk = await _desk(api)
+    csr, gro = await employee(api, "CSR_AMR"), await employee(api, "GRO_AMR")
+    ids = [new_business_id() for _ in range(3)]
+    for business_id in ids:  # one request each: each gets its own createdTime
+        await ok(api, csr, instance(business_id, "APPLY"))
+    oldest_first = {"sortBy": "createdTime", "sortOrder": "ASC"}
 
-    first_page = (await inbox(api, desk["gro"], limit=2, module={"sortBy": "createdTime", "sortOrder": "ASC"})).json()
-    second_page = (
-        await inbox(api, desk["gro"], offset=2, limit=2, module={"sortBy": "createdTime", "sortOrder": "ASC"})
-    ).json()
+    first_page = (await inbox(api, gro, limit=2, module=oldest_first)).json()
+    second_page = (await inbox(api, gro, offset=2, limit=2, module=oldest_first)).json()
 
     order = [i["ProcessInstance"]["businessId"] for i in first_page["items"] + second_page["items"]]
-    assert order == [desk["first"], desk["second"], desk["waiting"]]
+    assert order == ids
     assert first_page["totalCount"] == 3
 
 

@@ -69,3 +69,25 @@ async def test_openapi_lists_digit_paths(api: httpx.AsyncClient) -> None:
 
     assert response.status_code == 200
     assert MDMS_SEARCH in response.json()["paths"]
+
+
+async def test_request_info_with_numeric_identifiers_is_accepted(api: httpx.AsyncClient) -> None:
+    body = {
+        "RequestInfo": {
+            "apiId": "Rainmaker",
+            "ver": 0.01,
+            "ts": "1700000000000",
+            "did": 1,
+            "key": "",
+            "msgId": 20170310130900,
+        },
+        "MdmsCriteria": {
+            "tenantId": "pb",
+            "moduleDetails": [{"moduleName": "tenant", "masterDetails": [{"name": "tenants"}]}],
+        },
+    }
+
+    response = await api.post(MDMS_SEARCH, json=body)
+
+    assert response.status_code == 200
+    assert response.json()["ResponseInfo"]["msgId"] == 20170310130900

@@ -344,11 +344,15 @@ async def test_acknowledgement_of_someone_elses_complaint_is_404(
 async def test_citizen_with_hindi_locale_is_told_in_hindi(
     api: httpx.AsyncClient, platform: Platform, citizen: dict[str, str], locality: str
 ) -> None:
-    profile = await api.post("/user/profile/_update", json={"RequestInfo": RI, "user": {"locale": "hi_IN"}}, headers=citizen)
+    profile = await api.post(
+        "/user/profile/_update", json={"RequestInfo": RI, "user": {"locale": "hi_IN"}}, headers=citizen
+    )
     filed = service_of(await file_complaint(api, citizen, complaint(AMRITSAR, locality)))
     await drain(platform)
 
-    response = await api.post("/egov-user-event/v1/events/_search?tenantId=pb.amritsar", json={"RequestInfo": RI}, headers=citizen)
+    response = await api.post(
+        "/egov-user-event/v1/events/_search?tenantId=pb.amritsar", json={"RequestInfo": RI}, headers=citizen
+    )
 
     assert profile.status_code == 200, profile.text
     [event] = [e for e in response.json()["events"] if filed["serviceRequestId"] in str(e)]

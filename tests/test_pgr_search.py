@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import event
 
 from digit.kernel.platform import Platform
-
 from tests.builders import citizen_login, login, token_response
 from tests.pgr_helpers import RI, act, complaint, file_complaint, localities, search, service_of
 
@@ -134,7 +133,9 @@ async def test_search_by_assignee_finds_what_was_assigned_to_them(
 
     response = await search(api, gro, f"tenantId={AMRITSAR}&assignee={uuid}")
 
-    assert [w["service"]["serviceRequestId"] for w in response.json()["ServiceWrappers"]] == [three[0]["serviceRequestId"]]
+    assert [w["service"]["serviceRequestId"] for w in response.json()["ServiceWrappers"]] == [
+        three[0]["serviceRequestId"]
+    ]
 
 
 async def test_search_runs_the_same_number_of_queries_for_one_or_three_results(

@@ -152,3 +152,13 @@ async def test_fixed_otp_is_not_accepted_without_the_setting(api: httpx.AsyncCli
 def test_fixed_otp_is_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="DIGIT_FIXED_OTP"):
         Settings(env=Environment.PRODUCTION, fixed_otp="123456", master_key="a-real-production-secret-0123456789")
+
+
+async def test_register_accepts_the_capitalised_user_key(api: httpx.AsyncClient) -> None:
+    await send_otp(api, NEW_MOBILE, purpose="register")
+    code = await sent_otp(api, NEW_MOBILE)
+    user = {"name": "Asha Verma", "mobileNumber": NEW_MOBILE, "tenantId": "pb", "otpReference": code}
+
+    response = await api.post("/user/citizen/_create", json={"RequestInfo": {}, "User": user})
+
+    assert response.status_code == 200

@@ -7,6 +7,9 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+Scalar = str | int | float
+"""DIGIT clients send RequestInfo's identifiers as strings or numbers (`"did": 1`, `"ts": "1700000000"`)."""
+
 
 class WireModel(BaseModel):
     """camelCase on the wire (DIGIT's names), snake_case in Python."""
@@ -53,26 +56,26 @@ class RequestInfo(WireModel):
 
     model_config = ConfigDict(extra="allow")
 
-    api_id: str | None = None
-    ver: str | None = None
-    ts: int | None = None
-    action: str | None = None
-    did: str | None = None
-    key: str | None = None
-    msg_id: str | None = None
-    requester_id: str | None = None
+    api_id: Scalar | None = None
+    ver: Scalar | None = None
+    ts: Scalar | None = None
+    action: Scalar | None = None
+    did: Scalar | None = None
+    key: Scalar | None = None
+    msg_id: Scalar | None = None
+    requester_id: Scalar | None = None
     auth_token: str | None = None
-    correlation_id: str | None = None
+    correlation_id: Scalar | None = None
     plain_access_request: PlainAccessRequest | None = None
     user_info: dict[str, Any] | None = None
 
 
 class ResponseInfo(WireModel):
-    api_id: str | None = None
-    ver: str | None = None
-    ts: int | None = None
+    api_id: Scalar | None = None
+    ver: Scalar | None = None
+    ts: Scalar | None = None
     res_msg_id: str | None = None
-    msg_id: str | None = None
+    msg_id: Scalar | None = None
     status: str = "successful"
 
 

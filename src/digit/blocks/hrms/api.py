@@ -43,6 +43,7 @@ async def update_employees(
 async def search_employees(
     platform: PlatformDep,
     actor: CurrentActor,
+    session: SessionDep,
     body: RequestInfoBody | None = None,
     tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
     codes: ListParam = None,
@@ -72,8 +73,7 @@ async def search_employees(
         offset=offset,
         limit=limit,
     )
-    async with platform.read_sessions() as session:
-        employees = await service.search_employees(session, Hrms(platform), criteria, viewer=actor)
+    employees = await service.search_employees(session, Hrms(platform), criteria, viewer=actor)  # audit rows: written
     return EmployeeResponse(response_info=response_info(body.request_info if body else None), employees=employees)
 
 

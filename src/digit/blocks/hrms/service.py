@@ -491,6 +491,17 @@ async def search_employees(
     """DIGIT `_search`; `viewer` None means an internal call (nothing masked)."""
     rows = await search_rows(session, hrms, criteria)
     users = await hrms.users.get_users([row.uuid for row in rows]) if rows else {}
+    if viewer is not None:  # a person reading other people's contact details in clear is audited
+        reads = []
+        for row in rows:
+            user = users.get(row.uuid)
+            if user is None or row.uuid == viewer.uuid or not may_see_pii(viewer, row):
+                continue
+            data = user.wire()
+            shown = [key for key in MASKED_USER_FIELDS if data.get(key)]
+            reads.append((row.uuid, row.tenant_id, shown))
+        if reads:
+            await hrms.users.record_pii_access(session, actor=viewer, reads=reads, purpose="egov-hrms employee search")
     return [employee_wire(row, users.get(row.uuid), masked=not may_see_pii(viewer, row)) for row in rows]
 
 

@@ -71,7 +71,12 @@ def _print_report(console: Console, report: LoadReport, tenant_id: str) -> None:
 @commands.command("load")
 def load_command(
     directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="folder of <locale>/<module>.json")],
-    tenant: Annotated[str, typer.Option("--tenant", help="tenant to load at; DIGIT loads messages at the state")],
+    tenant: Annotated[
+        str,
+        typer.Option(
+            "--tenant", help="tenant to load at (DIGIT loads messages at the state); default: `default`, seen by all"
+        ),
+    ] = "default",
 ) -> None:
     """Load DIGIT message files (JSON lists of {code, message, module, locale}); a running server sees them."""
     from digit.app import build_platform

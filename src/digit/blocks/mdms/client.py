@@ -27,7 +27,10 @@ class InProcessMdmsClient:
         self._cache = cache
 
     async def get_master(self, *, tenant_id: str, module: str, master: str, filter: str | None = None) -> list[Any]:
-        """The master's records for the tenant (city data, else the state's); [] when it has none."""
+        """The master's records for the tenant (city data, else the state's); [] when it has none.
+
+        The records are the process cache's own objects: read them, never change them in place.
+        """
         records = await self._cache.records(tenant_id=tenant_id, code=schema_code(module, master))
         return apply_filter(records, filter) if filter else list(records)
 

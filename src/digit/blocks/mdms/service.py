@@ -57,7 +57,7 @@ KNOWN_UNIQUE_KEYS: dict[str, list[str]] = {
     "egov-hrms.EmployeeStatus": ["code"],
     "egov-hrms.EmployeeType": ["code"],
     "egov-hrms.DeactivationReason": ["code"],
-    "egov-location.TenantBoundary": ["hierarchyType.code", "boundary.code"],
+    "egov-location.TenantBoundary": ["hierarchyType.code"],  # one tree per hierarchy per tenant
     "Workflow.BusinessService": ["businessService"],
     "DataSecurity.SecurityPolicy": ["model"],
     "DataSecurity.MaskingPatterns": ["patternId"],

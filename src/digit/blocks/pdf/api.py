@@ -41,7 +41,7 @@ def locale_of(explicit: str | None, request_info: RequestInfo, actor: Actor) -> 
     sent = (request_info.user_info or {}).get("locale")
     if isinstance(sent, str) and LOCALE.fullmatch(sent):
         return sent
-    msg_id = request_info.msg_id or ""
+    msg_id = str(request_info.msg_id or "")
     if "|" in msg_id and LOCALE.fullmatch(msg_id.rsplit("|", 1)[1]):
         return msg_id.rsplit("|", 1)[1]
     if actor.user is not None and actor.user.locale:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
 
 from digit.blocks.user.api import router
 from digit.blocks.user.client import InProcessTokenAuthenticator, InProcessUserClient, TokenAuthenticator, UserClient
@@ -43,4 +47,59 @@ async def seed(platform: Platform, context: SeedContext) -> None:
     context.report(f"{created} demo users created, {len(users) - created} already there")
 
 
-BLOCK = Block(name="user", routers=[router], depends=("mdms", "encryption"), install=install, seed=seed)
+commands = typer.Typer(help="users", no_args_is_help=True, pretty_exceptions_show_locals=False)
+
+
+@commands.callback()
+def users() -> None:
+    """Users, from the command line."""
+
+
+@commands.command("create")
+def create_command(
+    tenant: Annotated[str, typer.Option(help="tenant the user belongs to and gets the roles in, e.g. ke")],
+    username: Annotated[str, typer.Option(help="login name")],
+    roles: Annotated[str, typer.Option(help="comma-separated role codes, e.g. SUPERUSER,EMPLOYEE")],
+    name: Annotated[str, typer.Option(help="the person's name")] = "Administrator",
+    user_type: Annotated[str, typer.Option("--type", help="EMPLOYEE or SYSTEM")] = "EMPLOYEE",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="DIGIT_NEW_USER_PASSWORD")
+    ] = "",
+) -> None:
+    """Create a user from the command line: how an operator makes a new state's first administrator,
+    whom no API call can create (every call already needs a role in that state)."""
+    from digit.app import build_platform
+    from digit.kernel.errors import DomainError
+    from digit.kernel.settings import Settings
+
+    console = Console(stderr=True)
+    codes = [c.strip() for c in roles.split(",") if c.strip()]
+
+    async def run() -> int:
+        platform, _ = build_platform(Settings())
+        try:
+            async with platform.sessions() as session, session.begin():
+                user = {
+                    "userName": username,
+                    "name": name,
+                    "type": user_type.upper(),
+                    "tenantId": tenant,
+                    "password": password,
+                    "roles": [{"code": code, "name": code, "tenantId": tenant} for code in codes],
+                }
+                created = await create_user(session, platform.get(Identity), user=user, actor=Actor.system(tenant))
+            console.print(
+                f"created {user_type.upper()} {username} in {tenant} with roles {', '.join(codes)} "
+                f"(uuid {created.uuid})"
+            )
+            return 0
+        except DomainError as error:
+            console.print(f"[red]not created[/red]: {error.code}: {error.message}")
+            return 1
+        finally:
+            await platform.close()
+
+    raise typer.Exit(asyncio.run(run()))
+
+
+BLOCK = Block(name="user", routers=[router], depends=("mdms", "encryption"), install=install, seed=seed, cli=commands)

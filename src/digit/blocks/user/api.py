@@ -153,7 +153,8 @@ async def _search(body: UserSearchRequest, session: AsyncSession, platform: Plat
         offset=body.page_number * body.page_size,
     )
     rows = await service.search_users(session, identity, criteria)
-    purpose = body.purpose or body.request_info.action
+    action = body.request_info.action
+    purpose = body.purpose or (str(action) if action is not None else None)
     users = await service.present_users(
         session, identity, rows, actor=actor, purpose=purpose, tenant_id=criteria.tenant_id
     )

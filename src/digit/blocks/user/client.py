@@ -36,6 +36,17 @@ class UserClient(Protocol):
         self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
     ) -> UserInfo: ...
 
+    async def record_pii_access(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        reads: Sequence[tuple[str, str, Sequence[str]]],
+        purpose: str | None,
+    ) -> None:
+        """Audit another block's unmasked reads of people's PII: (subject uuid, subject tenant, fields)."""
+        ...
+
 
 class TokenAuthenticator(Protocol):
     """Used by the access block's gate: the user behind a live access token."""
@@ -107,6 +118,16 @@ class InProcessUserClient:
         async with self._session(session) as active:
             row = await service.update_user(active, self._identity, uuid=uuid, changes=changes, actor=actor)
             return await service.user_info(self._identity, row)
+
+    async def record_pii_access(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        reads: Sequence[tuple[str, str, Sequence[str]]],
+        purpose: str | None,
+    ) -> None:
+        await service.record_pii_access(session, self._identity, actor=actor, reads=reads, purpose=purpose)
 
 
 class InProcessTokenAuthenticator:

@@ -59,10 +59,10 @@ class User(WireModel):
 
 
 class UserRequest(WireModel):
-    """`{RequestInfo, user}` (DIGIT's create/update bodies)."""
+    """`{RequestInfo, user}` (DIGIT's create/update bodies; some DIGIT clients send `User`)."""
 
     request_info: RequestInfo = Field(default_factory=RequestInfo, alias="RequestInfo")
-    user: User
+    user: User = Field(validation_alias=AliasChoices("user", "User"))
 
 
 class UserResponse(WireModel):

@@ -595,6 +595,31 @@ async def present_users(
     return out
 
 
+async def record_pii_access(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    actor: Actor,
+    reads: Sequence[tuple[str, str, Sequence[str]]],
+    purpose: str | None,
+) -> None:
+    """An audit row per other person whose PII a caller saw in clear through another block (e.g. HRMS)."""
+    now = identity.now_ms()
+    for subject_uuid, tenant_id, fields in reads:
+        if subject_uuid == actor.uuid or not fields:
+            continue
+        audit = PiiAuditRow(
+            tenant_id=tenant_id,
+            accessor_uuid=actor.uuid,
+            subject_uuid=subject_uuid,
+            fields=list(fields),
+            purpose=purpose,
+        )
+        stamp(audit, actor_uuid=actor.uuid, now_ms=now)
+        session.add(audit)
+    await session.flush()
+
+
 async def search_pii_audit(
     session: AsyncSession,
     *,

@@ -71,7 +71,21 @@ class CurrentStateRow(Audited, Base):
     __tablename__ = "eg_workflow_current_state"
     __table_args__ = (
         UniqueConstraint("tenant_id", "business_service", "business_id"),
-        Index("ix_eg_workflow_current_state_inbox", "tenant_id", "business_service", "application_status"),
+        # the inbox's counts read this index only (no table rows)
+        Index(
+            "ix_eg_workflow_current_state_inbox",
+            "tenant_id",
+            "business_service",
+            "module_name",
+            "is_terminal",
+            "application_status",
+            "state_uuid",
+            "business_sla_due_ms",
+        ),
+        # the inbox's pages walk one of these in order and stop after `limit` rows
+        Index("ix_eg_workflow_current_state_by_created", "tenant_id", "created_time", "id"),
+        Index("ix_eg_workflow_current_state_by_modified", "tenant_id", "last_modified_time", "id"),
+        Index("ix_eg_workflow_current_state_by_sla", "tenant_id", "business_sla_due_ms", "id"),
         Index("ix_eg_workflow_current_state_due", "business_service", "state_name", "state_sla_due_ms"),
     )
 

@@ -439,9 +439,7 @@ def tenant_filter(column: Any, tenant_id: str) -> Any:
 
 
 def _latest_query(criteria: SearchCriteria, actor: Actor | None) -> Select[Any]:
-    query = select(CurrentStateRow.last_instance_id).where(
-        tenant_filter(CurrentStateRow.tenant_id, criteria.tenant_id)
-    )
+    query = select(CurrentStateRow.last_instance_id).where(tenant_filter(CurrentStateRow.tenant_id, criteria.tenant_id))
     if criteria.business_ids:
         query = query.where(CurrentStateRow.business_id.in_(criteria.business_ids))
     if criteria.ids:

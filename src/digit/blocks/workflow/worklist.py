@@ -22,7 +22,6 @@ SORTABLE = {
     "createdTime": CurrentStateRow.created_time,
     "lastModifiedTime": CurrentStateRow.last_modified_time,
     "sla": CurrentStateRow.business_sla_due_ms,
-    "businessId": CurrentStateRow.business_id,
 }
 
 
@@ -99,14 +98,21 @@ def _sla_filter(query: WorklistQuery, now_ms: int) -> list[Any]:
 
 def _page_query(query: WorklistQuery, conditions: list[Any]) -> Select[CurrentStateRow, ProcessInstanceRow]:
     column = SORTABLE.get(query.sort_by, CurrentStateRow.created_time)
-    order = column.desc() if query.sort_descending else column.asc()
-    return (
-        select(CurrentStateRow, ProcessInstanceRow)
-        .join(ProcessInstanceRow, ProcessInstanceRow.id == CurrentStateRow.last_instance_id)
+    tie = CurrentStateRow.id
+    order = (column.desc(), tie.desc()) if query.sort_descending else (column.asc(), tie.asc())
+    page = (
+        select(CurrentStateRow.id)
         .where(*conditions)
-        .order_by(order, CurrentStateRow.business_id)
+        .order_by(*order)
         .offset(max(query.offset, 0))
         .limit(min(max(query.limit, 1), 1000))
+        .subquery()
+    )
+    return (
+        select(CurrentStateRow, ProcessInstanceRow)
+        .join(page, page.c.id == CurrentStateRow.id)
+        .join(ProcessInstanceRow, ProcessInstanceRow.id == CurrentStateRow.last_instance_id)
+        .order_by(*order)
     )
 
 
