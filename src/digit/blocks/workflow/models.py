@@ -87,6 +87,8 @@ class CurrentStateRow(Audited, Base):
         Index("ix_eg_workflow_current_state_by_modified", "tenant_id", "last_modified_time", "id"),
         Index("ix_eg_workflow_current_state_by_sla", "tenant_id", "business_sla_due_ms", "id"),
         Index("ix_eg_workflow_current_state_due", "business_service", "state_name", "state_sla_due_ms"),
+        # look-ups by businessId alone (a module's search asks for the latest state of its page of ids)
+        Index("ix_eg_workflow_current_state_business_id", "business_id", "tenant_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
