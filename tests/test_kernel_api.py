@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from digit.kernel.envelope import split_values
+
 MDMS_SEARCH = "/egov-mdms-service/v1/_search"
 
 
@@ -91,3 +93,9 @@ async def test_request_info_with_numeric_identifiers_is_accepted(api: httpx.Asyn
 
     assert response.status_code == 200
     assert response.json()["ResponseInfo"]["msgId"] == 20170310130900
+
+
+def test_split_values_reads_comma_separated_and_repeated_parameters() -> None:
+    assert split_values(["a,b", " c ", ""]) == ["a", "b", "c"]
+    assert split_values("x, y,,") == ["x", "y"]
+    assert split_values(None) == []

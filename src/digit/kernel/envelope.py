@@ -101,3 +101,9 @@ class RequestInfoBody(WireModel):
     """A body that carries only RequestInfo (DIGIT's searches take criteria as query parameters)."""
 
     request_info: RequestInfo = Field(default_factory=RequestInfo, alias="RequestInfo")
+
+
+def split_values(values: str | list[str] | None) -> list[str]:
+    """DIGIT's list query parameters: comma-separated, possibly repeated (`?ids=a,b&ids=c`)."""
+    raw = [values] if isinstance(values, str) else values or []
+    return [part.strip() for value in raw for part in value.split(",") if part.strip()]

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from fastapi import Request
 
-from digit.kernel.envelope import Role, UserInfo
+from digit.kernel.envelope import Role, UserInfo, split_values
 from digit.kernel.errors import Forbidden, Invalid, Unauthenticated
 from digit.kernel.observability import correlation_id
 from digit.kernel.tenancy import most_specific, state_of
@@ -158,8 +158,7 @@ def tenants_of_call(request: Request, body: Any, user: UserInfo) -> set[str]:
     found: set[str] = set()
     _tenants_in(body, found)
     if not found:
-        for raw in request.query_params.getlist("tenantId"):
-            found.update(t.strip() for t in raw.split(",") if t.strip())
+        found.update(split_values(request.query_params.getlist("tenantId")))
     return most_specific(found) if found else {user.tenant_id}
 
 

@@ -9,14 +9,10 @@ from fastapi import APIRouter, Query
 from digit.blocks.billing import service
 from digit.blocks.billing.schemas import BillResponse, DemandRequest, DemandResponse
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid
 
 router = APIRouter(prefix="/billing-service", tags=["billing"])
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
 @router.post("/demand/_create")
@@ -59,8 +55,8 @@ async def search_demands(
         session,
         payer_uuids=payer_uuids,
         tenant_id=tenant_id,
-        demand_ids=_split(demand_id),
-        consumer_codes=_split(consumer_code),
+        demand_ids=split_values(demand_id),
+        consumer_codes=split_values(consumer_code),
         business_service=business_service,
         is_payment_completed=is_payment_completed,
         status=status,
@@ -92,7 +88,7 @@ async def fetch_bill(
     body: RequestInfoBody | None = None,
 ) -> BillResponse:
     """DIGIT bill/v2/_fetchbill: the open bill, or a fresh one built from the open demands."""
-    consumer_codes = _split(consumer_code)
+    consumer_codes = split_values(consumer_code)
     if not consumer_codes:
         raise Invalid("EG_BS_FETCHBILL_CONSUMERCODE_MISSING", "consumerCode is required")
     bills = await service.fetch_bill(
@@ -122,8 +118,8 @@ async def search_bills(
     bills = await service.search_bills(
         session,
         tenant_id=tenant_id,
-        bill_ids=_split(bill_id),
-        consumer_codes=_split(consumer_code),
+        bill_ids=split_values(bill_id),
+        consumer_codes=split_values(consumer_code),
         business_service=business_service or service_code,
         status=status,
     )

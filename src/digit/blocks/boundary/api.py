@@ -18,7 +18,7 @@ from digit.blocks.boundary.schemas import (
 )
 from digit.blocks.mdms.client import MdmsClient
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
 
@@ -26,10 +26,6 @@ location_router = APIRouter(prefix="/egov-location/location/v11", tags=["boundar
 router = APIRouter(prefix="/boundary-service", tags=["boundary"])
 
 TenantQuery = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
-
-
-def _split(raw: list[str] | None) -> list[str]:
-    return [c.strip() for value in raw or [] for c in value.split(",") if c.strip()]
 
 
 async def _require_tenant(platform: Platform, tenant_id: str) -> MdmsClient:
@@ -58,7 +54,7 @@ async def search_location_boundaries(
         tenant_id=tenant_id,
         hierarchy_type=hierarchy_type_code,
         boundary_type=boundary_type,
-        codes=_split(codes),
+        codes=split_values(codes),
     )
     return TenantBoundaryResponse(
         response_info=response_info(body.request_info if body else None), tenant_boundary=found
@@ -93,7 +89,7 @@ async def search_boundaries(
 ) -> BoundariesResponse:
     await _require_tenant(platform, tenant_id)
     found = await service.search_boundaries(
-        session, tenant_id=tenant_id, codes=_split(codes), offset=offset, limit=limit
+        session, tenant_id=tenant_id, codes=split_values(codes), offset=offset, limit=limit
     )
     return BoundariesResponse(response_info=response_info(body.request_info if body else None), boundary=found)
 
@@ -171,7 +167,7 @@ async def search_relationships(
         tenant_id=tenant_id,
         hierarchy_type=hierarchy_type,
         boundary_type=boundary_type,
-        codes=_split(codes),
+        codes=split_values(codes),
         include_children=include_children,
         include_parents=include_parents,
         parent=parent,

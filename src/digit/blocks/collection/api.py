@@ -11,14 +11,10 @@ from fastapi import APIRouter, Header, Path, Query
 from digit.blocks.collection import service
 from digit.blocks.collection.schemas import PaymentRequest, PaymentResponse, PaymentWorkflowRequest
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid
 
 router = APIRouter(prefix="/collection-services/payments", tags=["collection"])
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
 @router.post("/_create")
@@ -65,7 +61,7 @@ async def _search(
     limit: int,
     body: RequestInfoBody | None,
 ) -> PaymentResponse:
-    services = _split(business_services)
+    services = split_values(business_services)
     if module_name:
         services = [module_name]
     payments = await service.search_payments(
@@ -73,13 +69,13 @@ async def _search(
         platform,
         tenant_id=tenant_id,
         actor=actor,
-        ids=_split(ids),
-        bill_ids=_split(bill_ids),
-        receipt_numbers=_split(receipt_numbers),
-        consumer_codes=_split(consumer_codes),
+        ids=split_values(ids),
+        bill_ids=split_values(bill_ids),
+        receipt_numbers=split_values(receipt_numbers),
+        consumer_codes=split_values(consumer_codes),
         business_services=services,
-        statuses=_split(status),
-        payer_ids=_split(payer_ids),
+        statuses=split_values(status),
+        payer_ids=split_values(payer_ids),
         from_date=from_date,
         to_date=to_date,
         offset=offset,

@@ -10,15 +10,11 @@ from digit.blocks.hrms import service
 from digit.blocks.hrms.schemas import EmployeeCountResponse, EmployeeRequest, EmployeeResponse
 from digit.blocks.hrms.service import Hrms, SearchCriteria
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 
 router = APIRouter(prefix="/egov-hrms/employees", tags=["hrms"])
 
 ListParam = Annotated[str | None, Query(description="comma-separated")]
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 @router.post("/_create")
@@ -61,13 +57,13 @@ async def search_employees(
     """Search employees of a tenant (a state covers its cities); contact details masked unless HR admin."""
     criteria = SearchCriteria(
         tenant_id=tenant_id or actor.tenant_id,
-        codes=_split(codes),
-        names=_split(names),
-        departments=_split(departments),
-        designations=_split(designations),
-        roles=_split(roles),
-        uuids=_split(uuids),
-        ids=_split(ids),
+        codes=split_values(codes),
+        names=split_values(names),
+        departments=split_values(departments),
+        designations=split_values(designations),
+        roles=split_values(roles),
+        uuids=split_values(uuids),
+        ids=split_values(ids),
         is_active=is_active,
         phone=phone,
         offset=offset,

@@ -20,7 +20,7 @@ from digit.blocks.localization.schemas import (
 )
 from digit.blocks.mdms.client import MdmsClient
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.platform import Platform
 
 router = APIRouter(prefix="/localization/messages", tags=["localization"])
@@ -29,11 +29,6 @@ Locale = Annotated[str, Query(pattern=LOCALE_PATTERN, description="e.g. en_IN, h
 TenantId = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
 Modules = Annotated[str | None, Query(description="comma-separated modules, e.g. rainmaker-pgr,rainmaker-common")]
 Codes = Annotated[list[str] | None, Query(description="comma-separated or repeated codes")]
-
-
-def _split(values: list[str] | str | None) -> list[str]:
-    raw = [values] if isinstance(values, str) else values or []
-    return [part.strip() for value in raw for part in value.split(",") if part.strip()]
 
 
 def _cache(platform: Platform) -> service.MessageCache:
@@ -51,7 +46,7 @@ async def _search(
 ) -> list[Message]:
     await service.check_tenant(platform.get(MdmsClient), tenant_id)  # type: ignore[type-abstract]
     messages = await _cache(platform).messages(tenant_id=tenant_id, locale=locale)
-    return service.select_messages(messages, modules=_split(module), codes=_split(codes))
+    return service.select_messages(messages, modules=split_values(module), codes=split_values(codes))
 
 
 @router.post("/v1/_search")

@@ -18,16 +18,12 @@ from digit.blocks.notification.schemas import (
 )
 from digit.blocks.notification.service import Notifier
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.platform import Platform
 
 router = APIRouter(tags=["notification"])
 
 Csv = Annotated[str | None, Query()]
-
-
-def _csv(value: str | None) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
 def _notifier(platform: Platform) -> Notifier:
@@ -73,13 +69,13 @@ async def search_events(
     """Events by criteria; a citizen gets only those addressed to them or their roles."""
     criteria = user_events.EventCriteria(
         tenant_id=tenant_id,
-        ids=_csv(ids),
-        user_ids=_csv(userids),
-        roles=_csv(roles),
-        reference_ids=_csv(reference_ids),
-        statuses=_csv(status),
-        event_types=_csv(event_types),
-        recepients=_csv(recepients),
+        ids=split_values(ids),
+        user_ids=split_values(userids),
+        roles=split_values(roles),
+        reference_ids=split_values(reference_ids),
+        statuses=split_values(status),
+        event_types=split_values(event_types),
+        recepients=split_values(recepients),
         offset=offset,
         limit=limit,
     )
@@ -167,6 +163,6 @@ async def search_deliveries(
     """SUPERUSER: deliveries with their attempts and outcomes (no recipients, no texts)."""
     await _notifier(platform).flush()
     found = await service.search_deliveries(
-        session, tenant_id=tenant_id, status=status, ids=_csv(ids), limit=limit, offset=offset
+        session, tenant_id=tenant_id, status=status, ids=split_values(ids), limit=limit, offset=offset
     )
     return DeliveriesResponse(response_info=response_info(body.request_info if body else None), deliveries=found)

@@ -15,7 +15,7 @@ from digit.blocks.pg.gateways import GatewayRegistry, SandboxGateway
 from digit.blocks.pg.models import TransactionRow
 from digit.blocks.pg.schemas import TransactionCreateResponse, TransactionRequest, TransactionResponse
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid, NotFound
 
 router = APIRouter(prefix="/pg-service", tags=["pg"])
@@ -25,10 +25,6 @@ OPEN_ROUTES = (
     "/pg-service/sandbox/pay/{txnId}/_decide",
     "/pg-service/transaction/v1/_redirect",
 )
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
 @router.post("/transaction/v1/_create")
@@ -74,10 +70,10 @@ async def search_transactions(
         session,
         actor=actor,
         tenant_id=tenant_id,
-        txn_ids=_split(txn_id),
-        bill_ids=_split(bill_id),
-        consumer_codes=_split(consumer_code),
-        statuses=_split(txn_status),
+        txn_ids=split_values(txn_id),
+        bill_ids=split_values(bill_id),
+        consumer_codes=split_values(consumer_code),
+        statuses=split_values(txn_status),
     )
     return TransactionResponse(response_info=response_info(body.request_info if body else None), transaction=txns)
 

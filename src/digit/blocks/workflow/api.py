@@ -18,7 +18,7 @@ from digit.blocks.workflow.schemas import (
     TransitionRequest,
 )
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Forbidden, Invalid
 from digit.kernel.platform import Platform
 from digit.kernel.tenancy import state_of
@@ -26,10 +26,6 @@ from digit.kernel.tenancy import state_of
 router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
 
 Csv = Annotated[list[str] | None, Query()]
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
 async def known_roles(platform: Platform, tenant_ids: set[str]) -> dict[str, set[str]]:
@@ -83,7 +79,7 @@ async def search_business_services(
     body: RequestInfoBody | None = None,
 ) -> BusinessServiceResponse:
     """Latest configs for a tenant: the city's own, else its state's (DIGIT's fallback)."""
-    flows = await businessservice.search_flows(session, tenant_id=tenant_id, codes=_split(business_services))
+    flows = await businessservice.search_flows(session, tenant_id=tenant_id, codes=split_values(business_services))
     return BusinessServiceResponse(
         response_info=response_info(body.request_info if body else None),
         business_services=[f.wire(tenant_id=tenant_id) for f in flows],
@@ -134,14 +130,14 @@ def _criteria(
         raise Invalid("INVALID_LIMIT", "limit must be at least 1")
     return service.SearchCriteria(
         tenant_id=tenant_id,
-        business_ids=_split(business_ids),
-        ids=_split(ids),
+        business_ids=split_values(business_ids),
+        ids=split_values(ids),
         assignee=assignee or None,
-        status=_split(status),
+        status=split_values(status),
         history=history,
         from_date=from_date,
         to_date=to_date,
-        business_service=_split(business_service),
+        business_service=split_values(business_service),
         module_name=module_name or None,
         offset=offset,
         limit=min(limit or service.DEFAULT_LIMIT, service.MAX_LIMIT),

@@ -8,16 +8,12 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from digit.blocks.pdf.client import PdfClient
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.services.pgr import service
 from digit.services.pgr.deps import PgrDeps
 from digit.services.pgr.schemas import CountResponse, ServiceRequest, ServiceResponse, ServiceWrapper
 
 router = APIRouter(prefix="/pgr-services/v2/request", tags=["pgr"])
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
 def _criteria(
@@ -38,12 +34,12 @@ def _criteria(
 ) -> service.SearchCriteria:
     return service.SearchCriteria(
         tenant_id=tenant_id,
-        service_request_ids=_split(service_request_id),
-        ids=_split(ids),
+        service_request_ids=tuple(split_values(service_request_id)),
+        ids=tuple(split_values(ids)),
         mobile_number=mobile_number,
-        application_status=_split(application_status),
-        service_code=_split(service_code),
-        locality=_split(locality),
+        application_status=tuple(split_values(application_status)),
+        service_code=tuple(split_values(service_code)),
+        locality=tuple(split_values(locality)),
         assignee=assignee,
         from_date=from_date,
         to_date=to_date,

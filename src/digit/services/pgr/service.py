@@ -19,7 +19,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
-from digit.kernel.errors import Forbidden, Invalid, NotFound
+from digit.kernel.db import stamp
+from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, state_of
@@ -264,8 +265,6 @@ async def update_request(
     """Move a complaint on by one workflow action, with PGR's own rules for that action."""
     row = await _get_row(session, service)
     if service.row_version is not None and service.row_version != row.row_version:
-        from digit.kernel.errors import Conflict
-
         raise Conflict("STALE_DATA", "the complaint was changed by someone else; search again and retry")
     action = workflow.action.upper()
     if actor.is_citizen and row.account_id != actor.uuid:
@@ -369,8 +368,6 @@ def _status_of(instance: dict[str, Any]) -> str:
 
 
 def _stamp(row: ServiceRow | AddressRow | DocumentRow, actor: Actor, now_ms: int) -> None:
-    from digit.kernel.db import stamp
-
     stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
 
 
