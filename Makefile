@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pytest-xdist worker processes (one per CPU); `make pytest PYTEST_WORKERS=0` runs the suite in one process
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck pytest install clean
 
@@ -17,7 +19,7 @@ typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 install: $(VENV)/.installed
 

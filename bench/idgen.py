@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from digit.app import create_app
-from digit.blocks.idgen.client import IdgenClient
+from digit.blocks.idgen.client import IDGEN_CLIENT
 from digit.cli import seed_demo
 from digit.kernel.migrate import upgrade
 from digit.kernel.platform import Platform
@@ -58,7 +58,7 @@ async def measure(settings: Settings, *, label: str, seconds: float) -> list[tup
     await seed_demo(settings)
     app = create_app(settings)
     platform: Platform = app.state.platform
-    client = platform.get(IdgenClient)  # type: ignore[type-abstract]
+    client = platform.get(IDGEN_CLIENT)
     run_id = uuid.uuid4().hex[:8].upper()
     results: list[tuple[str, str, float]] = []
 

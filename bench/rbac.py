@@ -42,14 +42,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from digit.app import create_app
 from digit.blocks.access.service import RoleActionIndex
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.mdms.loader import load_directory
-from digit.blocks.user.client import UserClient
+from digit.blocks.user.client import USER_CLIENT
 from digit.cli import seed_demo
 from digit.kernel.errors import Invalid
 from digit.kernel.migrate import upgrade
 from digit.kernel.platform import Platform
-from digit.kernel.security import SYSTEM_UUID, AccessProvider, Actor
+from digit.kernel.security import ACCESS_PROVIDER, SYSTEM_UUID, Actor
 from digit.kernel.settings import Environment, Settings
 
 BASIC = {"Authorization": "Basic ZWdvdi11c2VyLWNsaWVudDo="}
@@ -85,7 +85,7 @@ async def measure(
     platform: Platform, api: httpx.AsyncClient, *, label: str, user_name: str, tenant_id: str, checks: int, calls: int
 ) -> None:
     token = await login(api, user_name, tenant_id)
-    provider = platform.get(AccessProvider)  # type: ignore[type-abstract]
+    provider = platform.get(ACCESS_PROVIDER)
     user = await provider.authenticate(token)
     if user is None:
         raise SystemExit(f"{user_name}: token not accepted")
@@ -124,7 +124,7 @@ async def measure(
 
 async def rebuild_cost(platform: Platform, tenant_id: str, repeats: int = 20) -> list[float]:
     """Milliseconds to fold a tenant's actions and role-actions into its index (after a master-data change)."""
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     await mdms.get_master(tenant_id=tenant_id, module="ACCESSCONTROL-ACTIONS-TEST", master="actions-test")
     samples = []
     for _ in range(repeats):
@@ -170,7 +170,7 @@ def synthetic_files(samples: Path, target: Path, count: int) -> Path:
 
 async def add_nairobi_gro(platform: Platform) -> None:
     try:
-        await platform.get(UserClient).create_user(  # type: ignore[type-abstract]
+        await platform.get(USER_CLIENT).create_user(
             None,
             user={
                 "userName": "GRO_NRB",

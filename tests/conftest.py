@@ -3,11 +3,16 @@
 A template database is migrated and loaded with the demo data once per run; each test gets its own
 copy (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL), so tests never see each
 other's writes and never pay for migrations.
+
+Safe under pytest-xdist (`make pytest` runs `-n auto`): each worker builds its own templates, named
+after the worker (`<db>_gw0_tmpl`), so no two workers create, copy or drop the same database; the
+PostgreSQL templates are dropped when the worker's session ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -32,10 +37,14 @@ from digit.kernel.platform import Platform
 from digit.kernel.settings import Environment, Settings
 
 PG_URL = os.environ.get("DIGIT_TEST_DATABASE_URL", "")
+_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "digit-samples"
+if _SAMPLES.is_dir():  # DIGIT's sample data beside the checkout: the compatibility tests run by default
+    os.environ.setdefault("DIGIT_SAMPLES_DIR", str(_SAMPLES))
 _ALL_KINDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 _ONLY = [k for k in os.environ.get("DIGIT_TEST_DATABASES", "").split(",") if k]
 DB_KINDS = [k for k in _ALL_KINDS if not _ONLY or k in _ONLY]
 _counter = itertools.count()
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under pytest-xdist
 
 ApiFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -79,9 +88,19 @@ async def _pg_execute(*statements: str) -> None:
         await engine.dispose()
 
 
+def pg_url(database: str) -> str:
+    """The URL of another database on the test server."""
+    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def pg_name(suffix: str) -> str:
+    """A database name of this worker's own: `<test db>_<worker>_<suffix>`."""
+    return f"{make_url(PG_URL).database}_{WORKER}_{suffix}"
+
+
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Migrated, demo-seeded template databases, one per kind."""
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Migrated, demo-seeded template databases, one per kind, of this worker's own."""
     made: dict[str, str] = {}
     root = tmp_path_factory.mktemp("templates")
     if "sqlite" in DB_KINDS:
@@ -90,29 +109,40 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         with sqlite3.connect(sqlite_file) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         made["sqlite"] = str(sqlite_file)
-    if "postgresql" in DB_KINDS:
-        name = f"{make_url(PG_URL).database}_tmpl"
-        asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        asyncio.run(_build_template(url, root / "var-pg"))
+    if "postgresql" not in DB_KINDS:
+        yield made
+        return
+    name = pg_name("tmpl")
+    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_build_template(pg_url(name), root / "var-pg"))
         made["postgresql"] = name
-    return made
+        yield made
+    finally:
+        asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=DB_KINDS)
-def database_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """A fresh copy of the template database for this test."""
-    if request.param == "sqlite":
-        target = tmp_path / "digit.db"
+@contextlib.contextmanager
+def database_copy(kind: str, templates: dict[str, str], folder: Path) -> Iterator[str]:
+    """The URL of a fresh copy of the template database of this kind (PostgreSQL: dropped afterwards)."""
+    if kind == "sqlite":
+        target = folder / "digit.db"
         shutil.copyfile(templates["sqlite"], target)
         yield f"sqlite+aiosqlite:///{target}"
         return
     name = f"{make_url(PG_URL).database}_t{os.getpid()}_{next(_counter)}"
     asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"'))
     try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        yield pg_url(name)
     finally:
         asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=DB_KINDS)
+def database_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """A fresh copy of the template database for this test."""
+    with database_copy(request.param, templates, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

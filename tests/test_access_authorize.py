@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from digit.blocks.access.service import RoleActionIndex, build_index, normalise
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.platform import Platform
 from tests.builders import citizen_login, login
 
@@ -128,7 +128,7 @@ async def test_index_is_rebuilt_only_when_mdms_data_changes(platform: Platform) 
     first = await index.for_tenant("pb.amritsar")
 
     again = await index.for_tenant("pb.amritsar")
-    platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
+    platform.get(MDMS_CLIENT).invalidate()
     same_data = await index.for_tenant("pb.amritsar")
 
     assert again is first
@@ -153,7 +153,7 @@ async def test_a_role_action_added_to_mdms_takes_effect_without_restart(
             actor_uuid="test",
             now_ms=platform.clock.now_ms(),
         )
-    platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
+    platform.get(MDMS_CLIENT).invalidate()
 
     after = await api.post("/user/pii-audit/v1/_search", json=body, headers=headers)
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from digit.blocks.boundary.client import BoundaryClient
+from digit.blocks.boundary.client import BOUNDARY_CLIENT, BoundaryClient
 from digit.kernel.platform import Platform
 from tests.builders import login
 
@@ -30,7 +30,7 @@ def nodes(tree: Any) -> list[dict[str, Any]]:
 
 
 def client(platform: Platform) -> BoundaryClient:
-    return platform.get(BoundaryClient)  # type: ignore[type-abstract]
+    return platform.get(BOUNDARY_CLIENT)
 
 
 async def test_location_search_returns_the_city_tree(api: httpx.AsyncClient) -> None:

@@ -39,13 +39,13 @@ from digit.blocks.localization import commands as localization_commands
 from digit.blocks.mdms import commands as mdms_commands
 from digit.blocks.notification.service import search_sink
 from digit.blocks.notification.vault import Vault
-from digit.blocks.user.client import UserClient
+from digit.blocks.user.client import USER_CLIENT
 from digit.blocks.workflow import commands as workflow_commands
 from digit.kernel.dispatch import drain
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from tests.builders import citizen_login, login
-from tests.conftest import DB_KINDS, PG_URL, _pg_execute, base_settings
+from tests.conftest import DB_KINDS, PG_URL, _pg_execute, base_settings, pg_name, pg_url
 from tests.pgr_helpers import RI, act, file_complaint, search, service_of
 
 STATE, CITY = "ke", "ke.nairobi"
@@ -137,7 +137,7 @@ async def _make_people(database_url: str, var_dir: Path) -> None:
     # 1. bootstrap: the first superuser of the new state, through the user block's service layer
     platform, _ = build_platform(settings)
     try:
-        await platform.get(UserClient).create_user(  # type: ignore[type-abstract]
+        await platform.get(USER_CLIENT).create_user(
             None,
             user={
                 "userName": "KE_ADMIN",
@@ -199,20 +199,22 @@ def nairobi(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         with sqlite3.connect(target) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         made["sqlite"] = str(target)
-    if "postgresql" in DB_KINDS:
-        name = f"{make_url(PG_URL).database}_compat_tmpl"
-        asyncio.run(
-            _pg_execute(
-                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"',
-            )
+    if "postgresql" not in DB_KINDS:
+        yield made
+        return
+    name = pg_name("compat_tmpl")  # this xdist worker's own
+    asyncio.run(
+        _pg_execute(
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"',
         )
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        made["outputs"]["postgresql"] = _build(url, root / "var-pg", samples)
+    )
+    try:
+        made["outputs"]["postgresql"] = _build(pg_url(name), root / "var-pg", samples)
         made["postgresql"] = name
-    yield made
-    if "postgresql" in made:
-        asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{made["postgresql"]}" WITH (FORCE)'))
+        yield made
+    finally:
+        asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=DB_KINDS)

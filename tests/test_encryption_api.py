@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from digit.blocks.encryption.client import EncryptionClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
 from tests.builders import login
@@ -122,7 +122,7 @@ async def test_encrypt_for_another_state_is_403(api: httpx.AsyncClient, admin: d
 async def test_decrypt_of_another_states_value_is_403(
     api: httpx.AsyncClient, admin: dict[str, str], platform: Platform
 ) -> None:
-    foreign = await platform.get(EncryptionClient).encrypt(tenant_id="xy", plaintext="9876543210")  # type: ignore[type-abstract]
+    foreign = await platform.get(ENCRYPTION_CLIENT).encrypt(tenant_id="xy", plaintext="9876543210")
 
     response = await api.post(f"{E}/_decrypt", json=[foreign], headers=admin)
 

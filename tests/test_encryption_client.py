@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from digit.blocks.encryption.client import EncryptionClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT, EncryptionClient
 from digit.blocks.encryption.models import EncKeyRow
 from digit.kernel.platform import Platform
 
 
 def client_of(platform: Platform) -> EncryptionClient:
-    return platform.get(EncryptionClient)  # type: ignore[type-abstract]
+    return platform.get(ENCRYPTION_CLIENT)
 
 
 def test_blind_index_ignores_spaces_and_email_case(platform: Platform) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from digit.blocks.filestore.models import FileRow
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
-from tests.builders import login
+from tests.builders import citizen_login, login
+from tests.workflow_helpers import new_citizen
 
 FILES = "/filestore/v1/files"
 AMRITSAR = {"tenantId": "pb.amritsar", "module": "pgr-upload", "tag": "PB-PGR-1"}
@@ -227,3 +228,45 @@ async def test_files_by_tag_lists_the_tenants_files(api: httpx.AsyncClient, gro:
 
     assert response.status_code == 200
     assert response.json()["files"] == [{"fileStoreId": file_id, "tenantId": "pb.amritsar"}]
+
+
+async def test_files_by_tag_hides_another_citizens_upload(api: httpx.AsyncClient) -> None:
+    owner = await citizen_login(api)
+    other = (await new_citizen(api, "9888800001")).headers
+    await upload(api, owner, ("photo.png", png(), "image/png"))
+
+    response = await api.get(f"{FILES}/tag", params={"tenantId": "pb.amritsar", "tag": "PB-PGR-1"}, headers=other)
+
+    assert response.status_code == 200
+    assert response.json()["files"] == []
+
+
+async def test_files_by_tag_shows_a_citizen_their_own_upload(api: httpx.AsyncClient) -> None:
+    owner = await citizen_login(api)
+    file_id = (await upload(api, owner, ("photo.png", png(), "image/png"))).json()["files"][0]["fileStoreId"]
+
+    response = await api.get(f"{FILES}/tag", params={"tenantId": "pb.amritsar", "tag": "PB-PGR-1"}, headers=owner)
+
+    assert response.json()["files"] == [{"fileStoreId": file_id, "tenantId": "pb.amritsar"}]
+
+
+async def test_files_by_tag_shows_an_employee_a_citizens_upload(api: httpx.AsyncClient, gro: dict[str, str]) -> None:
+    owner = await citizen_login(api)
+    file_id = (await upload(api, owner, ("photo.png", png(), "image/png"))).json()["files"][0]["fileStoreId"]
+
+    response = await api.get(f"{FILES}/tag", params={"tenantId": "pb.amritsar", "tag": "PB-PGR-1"}, headers=gro)
+
+    assert response.json()["files"] == [{"fileStoreId": file_id, "tenantId": "pb.amritsar"}]
+
+
+async def test_upload_twice_with_one_idempotency_key_stores_one_file(
+    api: httpx.AsyncClient, gro: dict[str, str], platform: Platform
+) -> None:
+    keyed = {**gro, "Idempotency-Key": "upload-1"}
+    first = await upload(api, keyed, ("photo.png", png(), "image/png"))
+
+    second = await upload(api, keyed, ("photo.png", png(), "image/png"))
+
+    assert second.status_code == 201
+    assert second.json()["files"] == first.json()["files"]
+    assert await stored(platform) == (1, 1)

@@ -1,6 +1,7 @@
 """Filestore on S3-compatible storage: moto's standalone server in its own process, over HTTP (block: filestore).
 
-The server is the `moto[server]` package from the dev dependencies, started on a free port of 8180-8199.
+The server is the `moto[server]` package from the dev dependencies, started on a port the OS picks (so
+parallel pytest-xdist workers never share one).
 """
 
 from __future__ import annotations
@@ -23,14 +24,10 @@ BUCKET = "digit-test-files"
 
 
 def _free_port() -> int:
-    for port in range(8180, 8200):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8180-8199 for the S3 server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture(scope="module")

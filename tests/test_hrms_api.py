@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from digit.blocks.hrms.client import HrmsClient
+from digit.blocks.hrms.client import HRMS_CLIENT
 from digit.kernel.platform import Platform
 from tests.builders import citizen_login, login
 
@@ -491,7 +491,7 @@ async def test_deactivated_employee_is_inactive_and_cannot_log_in(api: httpx.Asy
 async def test_client_finds_the_line_man_of_a_department_with_contact_details(
     api: httpx.AsyncClient, platform: Platform
 ) -> None:
-    hrms = platform.get(HrmsClient)  # type: ignore[type-abstract]
+    hrms = platform.get(HRMS_CLIENT)
 
     found = await hrms.search_employees(tenant_id="pb.amritsar", departments=["DEPT_1"], roles=["PGR_LME"])
 
@@ -515,3 +515,15 @@ async def test_hr_admin_reading_contact_details_in_clear_is_audited(api: httpx.A
     )
 
     assert [a["purpose"] for a in response.json()["PiiAudits"]] == ["egov-hrms employee search"]
+
+
+async def test_create_twice_with_one_idempotency_key_makes_one_employee(
+    api: httpx.AsyncClient, hr: dict[str, str]
+) -> None:
+    keyed = {**hr, "Idempotency-Key": "hire-1"}
+    first = await create(api, keyed, new_employee(mobile="9812300001"))
+
+    second = await create(api, keyed, new_employee(mobile="9812300001"))
+
+    assert second.status_code == 200, second.text
+    assert [e["code"] for e in second.json()["Employees"]] == [e["code"] for e in first.json()["Employees"]]

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from fastapi import FastAPI
 
-from digit.blocks.idgen.client import IdgenClient
+from digit.blocks.idgen.client import IDGEN_CLIENT
 from digit.kernel.platform import Platform
 from digit.kernel.settings import Settings
 
@@ -35,7 +35,7 @@ async def test_fifty_concurrent_http_requests_get_unique_gap_free_ids(make_api: 
 
 
 async def test_concurrent_batches_through_the_client_never_overlap(platform: Platform) -> None:
-    client = platform.get(IdgenClient)  # type: ignore[type-abstract]
+    client = platform.get(IDGEN_CLIENT)
 
     batches = await asyncio.gather(
         *(client.generate(None, tenant_id="pb", id_name="t.batch", format="[SEQ_BATCH]", count=5) for _ in range(20))
@@ -46,7 +46,7 @@ async def test_concurrent_batches_through_the_client_never_overlap(platform: Pla
 
 
 async def test_rolled_back_transaction_gives_its_numbers_back(platform: Platform) -> None:
-    client = platform.get(IdgenClient)  # type: ignore[type-abstract]
+    client = platform.get(IDGEN_CLIENT)
     async with platform.sessions() as session:
         taken = await client.generate(session, tenant_id="pb", id_name="t.rollback", format="[SEQ_ROLLBACK]", count=2)
         await session.rollback()
@@ -57,7 +57,7 @@ async def test_rolled_back_transaction_gives_its_numbers_back(platform: Platform
 
 
 async def test_committed_caller_transaction_keeps_its_numbers(platform: Platform) -> None:
-    client = platform.get(IdgenClient)  # type: ignore[type-abstract]
+    client = platform.get(IDGEN_CLIENT)
     async with platform.sessions() as session, session.begin():
         await client.generate(session, tenant_id="pb", id_name="t.commit", format="[SEQ_COMMIT]")
 

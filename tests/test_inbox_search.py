@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from digit.blocks.inbox.client import InboxClient
+from digit.blocks.inbox.client import INBOX_CLIENT
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
 from tests.workflow_helpers import RI, Caller, employee, instance, new_business_id, ok
@@ -143,7 +143,7 @@ async def test_inbox_uses_the_modules_business_objects(api: httpx.AsyncClient, p
     async def complaints(tenant_id: str, business_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {b: {"serviceRequestId": b, "tenantId": tenant_id} for b in business_ids}
 
-    platform.get(InboxClient).register_business_objects("pgr-services", complaints)  # type: ignore[type-abstract]
+    platform.get(INBOX_CLIENT).register_business_objects("pgr-services", complaints)
 
     body = (await inbox(api, desk["gro"], status=["PENDINGFORASSIGNMENT"])).json()
 

@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from digit.blocks.localization import service
-from digit.blocks.localization.client import LocalizationClient
+from digit.blocks.localization.client import LOCALIZATION_CLIENT
 from digit.blocks.localization.schemas import Message
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -125,7 +125,7 @@ async def test_search_sees_a_write_made_by_another_process(make_api: StartApi) -
 
 
 async def test_client_gives_code_to_message_in_the_locale(platform: Platform) -> None:
-    client = platform.get(LocalizationClient)  # type: ignore[type-abstract]
+    client = platform.get(LOCALIZATION_CLIENT)
 
     messages = await client.get_messages(
         tenant_id="pb.amritsar", locale="hi_IN", modules=["rainmaker-common"], codes=["TENANT_TENANTS_PB_AMRITSAR"]

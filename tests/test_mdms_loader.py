@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from digit.blocks.mdms import commands, service
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.mdms.loader import LoadReport, load_directory
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -54,7 +54,7 @@ def folder(tmp_path: Path) -> Path:
 
 async def load(platform: Platform, folder: Path) -> LoadReport:
     report = await load_directory(platform.sessions, folder, actor_uuid=SYSTEM_UUID, now_ms=platform.clock.now_ms())
-    platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
+    platform.get(MDMS_CLIENT).invalidate()
     return report
 
 
@@ -83,7 +83,7 @@ async def test_load_names_every_fault_with_file_and_record(platform: Platform, f
 async def test_load_keeps_the_first_of_duplicate_records_whole(platform: Platform, folder: Path) -> None:
     await load(platform, folder)
 
-    departments = await platform.get(MdmsClient).get_master(  # type: ignore[type-abstract]
+    departments = await platform.get(MDMS_CLIENT).get_master(
         tenant_id="pb.amritsar", module="common-masters", master="Department"
     )
 
@@ -108,7 +108,7 @@ async def test_load_edited_keyless_master_replaces_its_records(platform: Platfor
     write(path, {"tenantId": "pb", "moduleName": "RAINMAKER-PGR", "Banner": [{"REOPENSLA": 2000}]})
 
     report = await load(platform, tmp_path / "ui")
-    banner = await platform.get(MdmsClient).get_master(  # type: ignore[type-abstract]
+    banner = await platform.get(MDMS_CLIENT).get_master(
         tenant_id="pb", module="RAINMAKER-PGR", master="Banner"
     )
 

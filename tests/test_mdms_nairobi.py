@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from digit.blocks.boundary.client import BoundaryClient
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.boundary.client import BOUNDARY_CLIENT
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.mdms.loader import load_directory
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -67,6 +67,6 @@ async def test_load_nairobi_is_served_by_v1_and_v2_and_names_its_faults(
     assert v1.status_code == 200
     assert len(v1.json()["MdmsRes"]["RAINMAKER-PGR"]["ServiceDefs"]) == 37
     assert len(v2.json()["mdms"]) == 37
-    assert await platform.get(MdmsClient).cities_of("ke") == ["ke.nairobi"]  # type: ignore[type-abstract]
-    wards = await platform.get(BoundaryClient).localities("ke.nairobi")  # type: ignore[type-abstract]
+    assert await platform.get(MDMS_CLIENT).cities_of("ke") == ["ke.nairobi"]
+    wards = await platform.get(BOUNDARY_CLIENT).localities("ke.nairobi")
     assert (len(wards), {w["label"] for w in wards}) == (25, {"Ward"})  # Nairobi's tree ends at Ward

@@ -334,9 +334,9 @@ async def test_search_unknown_tenant_is_400(api: httpx.AsyncClient) -> None:
 
 
 async def test_search_without_schema_falls_back_per_master(api: httpx.AsyncClient) -> None:
-    response = await search(api, tenantId="pb.amritsar", limit=1000)
+    pages = [await search(api, tenantId="pb.amritsar", limit=1000, offset=offset) for offset in range(0, 5000, 1000)]
 
-    found = {(m["schemaCode"], m["tenantId"]) for m in response.json()["mdms"]}
+    found = {(m["schemaCode"], m["tenantId"]) for page in pages for m in page.json()["mdms"]}
     assert ("egov-location.TenantBoundary", "pb.amritsar") in found
     assert ("tenant.tenants", "pb") in found
 

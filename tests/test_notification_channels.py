@@ -1,5 +1,6 @@
 """Notification channels against real local servers: an SMTP server (aiosmtpd) and an HTTP SMS gateway,
-both started by the test on a free port in 8200-8219; plus the SUPERUSER-only SMS sink API."""
+both started by the test on a port the OS picks (so parallel pytest-xdist workers never share one); plus the
+SUPERUSER-only SMS sink API."""
 
 from __future__ import annotations
 
@@ -17,27 +18,22 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from digit.blocks.notification.channels import HttpGatewaySender, SmtpSender
-from digit.blocks.notification.client import InProcessNotificationClient, NotificationClient
+from digit.blocks.notification.client import NOTIFICATION_CLIENT, InProcessNotificationClient
 from digit.blocks.notification.service import search_deliveries
 from digit.kernel.platform import Platform
 from tests.builders import login
 
-PORTS = range(8200, 8220)
-
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8200-8219")
+    """A port nothing listens on, picked by the OS from its ephemeral range."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _notifier(platform: Platform) -> InProcessNotificationClient:
-    client = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    client = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(client, InProcessNotificationClient)
     return client
 
@@ -81,7 +77,7 @@ class GatewayRequests(BaseHTTPRequestHandler):
 def sms_gateway() -> Iterator[tuple[list[dict[str, list[str]]], int]]:
     received: list[dict[str, list[str]]] = []
     handler = type("Handler", (GatewayRequests,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from digit.blocks.localization import service as localization_service
 from digit.blocks.localization.schemas import Message
 from digit.blocks.mdms import service as mdms_service
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.notification import routing
-from digit.blocks.notification.client import InProcessNotificationClient, NotificationClient
+from digit.blocks.notification.client import NOTIFICATION_CLIENT, InProcessNotificationClient
 from digit.blocks.notification.models import UserEventRow
 from digit.blocks.notification.service import search_sink
-from digit.blocks.user.client import UserClient
+from digit.blocks.user.client import USER_CLIENT
 from digit.kernel.dispatch import drain
 from digit.kernel.events import Event, emit
 from digit.kernel.platform import Platform
@@ -51,7 +51,7 @@ TEMPLATES = [
 
 
 def _notifier(platform: Platform) -> InProcessNotificationClient:
-    client = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    client = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(client, InProcessNotificationClient)
     return client
 
@@ -76,8 +76,8 @@ async def citizen_uuid(platform: Platform) -> str:
             actor_uuid=SYSTEM_UUID,
             now_ms=now_ms,
         )
-    platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
-    citizen = await platform.get(UserClient).find_by_mobile(tenant_id="pb", mobile_number="9999999999")  # type: ignore[type-abstract]
+    platform.get(MDMS_CLIENT).invalidate()
+    citizen = await platform.get(USER_CLIENT).find_by_mobile(tenant_id="pb", mobile_number="9999999999")
     assert citizen is not None
     return citizen.uuid
 
@@ -140,7 +140,7 @@ async def test_event_not_matching_the_condition_sends_nothing(platform: Platform
 
 
 async def test_message_is_worded_in_the_recipient_locale(platform: Platform, citizen_uuid: str) -> None:
-    await platform.get(UserClient).update_user(  # type: ignore[type-abstract]
+    await platform.get(USER_CLIENT).update_user(
         None, uuid=citizen_uuid, changes={"locale": "hi_IN"}, actor=Actor.system("pb")
     )
     await _emit(platform, citizen_uuid)
@@ -170,7 +170,7 @@ async def test_redelivered_event_is_sent_once(platform: Platform, citizen_uuid: 
 
 
 async def test_recipient_with_email_also_gets_an_email(platform: Platform, citizen_uuid: str) -> None:
-    await platform.get(UserClient).update_user(  # type: ignore[type-abstract]
+    await platform.get(USER_CLIENT).update_user(
         None, uuid=citizen_uuid, changes={"emailId": "citizen@example.com"}, actor=Actor.system("pb")
     )
     await _emit(platform, citizen_uuid)

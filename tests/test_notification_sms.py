@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from digit.blocks.notification import service
 from digit.blocks.notification.channels import HttpGatewaySender
-from digit.blocks.notification.client import InProcessNotificationClient, NotificationClient
+from digit.blocks.notification.client import NOTIFICATION_CLIENT, InProcessNotificationClient
 from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessageRow
 from digit.kernel.clock import FrozenClock
 from digit.kernel.errors import Invalid
@@ -23,7 +23,7 @@ TEXT = "Your OTP is 424242"
 
 
 def _notifier(platform: Platform) -> InProcessNotificationClient:
-    client = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    client = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(client, InProcessNotificationClient)
     return client
 

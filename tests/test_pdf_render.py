@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from digit.blocks.pdf.client import InProcessPdfClient, PdfClient
+from digit.blocks.pdf.client import PDF_CLIENT, InProcessPdfClient
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
 
@@ -44,7 +44,7 @@ COMPLAINT: dict[str, Any] = {
 
 
 def _client(platform: Platform) -> InProcessPdfClient:
-    client = platform.get(PdfClient)  # type: ignore[type-abstract]
+    client = platform.get(PDF_CLIENT)
     assert isinstance(client, InProcessPdfClient)
     return client
 

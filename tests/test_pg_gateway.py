@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from digit.blocks.pg.service import reconcile_pending
+from digit.blocks.pg.service import PG_DEPS, reconcile_pending
 from digit.kernel.clock import FrozenClock
 from digit.kernel.dispatch import drain
 from digit.kernel.platform import Platform
@@ -218,10 +218,10 @@ async def test_reconciliation_settles_a_paid_transaction_whose_callback_never_ca
     payer = await citizen(api)
     txn = await _txn(api, payer, bill, 500)
     await _click(api, txn["txnId"])  # the browser never comes back
-    early = await reconcile_pending(platform)
+    early = await reconcile_pending(platform.get(PG_DEPS))
     clock.advance(minutes=20)
 
-    counts = await reconcile_pending(platform)
+    counts = await reconcile_pending(platform.get(PG_DEPS))
 
     assert early["checked"] == 0
     assert counts["SUCCESS"] == 1
@@ -238,7 +238,7 @@ async def test_reconciliation_leaves_an_unpaid_transaction_pending(
     txn = await _txn(api, payer, bill, 500)
     clock.advance(minutes=20)
 
-    counts = await reconcile_pending(platform)
+    counts = await reconcile_pending(platform.get(PG_DEPS))
 
     assert counts == {"checked": 1, "SUCCESS": 0, "FAILURE": 0, "PENDING": 1}
     assert (await _search_txn(api, payer, txn["txnId"]))["txnStatus"] == "PENDING"

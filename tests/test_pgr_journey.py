@@ -187,6 +187,31 @@ async def test_lme_sends_back_for_reassignment(
     assert back["applicationStatus"] == "PENDINGFORREASSIGNMENT"
 
 
+async def test_resolve_by_an_lme_who_is_not_the_assignee_is_400(
+    api: httpx.AsyncClient, gro: dict[str, str], filed: dict[str, Any]
+) -> None:
+    service, _ = await assigned(api, gro, filed)
+    other_name, _ = await lme_for(api, "DEPT_1", other=True)
+    other = await login(api, other_name, AMRITSAR)
+
+    response = await act(api, other, service, "RESOLVE", comments="not mine")
+
+    assert response.status_code == 400
+    assert response.json()["Errors"][0]["code"] == "INVALID_USER"
+
+
+async def test_gro_assigns_again_after_the_lme_sends_it_back(
+    api: httpx.AsyncClient, gro: dict[str, str], filed: dict[str, Any]
+) -> None:
+    service, lme = await assigned(api, gro, filed)
+    back = service_of(await act(api, lme, service, "REASSIGN", comments="not my area"))
+    _, uuid = await lme_for(api, "DEPT_1")
+
+    again = service_of(await act(api, gro, back, "ASSIGN", assignes=[uuid]))
+
+    assert again["applicationStatus"] == "PENDINGATLME"
+
+
 async def test_reject_with_reason_is_rejected(
     api: httpx.AsyncClient, gro: dict[str, str], filed: dict[str, Any]
 ) -> None:

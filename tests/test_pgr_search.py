@@ -158,3 +158,23 @@ async def test_search_runs_the_same_number_of_queries_for_one_or_three_results(
         event.remove(platform.engine.sync_engine, "before_cursor_execute", count)
 
     assert many == one
+
+
+async def test_search_with_a_lowercase_sort_order_lists_the_oldest_first(
+    api: httpx.AsyncClient, three: list[dict[str, Any]]
+) -> None:
+    gro = await login(api, "GRO_AMR", AMRITSAR)
+
+    response = await search(api, gro, f"tenantId={AMRITSAR}&sortBy=createdTime&sortOrder=asc")
+
+    ids = [w["service"]["serviceRequestId"] for w in response.json()["ServiceWrappers"]]
+    assert ids == [s["serviceRequestId"] for s in three]
+
+
+async def test_search_with_an_unknown_sort_order_is_400(api: httpx.AsyncClient) -> None:
+    gro = await login(api, "GRO_AMR", AMRITSAR)
+
+    response = await search(api, gro, f"tenantId={AMRITSAR}&sortOrder=sideways")
+
+    assert response.status_code == 400
+    assert response.json()["Errors"][0]["params"] == ["sortOrder"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
 from digit.kernel.platform import Platform
 from digit.kernel.tenancy import is_city_of, lineage, state_of
 
 
 def mdms(platform: Platform) -> MdmsClient:
-    return platform.get(MdmsClient)  # type: ignore[type-abstract]
+    return platform.get(MDMS_CLIENT)
 
 
 def test_state_of_a_city_is_its_first_segment() -> None:

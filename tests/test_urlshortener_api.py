@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from digit.blocks.urlshortener.client import UrlShortenerClient
+from digit.blocks.urlshortener.client import URL_SHORTENER_CLIENT
 from digit.blocks.urlshortener.models import ShortUrlRow
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
@@ -111,7 +111,7 @@ async def test_shorten_without_token_is_401(api: httpx.AsyncClient) -> None:
 
 
 async def test_client_shortens_for_other_blocks(platform: Platform, api: httpx.AsyncClient) -> None:
-    short = await platform.get(UrlShortenerClient).shorten(TARGET)  # type: ignore[type-abstract]
+    short = await platform.get(URL_SHORTENER_CLIENT).shorten(TARGET)
 
     redirect = await api.get(path_of(short))
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.platform import Platform
 from tests.builders import citizen_login, login, send_otp, sent_otp, token_response
 
@@ -227,7 +227,7 @@ async def test_password_policy_is_read_per_tenant_from_mdms(api: httpx.AsyncClie
             actor_uuid="test",
             now_ms=platform.clock.now_ms(),
         )
-    platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
+    platform.get(MDMS_CLIENT).invalidate()
 
     response = await _create(api, _employee(password="Strong@123"))
 

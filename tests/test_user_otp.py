@@ -106,7 +106,7 @@ async def test_sixth_otp_within_the_window_is_refused(api: httpx.AsyncClient) ->
 
     response = await send_otp(api, "9999999999")
 
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert response.json()["Errors"][0]["code"] == "TOO_MANY_OTP_REQUESTS"
 
 

@@ -237,3 +237,55 @@ async def test_state_needing_documents_refuses_a_transition_without_them(api: ht
     assert codes(bare) == ["INVALID DOCUMENT"]
     assert documented.status_code == 200
     assert documented.json()["ProcessInstances"][0]["documents"][0]["fileStoreId"] == "f-1"
+
+
+def assigned_config(*, supervisor_roles: list[str] | None = None) -> dict[str, Any]:
+    """OPEN is worked by GRO or SUPERUSER; the APPLY puts it on one person's desk."""
+    config = small_config()
+    config["states"][1]["actions"][0]["roles"] = ["GRO", "SUPERUSER"]
+    if supervisor_roles is not None:
+        config["states"][1]["supervisorRoles"] = supervisor_roles
+    return config
+
+
+async def test_close_by_a_non_assignee_without_a_supervising_role_is_refused(api: httpx.AsyncClient) -> None:
+    admin, csr, gro = await employee(api, "ADMIN", "pb"), await employee(api, "CSR_AMR"), await employee(api, "GRO_AMR")
+    await create(api, admin, assigned_config())
+    business_id = new_business_id()
+    await ok(api, csr, instance(business_id, "APPLY", businessService="TESTSVC", assignes=[{"uuid": gro.uuid}]))
+
+    response = await transition(api, admin, instance(business_id, "CLOSE", businessService="TESTSVC"))
+
+    assert response.status_code == 400
+    assert codes(response) == ["INVALID_USER"]
+
+
+async def test_close_by_a_supervising_role_of_the_state_is_allowed(api: httpx.AsyncClient) -> None:
+    admin, csr, gro = await employee(api, "ADMIN", "pb"), await employee(api, "CSR_AMR"), await employee(api, "GRO_AMR")
+    await create(api, admin, assigned_config(supervisor_roles=["SUPERUSER"]))
+    business_id = new_business_id()
+    await ok(api, csr, instance(business_id, "APPLY", businessService="TESTSVC", assignes=[{"uuid": gro.uuid}]))
+
+    closed = await ok(api, admin, instance(business_id, "CLOSE", businessService="TESTSVC"))
+
+    assert closed[0]["state"]["state"] == "CLOSED"
+
+
+async def test_search_shows_the_supervising_roles_of_a_state(api: httpx.AsyncClient) -> None:
+    admin = await employee(api, "ADMIN", "pb")
+    await create(api, admin, assigned_config(supervisor_roles=["SUPERUSER"]))
+
+    found = await business_services(api, admin, "pb", "TESTSVC")
+
+    by_name = {s["state"]: s for s in found[0]["states"]}
+    assert by_name["OPEN"]["supervisorRoles"] == ["SUPERUSER"]
+    assert "supervisorRoles" not in by_name["CLOSED"]
+
+
+async def test_create_with_an_unknown_supervising_role_is_refused(api: httpx.AsyncClient) -> None:
+    admin = await employee(api, "ADMIN", "pb")
+
+    response = await create(api, admin, assigned_config(supervisor_roles=["NOT_A_ROLE"]))
+
+    assert response.status_code == 400
+    assert codes(response) == ["INVALID ROLE"]

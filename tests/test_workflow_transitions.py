@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.workflow_helpers import (
+    Caller,
     citizen,
     codes,
     employee,
@@ -159,3 +160,44 @@ async def test_next_actions_are_filtered_by_the_callers_roles(api: httpx.AsyncCl
 
     assert [a["action"] for a in as_gro["nextActions"]] == ["ASSIGN", "REJECT"]
     assert as_csr["nextActions"] == []
+
+
+async def test_resolve_by_an_lme_who_is_not_the_assignee_is_refused(api: httpx.AsyncClient) -> None:
+    csr, gro = await employee(api, "CSR_AMR"), await employee(api, "GRO_AMR")
+    assignee, other = await employee(api, "LME_AMR_1"), await employee(api, "LME_AMR_2")
+    business_id = new_business_id()
+    await ok(api, csr, instance(business_id, "APPLY"))
+    await ok(api, gro, instance(business_id, "ASSIGN", assignes=[{"uuid": assignee.uuid}]))
+
+    response = await transition(api, other, instance(business_id, "RESOLVE", comment="not mine"))
+
+    assert response.status_code == 400
+    assert codes(response) == ["INVALID_USER"]
+
+
+async def test_next_actions_of_an_assigned_application_are_empty_for_a_non_assignee(api: httpx.AsyncClient) -> None:
+    csr, gro = await employee(api, "CSR_AMR"), await employee(api, "GRO_AMR")
+    assignee, other = await employee(api, "LME_AMR_1"), await employee(api, "LME_AMR_2")
+    business_id = new_business_id()
+    await ok(api, csr, instance(business_id, "APPLY"))
+    await ok(api, gro, instance(business_id, "ASSIGN", assignes=[{"uuid": assignee.uuid}]))
+
+    as_assignee = (await search(api, assignee, businessIds=business_id)).json()["ProcessInstances"][0]
+    as_other = (await search(api, other, businessIds=business_id)).json()["ProcessInstances"][0]
+
+    assert [a["action"] for a in as_assignee["nextActions"]] == ["REASSIGN", "RESOLVE"]
+    assert as_other["nextActions"] == []
+
+
+async def test_assign_retried_with_one_idempotency_key_answers_the_first_transition(api: httpx.AsyncClient) -> None:
+    csr, gro, lme = await employee(api, "CSR_AMR"), await employee(api, "GRO_AMR"), await employee(api, "LME_AMR_1")
+    business_id = new_business_id()
+    await ok(api, csr, instance(business_id, "APPLY"))
+    keyed = Caller({**gro.headers, "Idempotency-Key": "assign-1"}, gro.uuid)
+    assign = instance(business_id, "ASSIGN", assignes=[{"uuid": lme.uuid}])
+    first = await ok(api, keyed, assign)
+
+    second = await transition(api, keyed, assign)
+
+    assert second.status_code == 200, second.text
+    assert [i["id"] for i in second.json()["ProcessInstances"]] == [i["id"] for i in first]

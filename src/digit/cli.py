@@ -145,7 +145,8 @@ def _serve(settings: Settings) -> None:
 
 def _print_welcome(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
-    console.print(f"\n[bold green]digit-py is starting on {base}[/bold green]")
+    console.print(f"\n[bold green]citizen app: {base}/digit-ui/citizen[/bold green]")
+    console.print(f"digit-py is starting on {base}")
     console.print(f"  API docs: {base}/docs   OpenAPI: {base}/openapi.json   health: {base}/health")
     users_file = demo_data_dir() / "users.json"
     if users_file.exists():

@@ -6,7 +6,6 @@ Each package under `digit.blocks` (and `digit.services`) exposes `BLOCK = Block(
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,24 +32,27 @@ class SeedContext:
 class Block:
     name: str
     routers: Sequence[APIRouter] = ()
-    depends: tuple[str, ...] = ()
+    depends: tuple[str, ...] = ()  # blocks it cannot work without: served with it, installed before it
+    optional: tuple[str, ...] = ()  # blocks it uses when they are served: installed before it, never pulled in
     install: Callable[[Platform], None] | None = None
     seed: Callable[[Platform, SeedContext], Awaitable[None]] | None = None
     background: Sequence[BackgroundTask] = ()
     cli: typer.Typer | None = None
     consumers: Sequence[Consumer] = ()
     open_routes: tuple[str, ...] = field(default=())
+    anonymous_routes: tuple[str, ...] = field(default=())  # also answer without a token (kernel/anonymous.py)
 
 
 def discover_blocks(names: Sequence[str] = ()) -> list[Block]:
-    """All blocks (or the named ones plus what they depend on), ordered so dependencies come first."""
+    """All blocks (or the named ones plus what they depend on), ordered so dependencies (and optional blocks
+    that are served) come first."""
     found: dict[str, Block] = {}
     for package_name in BLOCK_PACKAGES:
-        package = importlib.import_module(package_name)
+        package = pkgutil.resolve_name(package_name)  # blocks are plugins: found by folder, never named
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
             if not info.ispkg:
                 continue
-            module = importlib.import_module(f"{package_name}.{info.name}")
+            module = pkgutil.resolve_name(f"{package_name}.{info.name}")
             block = getattr(module, "BLOCK", None)
             if isinstance(block, Block):
                 found[block.name] = block
@@ -71,6 +73,11 @@ def discover_blocks(names: Sequence[str] = ()) -> list[Block]:
             if dependency not in found:
                 raise ValueError(f"block {name} depends on unknown block {dependency}")
             visit(dependency)
+        for extra in found[name].optional:
+            if extra not in found:
+                raise ValueError(f"block {name} names unknown optional block {extra}")
+            if extra in wanted:
+                visit(extra)
         visiting.discard(name)
         ordered.append(found[name])
 

@@ -31,6 +31,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Searches read a snapshot: they never wait for (or hold up) a writer."""
+    async with platform_of(request).read_sessions() as session:
+        yield session
+
+
 def current_user(request: Request) -> UserInfo:
     user: UserInfo | None = getattr(request.state, "user", None)
     if user is None:
@@ -54,6 +60,7 @@ def optional_actor(request: Request) -> Actor | None:
 
 PlatformDep = Annotated[Platform, Depends(platform_of)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 CurrentUser = Annotated[UserInfo, Depends(current_user)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]

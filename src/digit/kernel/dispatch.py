@@ -34,11 +34,12 @@ import logging
 import re
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cloudevents.core.exceptions import BaseCloudEventException
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.kernel.errors import DomainError
 from digit.kernel.events import (
@@ -53,6 +54,9 @@ from digit.kernel.events import (
 )
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
 
 log = logging.getLogger(__name__)
 
@@ -376,53 +380,63 @@ class NatsTransport:
                 return moved
             now_ms = self._platform.clock.now_ms()
             async with self._platform.sessions() as session:
-                wanted = []
-                for message in messages:
-                    try:
-                        seq, event = from_cloudevent(message.data)
-                    except (ValueError, KeyError, TypeError, BaseCloudEventException):
-                        log.warning("nats_message_unreadable", extra={"subject": message.subject})
-                        continue  # acknowledged below: a message no one can read must not block the rest
-                    if consumer.wants(event.topic):
-                        wanted.append((seq, event))
-                known = set(
-                    await session.scalars(
-                        select(DeliveryRow.event_id).where(
-                            DeliveryRow.consumer == consumer.name,
-                            DeliveryRow.event_id.in_([e.id for _, e in wanted]),
-                        )
-                    )
-                )
-                done = set(
-                    await session.scalars(
-                        select(ProcessedRow.event_id).where(
-                            ProcessedRow.consumer == consumer.name,
-                            ProcessedRow.event_id.in_([e.id for _, e in wanted]),
-                        )
-                    )
-                )
-                for seq, event in wanted:
-                    if event.id in known or event.id in done:
-                        continue
-                    known.add(event.id)
-                    session.add(
-                        _delivery(
-                            consumer.name,
-                            event_id=event.id,
-                            seq=seq,
-                            topic=event.topic,
-                            tenant_id=event.tenant_id,
-                            aggregate_id=event.aggregate_id,
-                            data=event.data,
-                            time_ms=event.time_ms,
-                            actor_uuid=event.actor_uuid,
-                            now_ms=now_ms,
-                        )
-                    )
-                    moved += 1
+                wanted = _wanted_events(consumer, messages)
+                moved += await _add_deliveries(session, consumer.name, wanted, now_ms=now_ms)
                 await session.commit()
             for message in messages:
                 await message.ack()
+
+
+def _wanted_events(consumer: Consumer, messages: Sequence[Msg]) -> list[tuple[int, Event]]:
+    """(outbox seq, event) of the messages the consumer subscribes to; unreadable ones are logged and dropped."""
+    wanted = []
+    for message in messages:
+        try:
+            seq, event = from_cloudevent(message.data)
+        except (ValueError, KeyError, TypeError, BaseCloudEventException):
+            log.warning("nats_message_unreadable", extra={"subject": message.subject})
+            continue  # acknowledged by the caller: a message no one can read must not block the rest
+        if consumer.wants(event.topic):
+            wanted.append((seq, event))
+    return wanted
+
+
+async def _add_deliveries(
+    session: AsyncSession, consumer_name: str, wanted: Sequence[tuple[int, Event]], *, now_ms: int
+) -> int:
+    """Queue each event for the consumer once: not if already queued or processed (JetStream redelivers)."""
+    ids = [e.id for _, e in wanted]
+    known = set(
+        await session.scalars(
+            select(DeliveryRow.event_id).where(DeliveryRow.consumer == consumer_name, DeliveryRow.event_id.in_(ids))
+        )
+    )
+    done = set(
+        await session.scalars(
+            select(ProcessedRow.event_id).where(ProcessedRow.consumer == consumer_name, ProcessedRow.event_id.in_(ids))
+        )
+    )
+    added = 0
+    for seq, event in wanted:
+        if event.id in known or event.id in done:
+            continue
+        known.add(event.id)
+        session.add(
+            _delivery(
+                consumer_name,
+                event_id=event.id,
+                seq=seq,
+                topic=event.topic,
+                tenant_id=event.tenant_id,
+                aggregate_id=event.aggregate_id,
+                data=event.data,
+                time_ms=event.time_ms,
+                actor_uuid=event.actor_uuid,
+                now_ms=now_ms,
+            )
+        )
+        added += 1
+    return added
 
 
 @contextlib.asynccontextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -79,9 +79,18 @@ class ResponseInfo(WireModel):
     status: str = "successful"
 
 
-def response_info(request_info: RequestInfo | None, *, status: str = "successful") -> ResponseInfo:
-    """Echo the request's identifiers back, as DIGIT's ResponseInfoFactory does."""
-    ri = request_info or RequestInfo()
+class Enveloped(Protocol):
+    """A request body that carries DIGIT's RequestInfo."""
+
+    @property
+    def request_info(self) -> RequestInfo | None: ...
+
+
+def response_info(source: RequestInfo | Enveloped | None, *, status: str = "successful") -> ResponseInfo:
+    """Echo the request's identifiers back, as DIGIT's ResponseInfoFactory does.
+
+    Takes the request's RequestInfo or the whole body (or None when the route's body is optional)."""
+    ri = (source if isinstance(source, RequestInfo) or source is None else source.request_info) or RequestInfo()
     return ResponseInfo(api_id=ri.api_id, ver=ri.ver, ts=ri.ts, res_msg_id="uief87324", msg_id=ri.msg_id, status=status)
 
 

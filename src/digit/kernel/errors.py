@@ -68,6 +68,18 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class PayloadTooLarge(DomainError):
+    """The request body is past the size limit of its kind (kernel/inputs.py)."""
+
+    status_code = 413
+
+
+class TooManyRequests(DomainError):
+    """A throttle refused the call; the same caller may try again once its window has passed."""
+
+    status_code = 429
+
+
 def error_response(status_code: int, details: list[ErrorDetail]) -> JSONResponse:
     body = ErrorResponse(response_info=response_info(None, status="failed"), errors=details)
     return JSONResponse(status_code=status_code, content=body.wire())
@@ -110,8 +122,9 @@ async def _on_stale_data(_request: Request, _exc: Exception) -> JSONResponse:
 
 
 async def _on_anything_else(request: Request, exc: Exception) -> JSONResponse:
+    """The traceback goes to the log (once, here); the body names no exception class and no internals."""
     log.error("unhandled_error", exc_info=exc, extra={"path": request.url.path})
-    return error_response(500, [ErrorDetail(code=type(exc).__name__, message="internal error")])
+    return error_response(500, [ErrorDetail(code="INTERNAL_ERROR", message="internal error")])
 
 
 def install_error_handlers(app: FastAPI) -> None:

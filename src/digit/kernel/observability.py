@@ -8,6 +8,7 @@ request. Metrics live in a registry owned by the app, never in a module-level gl
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import uuid
@@ -19,10 +20,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
+MAX_CORRELATION_ID = 128
+_NOT_IN_CORRELATION_ID = re.compile(r"[^A-Za-z0-9._:@/+=~-]")
+
+
+def clean_correlation_id(value: object) -> str:
+    """What of a client's correlation id may go into a header or a log line: visible ASCII with no
+    separators or control characters (a CR, LF or NUL would break the response or forge a log line)."""
+    text = value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    return _NOT_IN_CORRELATION_ID.sub("", text[: MAX_CORRELATION_ID * 4])[:MAX_CORRELATION_ID]
+
+
+def set_correlation_id(value: object) -> None:
+    """Use this, not `correlation_id.set`, for a value from the client (RequestInfo.msgId/correlationId)."""
+    cleaned = clean_correlation_id(value)
+    if cleaned:
+        correlation_id.set(cleaned)
+
 
 class _CorrelationFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.correlation_id = correlation_id.get()
+        record.correlation_id = clean_correlation_id(correlation_id.get()) or None
         return True
 
 
@@ -68,7 +86,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"x-correlation-id", b"").decode("latin-1")[:128]
+        incoming = clean_correlation_id(headers.get(b"x-correlation-id", b"").decode("latin-1"))
         token = correlation_id.set(incoming or uuid.uuid4().hex)
         started = time.perf_counter()
         status_holder = {"status": 500}
@@ -76,7 +94,7 @@ class RequestContextMiddleware:
         async def send_with_context(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                cid = (correlation_id.get() or "").encode("latin-1", "replace")
+                cid = clean_correlation_id(correlation_id.get()).encode("ascii")
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-correlation-id", cid)]
             await send(message)

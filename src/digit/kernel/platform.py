@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,6 +19,26 @@ from digit.kernel.settings import Settings
 
 T = TypeVar("T")
 BackgroundTask = Callable[["Platform"], Coroutine[Any, Any, None]]
+
+
+class Key(Generic[T]):
+    """The typed name of what a block offers on the platform: `platform.get(MDMS_CLIENT)` is an `MdmsClient`.
+
+    Interfaces are Protocols, and mypy rightly refuses a Protocol where `type[T]` is expected; a key made
+    once beside the interface (`MDMS_CLIENT = Key[MdmsClient](MdmsClient)`) carries the type instead.
+    """
+
+    __slots__ = ("interface",)
+
+    def __init__(self, interface: object) -> None:
+        self.interface = interface
+
+    def __repr__(self) -> str:
+        return f"Key({getattr(self.interface, '__name__', self.interface)})"
+
+
+def _slot(kind: Key[Any] | type[Any]) -> object:
+    return kind.interface if isinstance(kind, Key) else kind
 
 
 @dataclass
@@ -43,18 +63,18 @@ class Platform:
             clock=clock or SystemClock(),
         )
 
-    def provide(self, kind: type[T], implementation: T) -> None:
-        """Register what a block offers others (its client), keyed by the interface type."""
-        self._services[kind] = implementation
+    def provide(self, kind: Key[T] | type[T], implementation: T) -> None:
+        """Register what a block offers others (its client), under its interface's key."""
+        self._services[_slot(kind)] = implementation
 
-    def get(self, kind: type[T]) -> T:
+    def get(self, kind: Key[T] | type[T]) -> T:
         try:
-            return cast(T, self._services[kind])
+            return cast(T, self._services[_slot(kind)])
         except KeyError:
-            raise LookupError(f"no {kind.__name__} on this platform: is its block enabled?") from None
+            raise LookupError(f"no {kind!r} on this platform: is its block enabled?") from None
 
-    def find(self, kind: type[T]) -> T | None:
-        return cast(T | None, self._services.get(kind))
+    def find(self, kind: Key[T] | type[T]) -> T | None:
+        return cast(T | None, self._services.get(_slot(kind)))
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -6,9 +6,11 @@ until one is registered, every route off the open list answers 401 (secure by de
 Rules, as DIGIT's gateway has them, tightened:
 - the token comes from `Authorization: Bearer`, the `auth-token` header, `RequestInfo.authToken`
   or an `access_token` query parameter;
-- the tenants of a call are every `tenantId` in the body outside RequestInfo (else the `tenantId`
-  query parameter, else the caller's own tenant); an ancestor of another listed tenant is dropped;
-- the caller must be allowed the route in *every* tenant of the call (DIGIT checks only the first).
+- the tenants of a call are every tenant the request names, in any place and spelling
+  (`kernel/request_tenants.py`); places that disagree are a 400 before any handler runs; a call
+  that names none is about the caller's own tenant;
+- the caller must be allowed the route in *every* tenant of the call (DIGIT checks only the first),
+  and handlers take their tenant from what the gate authorised (`TenantQuery`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any, Protocol
 
 from fastapi import Request
 
-from digit.kernel.envelope import Role, UserInfo, split_values
+from digit.kernel.envelope import Role, UserInfo
 from digit.kernel.errors import Forbidden, Invalid, Unauthenticated
-from digit.kernel.observability import correlation_id
-from digit.kernel.tenancy import most_specific, state_of
+from digit.kernel.observability import set_correlation_id
+from digit.kernel.platform import Key
+from digit.kernel.request_tenants import CallTenants, from_places
+from digit.kernel.tenancy import state_of
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,10 @@ class AccessProvider(Protocol):
 
     async def authorize(self, user: UserInfo, *, route: str, method: str, tenant_ids: set[str]) -> bool: ...
 
+    async def roles_for(self, *, route: str, tenant_id: str) -> frozenset[str]:
+        """The roles that may call the route in the tenant (named in a refusal, so the caller knows)."""
+        ...
+
 
 class DenyAll:
     """Used while no identity block is installed: nobody is authenticated."""
@@ -82,6 +90,9 @@ class DenyAll:
 
     async def authorize(self, user: UserInfo, *, route: str, method: str, tenant_ids: set[str]) -> bool:
         return False
+
+    async def roles_for(self, *, route: str, tenant_id: str) -> frozenset[str]:
+        return frozenset()
 
 
 def is_open_route(template: str, open_routes: Iterable[str]) -> bool:
@@ -94,26 +105,9 @@ def is_open_route(template: str, open_routes: Iterable[str]) -> bool:
     return False
 
 
-def _tenants_in(node: Any, found: set[str]) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("RequestInfo", "requestInfo"):
-                continue
-            if key == "tenantId":
-                if isinstance(value, str) and value:
-                    found.add(value)
-                elif isinstance(value, list):
-                    found.update(v for v in value if isinstance(v, str) and v)
-            else:
-                _tenants_in(value, found)
-    elif isinstance(node, list):
-        for item in node:
-            _tenants_in(item, found)
-
-
 async def read_json_body(request: Request) -> Any:
     """The parsed JSON body, or None; malformed JSON is the caller's fault (400), never a 500."""
-    if "json" not in request.headers.get("content-type", ""):
+    if "json" not in request.headers.get("content-type", "").lower():
         return None
     raw = await request.body()
     if not raw.strip():
@@ -124,16 +118,19 @@ async def read_json_body(request: Request) -> Any:
         raise Invalid("INVALID_JSON", "the request body is not valid JSON") from None
 
 
-async def read_form_tenants(request: Request) -> dict[str, list[str]]:
-    """The `tenantId` fields of a multipart form (Starlette caches the parsed form for the route)."""
+async def read_form_fields(request: Request) -> list[tuple[str, Any]]:
+    """The fields of a form body (Starlette caches the parsed form for the route), or none."""
     from starlette.exceptions import HTTPException as StarletteHTTPException
     from starlette.formparsers import MultiPartException
 
+    content_type = request.headers.get("content-type", "").lower().lstrip()
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return []
     try:
         form = await request.form()
     except (MultiPartException, StarletteHTTPException):
-        raise Invalid("INVALID_MULTIPART", "the multipart body could not be read") from None
-    return {"tenantId": [v for v in form.getlist("tenantId") if isinstance(v, str) and v.strip()]}
+        raise Invalid("INVALID_MULTIPART", "the form body could not be read") from None
+    return list(form.multi_items())
 
 
 def _request_info(body: Any) -> dict[str, Any]:
@@ -154,14 +151,6 @@ def _token_from(request: Request, request_info: dict[str, Any]) -> str | None:
     return request.headers.get("auth-token") or request.query_params.get("access_token") or None
 
 
-def tenants_of_call(request: Request, body: Any, user: UserInfo) -> set[str]:
-    found: set[str] = set()
-    _tenants_in(body, found)
-    if not found:
-        found.update(split_values(request.query_params.getlist("tenantId")))
-    return most_specific(found) if found else {user.tenant_id}
-
-
 async def access_gate(request: Request) -> None:
     """FastAPI dependency on every route: authenticate, authorise, and leave the caller on request.state."""
     from digit.kernel.deps import platform_of  # the gate is installed by the app; avoid an import cycle
@@ -170,28 +159,58 @@ async def access_gate(request: Request) -> None:
     body = await read_json_body(request)
     request_info = _request_info(body)
     cid = request_info.get("correlationId") or request_info.get("msgId")
-    if isinstance(cid, str) and cid:
-        correlation_id.set(cid[:128])
+    if cid:
+        set_correlation_id(cid)
     route = request.scope.get("route")
     template: str = getattr(route, "path", request.url.path)
-    provider = platform.find(AccessProvider) or DenyAll()  # type: ignore[type-abstract]
+    provider = platform.find(ACCESS_PROVIDER) or DenyAll()
     token = _token_from(request, request_info)
     user = await provider.authenticate(token) if token else None
     request.state.user = user
+    form = await read_form_fields(request) if body is None else []
+    by_place, scopes = from_places(
+        path=request.path_params,
+        query=request.query_params.multi_items(),
+        body=body,
+        form=form,
+        header=request.headers.get("x-tenant-id") or None,
+    )
+    named = bool(scopes)
+    if not named and user is not None:
+        scopes = {user.tenant_id}
+    request.state.tenants = CallTenants(by_place=by_place, authorised=frozenset(scopes), named=named)
     if is_open_route(template, platform.settings.open_routes):
+        return
+    if token is None and is_open_route(template, platform.settings.anonymous_routes):
+        from digit.kernel.anonymous import count_anonymous_call  # its table imports this module
+
+        await count_anonymous_call(platform, request, route=template)
         return
     if token is None:
         raise Unauthenticated("UNAUTHORIZED", "You are not authorized to access this resource")
     if user is None:
         log.info("access_denied_bad_token", extra={"route": template, "client": _client(request)})
         raise Unauthenticated("INVALID_TOKEN", "the access token is invalid or expired")
-    if body is None and request.headers.get("content-type", "").startswith("multipart/form-data"):
-        body = await read_form_tenants(request)  # uploads: the form's tenantId is the call's tenant
-    tenant_ids = tenants_of_call(request, body, user)
-    if not await provider.authorize(user, route=template, method=request.method, tenant_ids=tenant_ids):
-        log.info("access_denied", extra={"route": template, "user": user.uuid, "tenants": sorted(tenant_ids)})
-        raise Forbidden("NOT_AUTHORIZED", "Not authorized to access this resource")
+    if not await provider.authorize(user, route=template, method=request.method, tenant_ids=scopes):
+        log.info("access_denied", extra={"route": template, "user": user.uuid, "tenants": sorted(scopes)})
+        raise await _not_authorized(provider, template, scopes)
+
+
+async def _not_authorized(provider: AccessProvider, template: str, scopes: set[str]) -> Forbidden:
+    """403 that names the roles which would be allowed (in `description` and `params`)."""
+    tenant_id = sorted(scopes)[0] if scopes else ""
+    roles = sorted(await provider.roles_for(route=template, tenant_id=tenant_id)) if tenant_id else []
+    if roles:
+        where = ", ".join(sorted(scopes))
+        description = f"{template} needs one of the roles {', '.join(roles)} in {where} (or its state)"
+    else:
+        description = f"no role may call {template}"
+    return Forbidden("NOT_AUTHORIZED", "Not authorized to access this resource", description=description, params=roles)
 
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+ACCESS_PROVIDER = Key[AccessProvider](AccessProvider)
+"""The platform key of `AccessProvider`."""

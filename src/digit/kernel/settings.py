@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_MASTER_KEY = "digit-py-development-master-key-do-not-use"
 
@@ -50,6 +51,14 @@ class Settings(BaseSettings):
     events_max_attempts: int = 5  # then the delivery goes to the dead-letter table
     events_retry_base_ms: int = 1000  # backoff: base * 2 ** (attempt - 1)
     events_poll_ms: int = 500  # background dispatcher's idle poll
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses (or networks) of proxies whose X-Forwarded-For is believed; comma-separated",
+    )
+    metrics_allowed: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="client addresses (or networks) that may read /metrics; comma-separated",
+    )
     url_shortener_allowed_hosts: list[str] = Field(
         default_factory=list, description="hosts short URLs may redirect to; empty = the host of public_url"
     )
@@ -83,7 +92,22 @@ class Settings(BaseSettings):
     otp_max_sends: int = 5  # per mobile number and purpose within otp_send_window_seconds
     otp_send_window_seconds: int = 900
     otp_max_attempts: int = 5  # wrong codes before an OTP is void
+    # throttles per client address (see kernel/network.py) and per number; windows as above
+    login_address_max_failures: int = 30  # failed logins from one address, any account, per failure window
+    otp_send_max_per_address: int = 30  # OTP requests from one address per otp_send_window_seconds
+    otp_send_max_per_number: int = 10  # OTP requests for one number, any type, answered or refused, per window
+    # hostile input (kernel/inputs.py): past these a request is refused (413 for bodies, else 400)
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # any body but a multipart upload
+    max_upload_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)  # multipart bodies (filestore uploads)
+    max_free_text_bytes: int = Field(default=64 * 1024, ge=256)  # one text, or one additionalDetail as JSON
+    max_json_depth: int = Field(default=64, ge=8, le=500)  # nesting of a JSON body
 
+    anonymous_routes: list[str] = Field(
+        default_factory=list,
+        description="routes that also answer without a token, narrowly (kernel/anonymous.py); blocks add theirs",
+    )
+    anonymous_max_per_address: int = 120  # anonymous calls from one client address per window; 0 = no limit
+    anonymous_window_seconds: int = 60
     open_routes: list[str] = Field(
         default_factory=lambda: [
             "/health",
@@ -109,6 +133,13 @@ class Settings(BaseSettings):
         ],
         description="routes reachable without a token (exact route templates; a trailing * matches a prefix)",
     )
+
+    @field_validator("trusted_proxies", "metrics_allowed", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _defaults_and_production_guards(self) -> Settings:

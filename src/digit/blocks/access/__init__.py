@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from digit.blocks.access.api import router
-from digit.blocks.access.client import AccessClient, MdmsAccessProvider
+from digit.blocks.access.client import ACCESS_CLIENT, MdmsAccessProvider
 from digit.blocks.access.service import RoleActionIndex
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
-from digit.kernel.security import AccessProvider
+from digit.kernel.security import ACCESS_PROVIDER
 
 
 def install(platform: Platform) -> None:
-    index = RoleActionIndex(platform.get(MdmsClient))  # type: ignore[type-abstract]
+    index = RoleActionIndex(platform.get(MDMS_CLIENT))
     provider = MdmsAccessProvider(platform, index)
     platform.provide(RoleActionIndex, index)
-    platform.provide(AccessProvider, provider)  # type: ignore[type-abstract]
-    platform.provide(AccessClient, provider)  # type: ignore[type-abstract]
+    platform.provide(ACCESS_PROVIDER, provider)
+    platform.provide(ACCESS_CLIENT, provider)
 
 
 BLOCK = Block(name="access", routers=[router], depends=("mdms", "user"), install=install)

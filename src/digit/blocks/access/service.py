@@ -14,7 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from digit.blocks.mdms.client import MdmsClient
+from digit.kernel.errors import Invalid
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
@@ -159,3 +162,126 @@ class RoleActionIndex:
             for action in index.actions_by_role.get(code, []):
                 seen.setdefault(str(action.get("id")), action)
         return sorted(seen.values(), key=lambda a: (a.get("orderNumber") or 0, str(a.get("id"))))
+
+
+async def search_actions(
+    index: RoleActionIndex, actor: Actor, *, tenant_id: str, role_codes: Sequence[str], enabled: bool | None
+) -> list[dict[str, Any]]:
+    """The actions the given roles (else the caller's own roles in the tenant) may use, optionally only the
+    enabled or disabled ones: DIGIT's `actions/_search` and `actions/mdms/_get`."""
+    codes = list(role_codes) or sorted(actor.role_codes_in(tenant_id))
+    actions = await index.actions_for_roles(tenant_id=tenant_id, role_codes=codes)
+    if enabled is not None:
+        actions = [a for a in actions if bool(a.get("enabled", True)) == enabled]
+    return actions
+
+
+# ---------------------------------------------------------------- roles and role-actions (written to MDMS)
+
+INVALID_ROLE = "Role is invalid"
+
+
+def _role_faults(roles: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    if not roles:
+        return [("accesscontrol.0012", "Atleast One Role is Required")]
+    faults = []
+    for position, role in enumerate(roles, start=1):
+        if not role.get("name"):
+            faults.append(("accesscontrol.0007", f"Role Name is required in {position} Object"))
+        if not role.get("code"):
+            faults.append(("accesscontrol.0010", f"Role Code is required in {position} Object"))
+    return faults
+
+
+async def upsert_roles(
+    session: AsyncSession,
+    mdms: MdmsClient,
+    *,
+    tenant_id: str,
+    roles: Sequence[dict[str, Any]],
+    create: bool,
+    actor: Actor,
+    now_ms: int,
+) -> list[dict[str, Any]]:
+    """DIGIT roles/_create (new codes and names only) and roles/_update (existing codes only), in MDMS
+    ACCESSCONTROL-ROLES of the tenant's state."""
+    faults = _role_faults(roles)
+    if faults:
+        raise Invalid.many(faults)
+    state = state_of(tenant_id)
+    existing = [
+        r for r in await mdms.get_master(tenant_id=state, module=ROLES[0], master=ROLES[1]) if isinstance(r, dict)
+    ]
+    codes = {r.get("code") for r in existing}
+    names = {r.get("name") for r in existing}
+    for position, role in enumerate(roles, start=1):
+        if create and (role["code"] in codes or role["name"] in names):
+            faults.append(("accesscontrol.0008", f"Role Name Already exist. in {position} Object"))
+        if not create and role["code"] not in codes:
+            faults.append(("accesscontrol.0009", f"Role Name Does n't exist. in {position} Object"))
+    if faults:
+        raise Invalid.many(faults)
+    records = [{k: v for k, v in role.items() if v is not None} for role in roles]
+    await mdms.upsert_records(
+        session,
+        tenant_id=state,
+        module=ROLES[0],
+        master=ROLES[1],
+        records=records,
+        actor_uuid=actor.uuid,
+        now_ms=now_ms,
+    )
+    return records
+
+
+async def create_role_actions(
+    session: AsyncSession,
+    mdms: MdmsClient,
+    *,
+    tenant_id: str | None,
+    role_code: str | None,
+    actions: Sequence[dict[str, Any]],
+    actor: Actor,
+    now_ms: int,
+) -> list[dict[str, Any]]:
+    """DIGIT role-actions/_create: map a role to actions named (or numbered) in the tenant's action master.
+
+    Written to the state's master (a city's own master would hide every mapping of its state)."""
+    faults = []
+    if not tenant_id:
+        faults.append(("accesscontrol.0001", "Tenant Id is required"))
+    if not role_code:
+        faults.append(("accesscontrol.0010", "Role Code is required"))
+    if not actions:
+        faults.append(("accesscontrol.0011", "Atleast One Action is Required "))
+    if faults or tenant_id is None or role_code is None:
+        raise Invalid.many(faults)
+    known = [
+        a
+        for a in await mdms.get_master(tenant_id=tenant_id, module=ACTIONS[0], master=ACTIONS[1])
+        if isinstance(a, dict)
+    ]
+    by_name = {a.get("name"): a.get("id") for a in known}
+    by_id = {a.get("id") for a in known}
+    action_ids = []
+    for action in actions:
+        found = action.get("id") if action.get("id") in by_id else by_name.get(action.get("name"))
+        if found is None:
+            raise Invalid("accesscontrol.0005", "Action Name Does Not Exit", params=["name"])
+        action_ids.append(found)
+    state = state_of(tenant_id)
+    mapped = await mdms.get_master(tenant_id=state, module=ROLE_ACTIONS[0], master=ROLE_ACTIONS[1])
+    taken = {(m.get("rolecode"), m.get("actionid")) for m in mapped if isinstance(m, dict)}
+    if any((role_code, action_id) in taken for action_id in action_ids) or len(set(action_ids)) < len(action_ids):
+        raise Invalid("accesscontrol.0014", "RoleCode And Tenant And ActionId Combination Already Exist.")
+    records = [{"rolecode": role_code, "actionid": i, "actioncode": "", "tenantId": tenant_id} for i in action_ids]
+    await mdms.upsert_records(
+        session,
+        tenant_id=state,
+        module=ROLE_ACTIONS[0],
+        master=ROLE_ACTIONS[1],
+        records=records,
+        actor_uuid=actor.uuid,
+        now_ms=now_ms,
+    )
+    return [{"roleCode": role_code, "actionId": i, "tenantId": tenant_id} for i in action_ids]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from digit.blocks.billing.api import router
-from digit.blocks.billing.client import BillingClient, InProcessBillingClient
+from digit.blocks.billing.api import FETCH_BILL, router
+from digit.blocks.billing.client import BILLING_CLIENT, InProcessBillingClient
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
 
 
 def install(platform: Platform) -> None:
-    platform.provide(BillingClient, InProcessBillingClient(platform))  # type: ignore[type-abstract]
+    platform.provide(BILLING_CLIENT, InProcessBillingClient(platform))
 
 
-BLOCK = Block(name="billing", routers=[router], depends=("mdms", "idgen"), install=install)
+BLOCK = Block(
+    name="billing", routers=[router], depends=("mdms", "idgen"), install=install, anonymous_routes=(FETCH_BILL,)
+)

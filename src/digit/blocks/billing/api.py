@@ -6,21 +6,50 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from digit.blocks.billing import service
-from digit.blocks.billing.schemas import BillResponse, DemandRequest, DemandResponse
-from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.blocks.billing import amendments, service
+from digit.blocks.billing.schemas import (
+    AmendmentRequest,
+    AmendmentResponse,
+    AmendmentUpdateRequest,
+    BillResponse,
+    CancelBillResponse,
+    DemandRequest,
+    DemandResponse,
+    UpdateBillRequest,
+)
+from digit.kernel import idempotency
+from digit.kernel.anonymous import anonymous_actor
+from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
-from digit.kernel.errors import Invalid
+from digit.kernel.errors import Invalid, NotFound
+from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.request_tenants import TenantQuery
 
 router = APIRouter(prefix="/billing-service", tags=["billing"])
 
 
 @router.post("/demand/_create")
 async def create_demands(
-    body: DemandRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: DemandRequest,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> DemandResponse:
-    """DIGIT demand/_create."""
-    demands = await service.create_demands(session, platform, demands=body.demands, actor=actor)
+    """DIGIT demand/_create; with an `Idempotency-Key` a retry answers the demands the first call made."""
+    tenant_id = body.demands[0].tenant_id if body.demands else actor.tenant_id
+    demands = await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="billing.demand.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=body.model_dump(mode="json", exclude={"request_info"}),
+        now_ms=platform.clock.now_ms(),
+        create=lambda: service.create_demands(session, platform, demands=body.demands, actor=actor),
+        reference=lambda made: {"demandIds": [d.id for d in made]},
+        replay=lambda first: service.search_demands(session, tenant_id=tenant_id, demand_ids=first["demandIds"]),
+    )
     return DemandResponse(response_info=response_info(body.request_info), demands=demands)
 
 
@@ -38,7 +67,7 @@ async def search_demands(
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
     demand_id: list[str] | None = Query(default=None, alias="demandId"),
     business_service: str | None = Query(default=None, alias="businessService"),
@@ -50,7 +79,7 @@ async def search_demands(
     """DIGIT demand/_search (criteria as query parameters; `mobileNumber` finds the payer's demands)."""
     payer_uuids = await service.payers_by_mobile(platform, tenant_id=tenant_id, mobile_number=mobile_number)
     if mobile_number and not payer_uuids:
-        return DemandResponse(response_info=response_info(body.request_info if body else None), demands=[])
+        return DemandResponse(response_info=response_info(body), demands=[])
     demands = await service.search_demands(
         session,
         payer_uuids=payer_uuids,
@@ -60,34 +89,41 @@ async def search_demands(
         business_service=business_service,
         is_payment_completed=is_payment_completed,
         status=status,
+        actor=actor,
     )
-    return DemandResponse(response_info=response_info(body.request_info if body else None), demands=demands)
+    return DemandResponse(response_info=response_info(body), demands=demands)
 
 
 @router.post("/demand/_history")
 async def demand_history(
     session: SessionDep,
     actor: CurrentActor,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     demand_id: str = Query(alias="demandId", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """Every state the demand has been in, oldest first (`changeReason`: CREATE, UPDATE, PAYMENT, ...)."""
     history = await service.demand_history(session, tenant_id=tenant_id, demand_id=demand_id)
-    return {"ResponseInfo": response_info(body.request_info if body else None).wire(), "Demands": history}
+    return {"ResponseInfo": response_info(body).wire(), "Demands": history}
+
+
+FETCH_BILL = "/billing-service/bill/v2/_fetchbill"
 
 
 @router.post("/bill/v2/_fetchbill")
 async def fetch_bill(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: OptionalActor,
     platform: PlatformDep,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
     business_service: str = Query(alias="businessService", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> BillResponse:
-    """DIGIT bill/v2/_fetchbill: the open bill, or a fresh one built from the open demands."""
+    """DIGIT bill/v2/_fetchbill: the open bill, or a fresh one built from the open demands.
+
+    Also without a token (DIGIT's open payment page): then one consumer code, and the payer's
+    name and mobile number are masked."""
     consumer_codes = split_values(consumer_code)
     if not consumer_codes:
         raise Invalid("EG_BS_FETCHBILL_CONSUMERCODE_MISSING", "consumerCode is required")
@@ -97,16 +133,16 @@ async def fetch_bill(
         tenant_id=tenant_id,
         consumer_codes=consumer_codes,
         business_service=business_service,
-        actor=actor,
+        actor=actor or anonymous_actor(tenant_id),
     )
-    return BillResponse(resposne_info=response_info(body.request_info if body else None), bill=bills)
+    return BillResponse(resposne_info=response_info(body), bill=bills)
 
 
 @router.post("/bill/v2/_search")
 async def search_bills(
     session: SessionDep,
     actor: CurrentActor,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     bill_id: list[str] | None = Query(default=None, alias="billId"),
     consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
     business_service: str | None = Query(default=None, alias="businessService"),
@@ -122,22 +158,118 @@ async def search_bills(
         consumer_codes=split_values(consumer_code),
         business_service=business_service or service_code,
         status=status,
+        actor=actor,
     )
-    return BillResponse(resposne_info=response_info(body.request_info if body else None), bill=bills)
+    return BillResponse(resposne_info=response_info(body), bill=bills)
+
+
+@router.post("/bill/v2/_generate")
+async def generate_bill(actor: CurrentActor, body: RequestInfoBody | None = None) -> BillResponse:
+    """Deprecated in DIGIT: always 400 `EG_BS_API_ERROR`; use `_fetchbill`."""
+    service.generate_bill()
+
+
+@router.post("/bill/v2/_cancelbill")
+async def cancel_bill(
+    body: UpdateBillRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> CancelBillResponse:
+    """DIGIT bill/v2/_cancelbill: cancel the open bills of consumer codes; 400 when none is open."""
+    criteria = body.update_bill_criteria
+    count = await service.cancel_bills(
+        session,
+        tenant_id=criteria.tenant_id,
+        consumer_codes=criteria.consumer_codes,
+        business_service=criteria.business_service,
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+    )
+    return CancelBillResponse(
+        response_info=response_info(body.request_info),
+        message=f"Successfully cancelled {count} Active bills for given consumer codes",
+    )
+
+
+@router.post("/amendment/_create", status_code=201)
+async def create_amendment(
+    body: AmendmentRequest,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
+) -> AmendmentResponse:
+    """DIGIT amendment/_create: a credit or debit note, folded into the consumer's demand at the next bill.
+
+    With an `Idempotency-Key` a retry answers the amendment the first call made, as it is now."""
+    tenant_id = body.amendment.tenant_id
+
+    async def made_before(first: dict[str, Any]) -> dict[str, Any]:
+        found = await amendments.search_amendments(
+            session,
+            tenant_id=tenant_id,
+            consumer_codes=[],
+            business_service=None,
+            amendment_ids=[first["amendmentId"]],
+            statuses=[],
+        )
+        if not found:
+            raise NotFound("EG_BS_AMENDMENT_NOT_FOUND", "the amendment this Idempotency-Key made is not found")
+        return found[0]
+
+    created = await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="billing.amendment.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=body.model_dump(mode="json", exclude={"request_info"}),
+        now_ms=platform.clock.now_ms(),
+        create=lambda: service.create_amendment(session, platform, amendment=body.amendment, actor=actor),
+        reference=lambda made: {"amendmentId": made["amendmentId"]},
+        replay=made_before,
+    )
+    return AmendmentResponse(response_info=response_info(body.request_info), amendments=[created])
+
+
+@router.post("/amendment/_search")
+async def search_amendments(
+    session: SessionDep,
+    tenant_id: TenantQuery,
+    consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
+    business_service: str | None = Query(default=None, alias="businessService"),
+    amendment_id: list[str] | None = Query(default=None, alias="amendmentId"),
+    status: list[str] | None = Query(default=None),
+    body: RequestInfoBody | None = None,
+) -> AmendmentResponse:
+    """DIGIT amendment/_search (consumer codes need businessService)."""
+    found = await amendments.search_amendments(
+        session,
+        tenant_id=tenant_id,
+        consumer_codes=split_values(consumer_code),
+        business_service=business_service,
+        amendment_ids=split_values(amendment_id),
+        statuses=split_values(status),
+    )
+    return AmendmentResponse(response_info=response_info(body), amendments=found)
+
+
+@router.post("/amendment/_update")
+async def update_amendment(body: AmendmentUpdateRequest, actor: CurrentActor) -> AmendmentResponse:
+    """DIGIT amendment/_update: workflow actions on an amendment; without an amendment workflow, DIGIT's 400."""
+    service.update_amendment()
 
 
 @router.post("/taxheads/_search")
 async def search_tax_heads(
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     service_code: str = Query(alias="service", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """DIGIT taxheads/_search: the TaxHeadMaster records of a business service (MDMS, city -> state)."""
     heads = await service.tax_heads(platform, tenant_id=tenant_id, business_service=service_code)
     return {
-        "ResponseInfo": response_info(body.request_info if body else None).wire(),
+        "ResponseInfo": response_info(body).wire(),
         "TaxHeadMasters": list(heads.values()),
     }
 
@@ -146,26 +278,26 @@ async def search_tax_heads(
 async def search_tax_periods(
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     service_code: str = Query(alias="service", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """DIGIT taxperiods/_search."""
     periods = await service.tax_periods(platform, tenant_id=tenant_id, business_service=service_code)
-    return {"ResponseInfo": response_info(body.request_info if body else None).wire(), "TaxPeriods": periods}
+    return {"ResponseInfo": response_info(body).wire(), "TaxPeriods": periods}
 
 
 @router.post("/businessservices/_search")
 async def search_business_services(
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     business_service: str = Query(alias="businessService", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """DIGIT businessservices/_search."""
     found = await service.find_business_service(platform, tenant_id=tenant_id, code=business_service)
     return {
-        "ResponseInfo": response_info(body.request_info if body else None).wire(),
+        "ResponseInfo": response_info(body).wire(),
         "BusinessServiceDetails": [found] if found else [],
     }

@@ -13,11 +13,20 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing import service
-from digit.blocks.billing.schemas import CENT, Money, money_out
-from digit.kernel.platform import Platform
+from digit.blocks.billing.schemas import CENT, Demand, DemandDetail, Money, Payer, money_out
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 
-__all__ = ["CENT", "BillingClient", "InProcessBillingClient", "Money", "money_out"]
+__all__ = [
+    "CENT",
+    "BillingClient",
+    "Demand",
+    "DemandDetail",
+    "InProcessBillingClient",
+    "Money",
+    "Payer",
+    "money_out",
+]
 
 
 class BillingClient(Protocol):
@@ -56,6 +65,10 @@ class BillingClient(Protocol):
         self, session: AsyncSession | None, *, tenant_id: str, bill_ids: Sequence[str]
     ) -> list[dict[str, Any]]:
         """Bills as on the wire (amounts Decimal), with `amountDue` (what is still payable)."""
+        ...
+
+    async def create_demands(self, session: AsyncSession, *, demands: Sequence[Demand], actor: Actor) -> list[Demand]:
+        """DIGIT demand/_create in the caller's transaction: validated against the billing masters."""
         ...
 
 
@@ -112,3 +125,10 @@ class InProcessBillingClient:
             return await service.bills_by_id(session, tenant_id=tenant_id, bill_ids=bill_ids)
         async with self._platform.read_sessions() as own:
             return await service.bills_by_id(own, tenant_id=tenant_id, bill_ids=bill_ids)
+
+    async def create_demands(self, session: AsyncSession, *, demands: Sequence[Demand], actor: Actor) -> list[Demand]:
+        return await service.create_demands(session, self._platform, demands=demands, actor=actor)
+
+
+BILLING_CLIENT = Key[BillingClient](BillingClient)
+"""The platform key of `BillingClient`."""

@@ -79,3 +79,27 @@ class BillRow(Audited, Base):
     amount_paid: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     expiry_date: Mapped[int] = mapped_column(BigInteger)
     bill_details: Mapped[list[Any]]
+
+
+class AmendmentRow(Audited, Base):
+    """DIGIT's bill amendment: a credit (negative) or debit note on a consumer code, applied once to its demand
+    at the next bill (status ACTIVE -> CONSUMED)."""
+
+    __tablename__ = "eg_billing_amendment"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "amendment_id"),
+        Index("ix_eg_billing_amendment_consumer", "tenant_id", "consumer_code", "business_service", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    amendment_id: Mapped[str] = mapped_column(String(250))
+    consumer_code: Mapped[str] = mapped_column(String(250))
+    business_service: Mapped[str] = mapped_column(String(250))
+    amendment_reason: Mapped[str] = mapped_column(String(250))
+    reason_document_number: Mapped[str | None] = mapped_column(String(250))
+    status: Mapped[str] = mapped_column(String(32))
+    effective_from: Mapped[int | None] = mapped_column(BigInteger)
+    effective_till: Mapped[int | None] = mapped_column(BigInteger)
+    demand_details: Mapped[list[Any]]
+    documents: Mapped[list[Any]]
+    additional_details: Mapped[dict[str, Any] | None]

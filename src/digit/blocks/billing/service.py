@@ -12,19 +12,32 @@ import logging
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.billing import amendments
 from digit.blocks.billing.models import BillRow, DemandDetailRow, DemandHistoryRow, DemandRow
-from digit.blocks.billing.schemas import CENT, AuditDetails, Bill, Demand, DemandDetail, Payer, money_out
-from digit.blocks.idgen.client import IdgenClient
-from digit.blocks.mdms.client import MdmsClient
-from digit.blocks.user.client import UserClient
+from digit.blocks.billing.schemas import (
+    CENT,
+    MAX_AMOUNT,
+    Amendment,
+    AuditDetails,
+    Bill,
+    Demand,
+    DemandDetail,
+    Payer,
+    money_out,
+)
+from digit.blocks.idgen.client import IDGEN_CLIENT
+from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
+from digit.blocks.user.client import USER_CLIENT
+from digit.kernel.anonymous import is_anonymous, mask
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
+from digit.kernel.events import emit
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
@@ -35,13 +48,14 @@ MODULE = "BillingService"
 OPEN_BILL_STATUSES = ("ACTIVE", "PARTIALLY_PAID")
 DEFAULT_BILL_EXPIRY_MS = 86_400_000
 ZERO = Decimal(0)
+DEBIT_CATEGORIES = frozenset({"REBATE", "EXEMPTION", "ADVANCE_COLLECTION"})  # when a head has no isDebit
 
 
 # ----------------------------------------------------------------------------------------------- masters
 
 
 def _mdms(platform: Platform) -> MdmsClient:
-    return platform.get(MdmsClient)  # type: ignore[type-abstract]
+    return platform.get(MDMS_CLIENT)
 
 
 async def find_business_service(platform: Platform, *, tenant_id: str, code: str) -> dict[str, Any] | None:
@@ -75,7 +89,7 @@ async def _generate_ids(
     session: AsyncSession, platform: Platform, *, tenant_id: str, id_name: str, id_format: str, count: int
 ) -> list[str]:
     """Ids from the idgen block when it is installed; otherwise a unique fallback in the same spirit."""
-    client = platform.find(IdgenClient)  # type: ignore[type-abstract]
+    client = platform.find(IDGEN_CLIENT)
     if client is not None:
         return await client.generate(session, tenant_id=tenant_id, id_name=id_name, format=id_format, count=count)
     prefix = id_format.split("[", 1)[0]
@@ -147,6 +161,23 @@ def _validate_detail_amounts(detail: DemandDetail, faults: list[tuple[str, str]]
         )
 
 
+def is_debit_head(head: dict[str, Any]) -> bool:
+    """A tax head that takes money off the bill (rebate, exemption, advance): MDMS `isDebit`, else its category."""
+    flag = head.get("isDebit")
+    if isinstance(flag, bool):
+        return flag
+    return str(head.get("category", "")).upper() in DEBIT_CATEGORIES
+
+
+def _validate_detail_sign(detail: DemandDetail, head: dict[str, Any], faults: list[tuple[str, str]]) -> None:
+    """Debit heads (rebates) carry amounts of at most 0, every other head (tax, fee, penalty) at least 0."""
+    code = detail.tax_head_master_code
+    if is_debit_head(head) and detail.tax_amount > 0:
+        faults.append(("EG_DEMAND_DEATIL_INVALID", f"taxAmount of {code} must not be positive: it is a debit tax head"))
+    elif not is_debit_head(head) and detail.tax_amount < 0:
+        faults.append(("EG_DEMAND_DEATIL_INVALID", f"taxAmount of {code} must not be negative: it is not a rebate"))
+
+
 async def _validate_against_masters(platform: Platform, demand: Demand, faults: list[tuple[str, str]]) -> None:
     service_code = demand.business_service
     if await find_business_service(platform, tenant_id=demand.tenant_id, code=service_code) is None:
@@ -165,12 +196,15 @@ async def _validate_against_masters(platform: Platform, demand: Demand, faults: 
             faults.append(("EG_BS_TAXPERIODS_DEMAND", f"no {service_code} tax period covers the demand's period"))
     for detail in demand.demand_details:
         _validate_detail_amounts(detail, faults)
+        head = heads.get(detail.tax_head_master_code)
+        if head is not None:
+            _validate_detail_sign(detail, head, faults)
     if demand.minimum_amount_payable < 0 or not _has_cents_only(demand.minimum_amount_payable):
         faults.append(("EG_DEMAND_MINIMUM_AMOUNT_INVALID", "minimumAmountPayable must be a non-negative amount"))
     if demand.payer is not None and demand.payer.uuid is None:
         faults.append(("EG_BS_DEMAND_PAYER_INVALID", "payer needs a uuid"))
     elif demand.payer is not None and demand.payer.uuid is not None:
-        users = platform.find(UserClient)  # type: ignore[type-abstract]
+        users = platform.find(USER_CLIENT)
         found = (await users.get_users([demand.payer.uuid])).get(demand.payer.uuid) if users is not None else None
         if users is not None and (found is None or found.type != "CITIZEN"):
             faults.append(("EG_BS_DEMAND_PAYER_INVALID", "the payer must be an existing citizen"))
@@ -198,13 +232,10 @@ def _open_key(consumer_code: str, business_service: str) -> str:
 # ----------------------------------------------------------------------------------------------- demands
 
 
-async def create_demands(
-    session: AsyncSession, platform: Platform, *, demands: Sequence[Demand], actor: Actor
-) -> list[Demand]:
-    """DIGIT demand/_create: validate against the masters, refuse duplicates, store with history."""
-    faults: list[tuple[str, str]] = []
-    for demand in demands:
-        await _validate_against_masters(platform, demand, faults)
+async def _check_no_duplicate_demands(
+    session: AsyncSession, demands: Sequence[Demand], faults: list[tuple[str, str]]
+) -> None:
+    """One demand per consumer, business service and period: within the request and against stored ones."""
     keys = [(d.tenant_id, d.consumer_code, d.business_service, d.tax_period_from, d.tax_period_to) for d in demands]
     if len(set(keys)) < len(keys):
         faults.append(("EG_BS_DUPLICATE_CONSUMERCODE", "the request holds the same demand twice"))
@@ -223,39 +254,55 @@ async def create_demands(
             faults.append(
                 ("EG_BS_DUPLICATE_CONSUMERCODE", f"a demand for {consumer_code} and this period exists already")
             )
+
+
+def _new_demand_row(demand: Demand, *, actor: Actor, now_ms: int) -> DemandRow:
+    """A stamped demand row with its details, not yet added to the session."""
+    row = DemandRow(
+        id=str(uuid.uuid4()),
+        tenant_id=demand.tenant_id,
+        consumer_code=demand.consumer_code,
+        consumer_type=demand.consumer_type,
+        business_service=demand.business_service,
+        payer_uuid=demand.payer.uuid if demand.payer else None,
+        tax_period_from=demand.tax_period_from,
+        tax_period_to=demand.tax_period_to,
+        bill_expiry_time=demand.bill_expiry_time,
+        minimum_amount_payable=demand.minimum_amount_payable,
+        status="ACTIVE",
+        additional_details=demand.additional_details,
+        details=[],
+    )
+    stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+    for detail in demand.demand_details:
+        detail_row = DemandDetailRow(
+            id=str(uuid.uuid4()),
+            tenant_id=demand.tenant_id,
+            tax_head_code=detail.tax_head_master_code,
+            tax_amount=detail.tax_amount,
+            collection_amount=detail.collection_amount,
+            additional_details=detail.additional_details,
+        )
+        stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
+        row.details.append(detail_row)
+    row.is_payment_completed = _is_paid(row)
+    return row
+
+
+async def create_demands(
+    session: AsyncSession, platform: Platform, *, demands: Sequence[Demand], actor: Actor
+) -> list[Demand]:
+    """DIGIT demand/_create: validate against the masters, refuse duplicates, store with history."""
+    faults: list[tuple[str, str]] = []
+    for demand in demands:
+        await _validate_against_masters(platform, demand, faults)
+    await _check_no_duplicate_demands(session, demands, faults)
     if faults:
         raise Invalid.many(faults)
     now_ms = platform.clock.now_ms()
     created: list[DemandRow] = []
     for demand in demands:
-        row = DemandRow(
-            id=str(uuid.uuid4()),
-            tenant_id=demand.tenant_id,
-            consumer_code=demand.consumer_code,
-            consumer_type=demand.consumer_type,
-            business_service=demand.business_service,
-            payer_uuid=demand.payer.uuid if demand.payer else None,
-            tax_period_from=demand.tax_period_from,
-            tax_period_to=demand.tax_period_to,
-            bill_expiry_time=demand.bill_expiry_time,
-            minimum_amount_payable=demand.minimum_amount_payable,
-            status="ACTIVE",
-            additional_details=demand.additional_details,
-            details=[],
-        )
-        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
-        for detail in demand.demand_details:
-            detail_row = DemandDetailRow(
-                id=str(uuid.uuid4()),
-                tenant_id=demand.tenant_id,
-                tax_head_code=detail.tax_head_master_code,
-                tax_amount=detail.tax_amount,
-                collection_amount=detail.collection_amount,
-                additional_details=detail.additional_details,
-            )
-            stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
-            row.details.append(detail_row)
-        row.is_payment_completed = _is_paid(row)
+        row = _new_demand_row(demand, actor=actor, now_ms=now_ms)
         session.add(row)
         await _expire_open_bills(
             session,
@@ -269,8 +316,91 @@ async def create_demands(
     await session.flush()
     for row in created:
         _record_history(session, row, reason="CREATE", reference_id=None, actor=actor, now_ms=now_ms)
+        await _emit_demand(session, DEMAND_CREATED, row, actor=actor, now_ms=now_ms)
     log.info("demands_created", extra={"count": len(created)})
     return [demand_to_wire(row) for row in created]
+
+
+async def _lock_demands_for_update(
+    session: AsyncSession, demands: Sequence[Demand], *, actor: Actor, now_ms: int
+) -> dict[str, DemandRow]:
+    """Expire the consumers' open bills, then lock the demand rows, by id.
+
+    Lock order as payments take it (bill, then demands), so an amendment and a payment never deadlock.
+    """
+    for tenant_id, consumer_code, business_service in sorted(
+        {(d.tenant_id, d.consumer_code, d.business_service) for d in demands}
+    ):
+        await _expire_open_bills(
+            session,
+            tenant_id=tenant_id,
+            consumer_code=consumer_code,
+            business_service=business_service,
+            actor=actor,
+            now_ms=now_ms,
+        )
+    return {
+        r.id: r
+        for r in await session.scalars(
+            select(DemandRow)
+            .where(DemandRow.id.in_([d.id for d in demands]))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+async def _check_demand_update(
+    platform: Platform, demand: Demand, row: DemandRow | None, faults: list[tuple[str, str]]
+) -> None:
+    """Raise for a missing or stale demand; collect every other fault of the change in `faults`."""
+    if row is None or row.tenant_id != demand.tenant_id:
+        raise NotFound("EG_BS_DEMAND_NOT_FOUND", f"no demand {demand.id} in {demand.tenant_id}")
+    if demand.row_version is not None and demand.row_version != row.row_version:
+        raise Conflict("STALE_DATA", f"demand {demand.id} was changed by someone else; search again and retry")
+    if (demand.consumer_code, demand.business_service) != (row.consumer_code, row.business_service):
+        faults.append(("EG_BS_DEMAND_UPDATE_INVALID", "consumerCode and businessService cannot change"))
+    await _validate_against_masters(platform, demand, faults)
+    existing = {d.id: d for d in row.details}
+    for detail in demand.demand_details:
+        if detail.id is not None and detail.id not in existing:
+            faults.append(("EG_DEMAND_DEATIL_INVALID", f"demand detail {detail.id} is not part of demand {row.id}"))
+        elif detail.id is not None and 0 <= detail.tax_amount < existing[detail.id].collection_amount:
+            faults.append(("EG_DEMAND_DEATIL_INVALID", "taxAmount cannot fall below what is collected already"))
+
+
+def _apply_demand_update(row: DemandRow, demand: Demand, *, actor: Actor, now_ms: int) -> None:
+    """Copy a validated change onto the row; collectionAmount of existing details is left alone."""
+    existing = {d.id: d for d in row.details}
+    for detail in demand.demand_details:
+        detail_row = existing.get(detail.id) if detail.id else None
+        if detail_row is None:
+            detail_row = DemandDetailRow(
+                id=str(uuid.uuid4()),
+                tenant_id=row.tenant_id,
+                tax_head_code=detail.tax_head_master_code,
+                tax_amount=detail.tax_amount,
+                collection_amount=ZERO,
+                additional_details=detail.additional_details,
+            )
+            row.details.append(detail_row)
+        else:
+            detail_row.tax_head_code = detail.tax_head_master_code
+            detail_row.tax_amount = detail.tax_amount
+            detail_row.additional_details = detail.additional_details
+        stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
+    row.consumer_type = demand.consumer_type
+    row.tax_period_from = demand.tax_period_from
+    row.tax_period_to = demand.tax_period_to
+    row.bill_expiry_time = demand.bill_expiry_time
+    row.minimum_amount_payable = demand.minimum_amount_payable
+    row.additional_details = demand.additional_details
+    if demand.payer is not None:
+        row.payer_uuid = demand.payer.uuid
+    if demand.status in ("ACTIVE", "CANCELLED"):
+        row.status = demand.status
+    row.is_payment_completed = _is_paid(row)
+    stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
 
 
 async def update_demands(
@@ -284,80 +414,51 @@ async def update_demands(
     if any(d.id is None for d in demands):
         raise Invalid("EG_BS_DEMAND_ID_MISSING", "every demand to update needs its id")
     now_ms = platform.clock.now_ms()
-    # Lock order as payments take it (bill, then demands), so an amendment and a payment never deadlock.
-    for tenant_id, consumer_code, business_service in sorted(
-        {(d.tenant_id, d.consumer_code, d.business_service) for d in demands}
-    ):
-        await _expire_open_bills(
-            session,
-            tenant_id=tenant_id,
-            consumer_code=consumer_code,
-            business_service=business_service,
-            actor=actor,
-            now_ms=now_ms,
-        )
-    rows = {
-        r.id: r
-        for r in await session.scalars(
-            select(DemandRow)
-            .where(DemandRow.id.in_([d.id for d in demands]))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
+    rows = await _lock_demands_for_update(session, demands, actor=actor, now_ms=now_ms)
     for demand in demands:
-        row = rows.get(demand.id or "")
-        if row is None or row.tenant_id != demand.tenant_id:
-            raise NotFound("EG_BS_DEMAND_NOT_FOUND", f"no demand {demand.id} in {demand.tenant_id}")
-        if demand.row_version is not None and demand.row_version != row.row_version:
-            raise Conflict("STALE_DATA", f"demand {demand.id} was changed by someone else; search again and retry")
-        if (demand.consumer_code, demand.business_service) != (row.consumer_code, row.business_service):
-            faults.append(("EG_BS_DEMAND_UPDATE_INVALID", "consumerCode and businessService cannot change"))
-        await _validate_against_masters(platform, demand, faults)
-        existing = {d.id: d for d in row.details}
-        for detail in demand.demand_details:
-            if detail.id is not None and detail.id not in existing:
-                faults.append(("EG_DEMAND_DEATIL_INVALID", f"demand detail {detail.id} is not part of demand {row.id}"))
-            elif detail.id is not None and 0 <= detail.tax_amount < existing[detail.id].collection_amount:
-                faults.append(("EG_DEMAND_DEATIL_INVALID", "taxAmount cannot fall below what is collected already"))
+        await _check_demand_update(platform, demand, rows.get(demand.id or ""), faults)
     if faults:
         raise Invalid.many(faults)
     for demand in demands:
-        row = rows[demand.id or ""]
-        existing = {d.id: d for d in row.details}
-        for detail in demand.demand_details:
-            detail_row = existing.get(detail.id) if detail.id else None
-            if detail_row is None:
-                detail_row = DemandDetailRow(
-                    id=str(uuid.uuid4()),
-                    tenant_id=row.tenant_id,
-                    tax_head_code=detail.tax_head_master_code,
-                    tax_amount=detail.tax_amount,
-                    collection_amount=ZERO,
-                    additional_details=detail.additional_details,
-                )
-                row.details.append(detail_row)
-            else:
-                detail_row.tax_head_code = detail.tax_head_master_code
-                detail_row.tax_amount = detail.tax_amount
-                detail_row.additional_details = detail.additional_details
-            stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
-        row.consumer_type = demand.consumer_type
-        row.tax_period_from = demand.tax_period_from
-        row.tax_period_to = demand.tax_period_to
-        row.bill_expiry_time = demand.bill_expiry_time
-        row.minimum_amount_payable = demand.minimum_amount_payable
-        row.additional_details = demand.additional_details
-        if demand.payer is not None:
-            row.payer_uuid = demand.payer.uuid
-        if demand.status in ("ACTIVE", "CANCELLED"):
-            row.status = demand.status
-        row.is_payment_completed = _is_paid(row)
-        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+        _apply_demand_update(rows[demand.id or ""], demand, actor=actor, now_ms=now_ms)
     await session.flush()
     for demand in demands:
         _record_history(session, rows[demand.id or ""], reason="UPDATE", reference_id=None, actor=actor, now_ms=now_ms)
+        await _emit_demand(session, DEMAND_UPDATED, rows[demand.id or ""], actor=actor, now_ms=now_ms)
     return [demand_to_wire(rows[d.id or ""]) for d in demands]
+
+
+DEMAND_CREATED, DEMAND_UPDATED = "save-demand", "update-demand"  # DIGIT billing-service's topics
+
+
+async def _emit_demand(session: AsyncSession, topic: str, row: DemandRow, *, actor: Actor, now_ms: int) -> None:
+    """A demand's ids, codes, period and amounts per tax head (for dashboards); never the payer."""
+    data = {
+        "demandId": row.id,
+        "tenantId": row.tenant_id,
+        "consumerCode": row.consumer_code,
+        "businessService": row.business_service,
+        "taxPeriodFrom": row.tax_period_from,
+        "taxPeriodTo": row.tax_period_to,
+        "status": row.status,
+        "demandDetails": [
+            {
+                "id": d.id,
+                "taxHeadMasterCode": d.tax_head_code,
+                "taxAmount": money_out(d.tax_amount),
+                "collectionAmount": money_out(d.collection_amount),
+            }
+            for d in row.details
+        ],
+    }
+    await emit(
+        session, topic, tenant_id=row.tenant_id, aggregate_id=row.id, data=data, actor_uuid=actor.uuid, now_ms=now_ms
+    )
+
+
+def _own_payer(actor: Actor | None, consumer_codes: Sequence[str]) -> str | None:
+    """The payer a citizen's search is limited to: their own, unless a consumer code names one (open payment)."""
+    return actor.uuid if actor is not None and actor.is_citizen and not consumer_codes else None
 
 
 async def search_demands(
@@ -370,8 +471,13 @@ async def search_demands(
     is_payment_completed: bool | None = None,
     status: str | None = None,
     payer_uuids: Sequence[str] = (),
+    actor: Actor | None = None,
 ) -> list[Demand]:
+    """Demands by criteria; a citizen `actor` sees only their own unless naming consumer codes (open payment)."""
     query = select(DemandRow).where(DemandRow.tenant_id == tenant_id)
+    own_payer = _own_payer(actor, consumer_codes)
+    if own_payer is not None:
+        query = query.where(DemandRow.payer_uuid == own_payer)
     if demand_ids:
         query = query.where(DemandRow.id.in_(demand_ids))
     if consumer_codes:
@@ -390,7 +496,7 @@ async def search_demands(
 
 async def payers_by_mobile(platform: Platform, *, tenant_id: str, mobile_number: str | None) -> list[str]:
     """The uuid of the citizen with this mobile number (citizens live at the state tenant), if any."""
-    users = platform.find(UserClient)  # type: ignore[type-abstract]
+    users = platform.find(USER_CLIENT)
     if not mobile_number or users is None:
         return []
     found = await users.find_by_mobile(tenant_id=state_of(tenant_id), mobile_number=mobile_number)
@@ -438,17 +544,11 @@ def bill_to_wire(row: BillRow) -> Bill:
     )
 
 
-async def _build_bill(
-    session: AsyncSession,
-    platform: Platform,
-    *,
-    tenant_id: str,
-    consumer_code: str,
-    business_service: str,
-    actor: Actor,
-    now_ms: int,
-) -> BillRow | None:
-    demands = list(
+async def _open_demands(
+    session: AsyncSession, *, tenant_id: str, consumer_code: str, business_service: str
+) -> list[DemandRow]:
+    """Active, unpaid demands of one consumer, oldest period first (the order bill details follow)."""
+    return list(
         await session.scalars(
             select(DemandRow)
             .where(
@@ -461,8 +561,61 @@ async def _build_bill(
             .order_by(DemandRow.tax_period_from, DemandRow.created_time)
         )
     )
+
+
+def _bill_detail(
+    demand: DemandRow, heads: dict[str, Any], *, now_ms: int, default_expiry_ms: int
+) -> dict[str, Any] | None:
+    """The bill detail for what is still outstanding on one demand, or None when nothing is."""
+    accounts: list[dict[str, Any]] = []
+    for detail in demand.details:
+        outstanding = detail.tax_amount - detail.collection_amount
+        if outstanding == 0:
+            continue
+        accounts.append(
+            {
+                "id": str(uuid.uuid4()),
+                "demandDetailId": detail.id,
+                "taxHeadCode": detail.tax_head_code,
+                "order": int(heads.get(detail.tax_head_code, {}).get("order", 99)),
+                "amount": str(outstanding),
+                "adjustedAmount": "0",
+            }
+        )
+    if not accounts:
+        return None
+    amount = sum((Decimal(a["amount"]) for a in accounts), ZERO)
+    detail_expiry = now_ms + demand.bill_expiry_time if demand.bill_expiry_time else now_ms + default_expiry_ms
+    return {
+        "id": str(uuid.uuid4()),
+        "demandId": demand.id,
+        "fromPeriod": demand.tax_period_from,
+        "toPeriod": demand.tax_period_to,
+        "expiryDate": detail_expiry,
+        "amount": str(amount),
+        "amountPaid": "0",
+        "billAccountDetails": sorted(accounts, key=lambda a: (a["order"], a["taxHeadCode"])),
+    }
+
+
+async def _build_bill(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    consumer_code: str,
+    business_service: str,
+    actor: Actor,
+    now_ms: int,
+) -> BillRow | None:
+    demands = await _open_demands(
+        session, tenant_id=tenant_id, consumer_code=consumer_code, business_service=business_service
+    )
     if not demands:
         return None
+    latest = demands[-1]
+    for amendment_id in await amendments.consume_active(session, demand=latest, actor=actor, now_ms=now_ms):
+        _record_history(session, latest, reason="AMENDMENT", reference_id=amendment_id, actor=actor, now_ms=now_ms)
     heads = await tax_heads(platform, tenant_id=tenant_id, business_service=business_service)
     master = await find_business_service(platform, tenant_id=tenant_id, code=business_service) or {}
     default_expiry_ms = int(master.get("billExpiryTime") or DEFAULT_BILL_EXPIRY_MS)
@@ -471,48 +624,19 @@ async def _build_bill(
     total = ZERO
     expiry = now_ms + default_expiry_ms
     for demand in demands:
-        accounts: list[dict[str, Any]] = []
-        for detail in demand.details:
-            outstanding = detail.tax_amount - detail.collection_amount
-            if outstanding == 0:
-                continue
-            accounts.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "demandDetailId": detail.id,
-                    "taxHeadCode": detail.tax_head_code,
-                    "order": int(heads.get(detail.tax_head_code, {}).get("order", 99)),
-                    "amount": str(outstanding),
-                    "adjustedAmount": "0",
-                }
-            )
-        if not accounts:
+        bill_detail = _bill_detail(demand, heads, now_ms=now_ms, default_expiry_ms=default_expiry_ms)
+        if bill_detail is None:
             continue
-        amount = sum((Decimal(a["amount"]) for a in accounts), ZERO)
-        detail_expiry = now_ms + demand.bill_expiry_time if demand.bill_expiry_time else now_ms + default_expiry_ms
-        expiry = min(expiry, detail_expiry)
-        details.append(
-            {
-                "id": str(uuid.uuid4()),
-                "demandId": demand.id,
-                "fromPeriod": demand.tax_period_from,
-                "toPeriod": demand.tax_period_to,
-                "expiryDate": detail_expiry,
-                "amount": str(amount),
-                "amountPaid": "0",
-                "billAccountDetails": sorted(accounts, key=lambda a: (a["order"], a["taxHeadCode"])),
-            }
-        )
-        total += amount
+        expiry = min(expiry, bill_detail["expiryDate"])
+        details.append(bill_detail)
+        total += Decimal(bill_detail["amount"])
     if not details:
         return None
+    if abs(total) > MAX_AMOUNT or any(abs(Decimal(d["amount"])) > MAX_AMOUNT for d in details):
+        raise Invalid("EG_BS_BILL_AMOUNT_TOO_LARGE", f"the bill would exceed {MAX_AMOUNT}; split the demands")
+    bill_format = f"BILLNO-{business_service}-[SEQ_EGBS_BILLNUMBER]"
     [bill_number] = await _generate_ids(
-        session,
-        platform,
-        tenant_id=tenant_id,
-        id_name="bill.number",
-        id_format=f"BILLNO-{business_service}-[SEQ_EGBS_BILLNUMBER]",
-        count=1,
+        session, platform, tenant_id=tenant_id, id_name="bill.number", id_format=bill_format, count=1
     )
     bill = BillRow(
         id=bill_id,
@@ -542,7 +666,40 @@ async def fetch_bill(
     business_service: str,
     actor: Actor,
 ) -> list[Bill]:
-    """DIGIT bill/v2/_fetchbill: the open bill when it is fresh, else a new one from what the demands still owe."""
+    """DIGIT bill/v2/_fetchbill: the open bill when it is fresh, else a new one from what the demands still owe.
+
+    An anonymous caller (open payment) names one consumer code and sees the payer masked."""
+    anonymous = is_anonymous(actor)
+    if anonymous and len(set(consumer_codes)) > 1:
+        raise Invalid("EG_BS_FETCHBILL_CONSUMERCODE_INVALID", "without a token, fetch one consumerCode at a time")
+    bills = await _fetch_bills(
+        session,
+        platform,
+        tenant_id=tenant_id,
+        consumer_codes=consumer_codes,
+        business_service=business_service,
+        actor=actor,
+    )
+    if anonymous:
+        return [_payer_masked(bill) for bill in bills]
+    return bills
+
+
+def _payer_masked(bill: Bill) -> Bill:
+    return bill.model_copy(
+        update={"payer_name": mask(bill.payer_name), "mobile_number": mask(bill.mobile_number), "payer_id": None}
+    )
+
+
+async def _fetch_bills(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    consumer_codes: Sequence[str],
+    business_service: str,
+    actor: Actor,
+) -> list[Bill]:
     if await find_business_service(platform, tenant_id=tenant_id, code=business_service) is None:
         raise Invalid("EG_BS_BUSINESSSERVICE_NOTFOUND", f"no business service {business_service} in {tenant_id}")
     now_ms = platform.clock.now_ms()
@@ -592,8 +749,13 @@ async def search_bills(
     consumer_codes: Sequence[str] = (),
     business_service: str | None = None,
     status: str | None = None,
+    actor: Actor | None = None,
 ) -> list[Bill]:
+    """Bills by criteria; a citizen `actor` sees only their own unless naming consumer codes (open payment)."""
     query = select(BillRow).where(BillRow.tenant_id == tenant_id)
+    own_payer = _own_payer(actor, consumer_codes)
+    if own_payer is not None:
+        query = query.where(BillRow.payer_uuid == own_payer)
     if bill_ids:
         query = query.where(BillRow.id.in_(bill_ids))
     if consumer_codes:
@@ -654,6 +816,68 @@ def apportion(accounts: list[dict[str, Any]], amount: Decimal) -> dict[str, Deci
     return shares
 
 
+async def _lock_bill_demands(session: AsyncSession, bill: BillRow) -> dict[str, DemandRow]:
+    """Lock the demands behind a bill (after the bill itself, the order every writer keeps), by id."""
+    demand_ids = [d["demandId"] for d in bill.bill_details]
+    return {
+        d.id: d
+        for d in await session.scalars(
+            select(DemandRow)
+            .where(DemandRow.id.in_(demand_ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+def _spread_shares(
+    details: list[dict[str, Any]],
+    snapshot_details: list[dict[str, Any]],
+    shares: dict[str, Decimal],
+    detail_rows: dict[str, DemandDetailRow],
+    *,
+    actor: Actor,
+    now_ms: int,
+) -> list[dict[str, Any]]:
+    """Book each account's share on the bill, its snapshot (this payment only) and the demand detail.
+
+    Returns what went to which demand detail and tax head.
+    """
+    apportioned: list[dict[str, Any]] = []
+    for detail, snapshot_detail in zip(details, snapshot_details, strict=True):
+        paid_here = ZERO
+        for account, snapshot_account in zip(
+            detail["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
+        ):
+            share = shares.get(account["id"], ZERO)
+            snapshot_account["adjustedAmount"] = str(share)
+            if share == 0:
+                continue
+            account["adjustedAmount"] = str(Decimal(account["adjustedAmount"]) + share)
+            paid_here += share
+            demand_detail = detail_rows[account["demandDetailId"]]
+            demand_detail.collection_amount += share
+            stamp(demand_detail, actor_uuid=actor.uuid, now_ms=now_ms)
+            apportioned.append(
+                {"demandDetailId": demand_detail.id, "taxHeadCode": account["taxHeadCode"], "amount": str(share)}
+            )
+        detail["amountPaid"] = str(Decimal(detail["amountPaid"]) + paid_here)
+        snapshot_detail["amountPaid"] = str(paid_here)
+    return apportioned
+
+
+def _paid_bill_wire(bill: BillRow, snapshot_details: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bill on the wire, its paid and adjusted amounts those of this payment alone."""
+    wire = bill_to_wire(bill).wire()
+    for detail_wire, snapshot_detail in zip(wire["billDetails"], snapshot_details, strict=True):
+        detail_wire["amountPaid"] = money_out(Decimal(snapshot_detail["amountPaid"]))
+        for account_wire, snapshot_account in zip(
+            detail_wire["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
+        ):
+            account_wire["adjustedAmount"] = money_out(Decimal(snapshot_account["adjustedAmount"]))
+    return wire
+
+
 async def apply_payment(
     session: AsyncSession,
     platform: Platform,
@@ -679,16 +903,7 @@ async def apply_payment(
         raise Invalid("AMOUNT_EXCEEDS_DUE", f"the amount paid is more than the {due} due on the bill")
     if amount < due and not master.get("partPaymentAllowed", False):
         raise Invalid("PARTIAL_PAYMENT_NOT_ALLOWED", f"{bill.business_service} does not allow partial payments")
-    demand_ids = [d["demandId"] for d in bill.bill_details]
-    demands = {
-        d.id: d
-        for d in await session.scalars(
-            select(DemandRow)
-            .where(DemandRow.id.in_(demand_ids))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
+    demands = await _lock_bill_demands(session, bill)
     minimum = sum((d.minimum_amount_payable for d in demands.values()), ZERO)
     if amount < due and amount < minimum:
         raise Invalid("MINIMUM_AMOUNT_NOT_PAID", f"at least {minimum} must be paid")
@@ -696,27 +911,8 @@ async def apply_payment(
     accounts = [a for detail in details for a in detail["billAccountDetails"]]
     shares = apportion(accounts, amount)
     detail_rows = {d.id: d for demand in demands.values() for d in demand.details}
-    apportioned: list[dict[str, Any]] = []
     snapshot_details = copy.deepcopy(details)
-    for detail, snapshot_detail in zip(details, snapshot_details, strict=True):
-        paid_here = ZERO
-        for account, snapshot_account in zip(
-            detail["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
-        ):
-            share = shares.get(account["id"], ZERO)
-            snapshot_account["adjustedAmount"] = str(share)
-            if share == 0:
-                continue
-            account["adjustedAmount"] = str(Decimal(account["adjustedAmount"]) + share)
-            paid_here += share
-            demand_detail = detail_rows[account["demandDetailId"]]
-            demand_detail.collection_amount += share
-            stamp(demand_detail, actor_uuid=actor.uuid, now_ms=now_ms)
-            apportioned.append(
-                {"demandDetailId": demand_detail.id, "taxHeadCode": account["taxHeadCode"], "amount": str(share)}
-            )
-        detail["amountPaid"] = str(Decimal(detail["amountPaid"]) + paid_here)
-        snapshot_detail["amountPaid"] = str(paid_here)
+    apportioned = _spread_shares(details, snapshot_details, shares, detail_rows, actor=actor, now_ms=now_ms)
     bill.bill_details = details
     bill.amount_paid += amount
     bill.status = "PAID" if bill.amount_paid == bill.total_amount else "PARTIALLY_PAID"
@@ -729,13 +925,7 @@ async def apply_payment(
     await session.flush()
     for demand in demands.values():
         _record_history(session, demand, reason="PAYMENT", reference_id=payment_id, actor=actor, now_ms=now_ms)
-    wire = bill_to_wire(bill).wire()
-    for detail_wire, snapshot_detail in zip(wire["billDetails"], snapshot_details, strict=True):
-        detail_wire["amountPaid"] = money_out(Decimal(snapshot_detail["amountPaid"]))
-        for account_wire, snapshot_account in zip(
-            detail_wire["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
-        ):
-            account_wire["adjustedAmount"] = money_out(Decimal(snapshot_account["adjustedAmount"]))
+    wire = _paid_bill_wire(bill, snapshot_details)
     log.info("bill_paid", extra={"bill_id": bill.id, "status": bill.status, "mode": payment_mode})
     return {"bill": wire, "apportioned": apportioned, "totalDue": due, "status": bill.status}
 
@@ -787,3 +977,83 @@ async def reverse_payment(
     await session.flush()
     for demand in touched.values():
         _record_history(session, demand, reason="PAYMENT_CANCEL", reference_id=payment_id, actor=actor, now_ms=now_ms)
+
+
+CANCEL_BILL_ERROR = "EG_BS_CANCEL_BILL_ERROR"
+
+
+def generate_bill() -> NoReturn:
+    """DIGIT's bill/v2/_generate answers only that it is gone."""
+    raise Invalid("EG_BS_API_ERROR", "The Generate bill API has been deprecated, Access the fetchBill")
+
+
+async def cancel_bills(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    consumer_codes: Sequence[str],
+    business_service: str,
+    actor: Actor,
+    now_ms: int,
+) -> int:
+    """DIGIT bill/v2/_cancelbill: cancel the open bills of the consumer codes (the demands stay; the next
+    _fetchbill builds a new bill). A bill with a payment against it is not cancelled: cancel the payment."""
+    rows = list(
+        await session.scalars(
+            select(BillRow)
+            .where(
+                BillRow.tenant_id == tenant_id,
+                BillRow.consumer_code.in_(set(consumer_codes)),
+                BillRow.business_service == business_service,
+                BillRow.status.in_(OPEN_BILL_STATUSES),
+            )
+            .with_for_update()
+        )
+    )
+    if any(row.status != "ACTIVE" for row in rows):
+        raise Invalid(CANCEL_BILL_ERROR, "You cannot cancel the bill in the workflow", params=["consumerCodes"])
+    if not rows:
+        raise Invalid(CANCEL_BILL_ERROR, "No Active bills found for cancellation for the given criteria")
+    for row in rows:
+        row.status = "CANCELLED"
+        row.open_key = None
+        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+        await emit(
+            session,
+            "billing.bill.cancelled",
+            tenant_id=tenant_id,
+            aggregate_id=row.id,
+            data={"billId": row.id, "consumerCode": row.consumer_code, "businessService": business_service},
+            actor_uuid=actor.uuid,
+            now_ms=now_ms,
+        )
+    await session.flush()
+    log.info("bills_cancelled", extra={"tenant_id": tenant_id, "count": len(rows)})
+    return len(rows)
+
+
+async def create_amendment(
+    session: AsyncSession, platform: Platform, *, amendment: Amendment, actor: Actor
+) -> dict[str, Any]:
+    """DIGIT amendment/_create: validate against the business service and its tax heads, number it
+    (`CN-`/`DN-` for a credit or debit note, the consumer code, a sequence) and store it ACTIVE."""
+    tenant_id = amendment.tenant_id
+    master = await find_business_service(platform, tenant_id=tenant_id, code=amendment.business_service)
+    heads = await tax_heads(platform, tenant_id=tenant_id, business_service=amendment.business_service)
+    amendments.check_amendment(amendment, business_service=master, tax_head_codes=set(heads))
+    note = "CN" if amendment.demand_details[0].tax_amount >= 0 else "DN"
+    [number] = await _generate_ids(
+        session, platform, tenant_id=tenant_id, id_name="bill.amendment.id", id_format="[SEQ_EGBS_AMENDMENT]", count=1
+    )
+    return await amendments.create_amendment(
+        session,
+        amendment=amendment,
+        amendment_id=f"{note}-{amendment.consumer_code}-{number}",
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+    )
+
+
+def update_amendment() -> NoReturn:
+    """DIGIT amendment/_update moves an amendment through its workflow; none is configured (DIGIT's default)."""
+    raise Invalid("EG_BS_AMENDMENT_UPDATE_WF_ERROR", "Amendment update is not allowed when workflow is disabled")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from digit.blocks.boundary.api import location_router, router
-from digit.blocks.boundary.client import BoundaryClient, InProcessBoundaryClient
+from digit.blocks.boundary.client import BOUNDARY_CLIENT, InProcessBoundaryClient
 from digit.blocks.boundary.service import seed_state_hierarchy
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -13,13 +13,13 @@ from digit.kernel.tenancy import is_state
 
 
 def install(platform: Platform) -> None:
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
-    platform.provide(BoundaryClient, InProcessBoundaryClient(mdms))  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
+    platform.provide(BOUNDARY_CLIENT, InProcessBoundaryClient(mdms))
 
 
 async def seed(platform: Platform, context: SeedContext) -> None:
     """boundary-service v2 demo hierarchy per state with cities, built from the loaded v1 TenantBoundary."""
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     mdms.invalidate()
     for state_id in await mdms.state_tenants():
         if not is_state(state_id):

@@ -16,20 +16,21 @@ from digit.blocks.boundary.schemas import (
     SearchHierarchyRequest,
     TenantBoundaryResponse,
 )
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
 
 location_router = APIRouter(prefix="/egov-location/location/v11", tags=["boundary"])
 router = APIRouter(prefix="/boundary-service", tags=["boundary"])
 
-TenantQuery = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
+TenantQuery = TenantQuery
 
 
 async def _require_tenant(platform: Platform, tenant_id: str) -> MdmsClient:
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     if not await mdms.tenant_exists(tenant_id):
         raise Invalid(
             "INVALID_TENANT_ID", "Invalid Tenant Id", description=f"unknown tenant {tenant_id!r}", params=[tenant_id]
@@ -56,9 +57,7 @@ async def search_location_boundaries(
         boundary_type=boundary_type,
         codes=split_values(codes),
     )
-    return TenantBoundaryResponse(
-        response_info=response_info(body.request_info if body else None), tenant_boundary=found
-    )
+    return TenantBoundaryResponse(response_info=response_info(body), tenant_boundary=found)
 
 
 @router.post("/boundary/_create")
@@ -77,6 +76,22 @@ async def create_boundaries(
     return BoundariesResponse(response_info=response_info(body.request_info), boundary=created)
 
 
+@router.post("/boundary/_update")
+async def update_boundaries(
+    body: CreateBoundariesRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> BoundariesResponse:
+    """boundary-service `boundary/_update`: new geometry and additionalDetails for existing codes."""
+    for tenant_id in {b.tenant_id for b in body.boundary}:
+        await _require_tenant(platform, tenant_id)
+    updated = await service.update_boundaries(
+        session,
+        boundaries=[b.wire(exclude_none=True) for b in body.boundary],
+        actor_uuid=actor.uuid,
+        now_ms=platform.clock.now_ms(),
+    )
+    return BoundariesResponse(response_info=response_info(body.request_info), boundary=updated)
+
+
 @router.post("/boundary/_search")
 async def search_boundaries(
     session: SessionDep,
@@ -91,7 +106,7 @@ async def search_boundaries(
     found = await service.search_boundaries(
         session, tenant_id=tenant_id, codes=split_values(codes), offset=offset, limit=limit
     )
-    return BoundariesResponse(response_info=response_info(body.request_info if body else None), boundary=found)
+    return BoundariesResponse(response_info=response_info(body), boundary=found)
 
 
 @router.post("/boundary-hierarchy-definition/_create")
@@ -172,6 +187,4 @@ async def search_relationships(
         include_parents=include_parents,
         parent=parent,
     )
-    return TenantBoundaryResponse(
-        response_info=response_info(body.request_info if body else None), tenant_boundary=found
-    )
+    return TenantBoundaryResponse(response_info=response_info(body), tenant_boundary=found)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from digit.blocks.boundary import service
 from digit.blocks.mdms.client import MdmsClient
+from digit.kernel.platform import Key
 
 
 class BoundaryClient(Protocol):
@@ -44,3 +45,7 @@ class InProcessBoundaryClient:
                 if code in wanted and code not in found:
                     found[code] = {k: v for k, v in node.items() if k != "children"}
         return found
+
+
+BOUNDARY_CLIENT = Key[BoundaryClient](BoundaryClient)
+"""The platform key of `BoundaryClient`."""

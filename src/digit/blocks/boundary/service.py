@@ -143,6 +143,38 @@ async def create_boundaries(
     return [boundary_wire(r) for r in rows]
 
 
+async def update_boundaries(
+    session: AsyncSession, *, boundaries: Sequence[dict[str, Any]], actor_uuid: str, now_ms: int
+) -> list[dict[str, Any]]:
+    """boundary-service `boundary/_update`: replace the geometry and additionalDetails of existing entities,
+    found by tenantId and code (DIGIT's key; the code itself never changes)."""
+    keys = [(b["tenantId"], b["code"]) for b in boundaries]
+    if len(set(keys)) < len(keys):
+        raise Invalid("DUPLICATE_BOUNDARY", "a tenantId and code appear twice in the request")
+    rows: list[BoundaryRow] = []
+    missing: list[str] = []
+    for tenant_id, code in keys:
+        row = await session.scalar(
+            select(BoundaryRow).where(BoundaryRow.tenant_id == tenant_id, BoundaryRow.code == code)
+        )
+        if row is None:
+            missing.append(code)
+        else:
+            rows.append(row)
+    if missing:
+        raise Invalid(
+            "NOT_FOUND_CODE_AND_TENANT_ID_CODE",
+            f"Tenant Id and Code combination not found: {', '.join(missing)}",
+            params=missing,
+        )
+    for row, boundary in zip(rows, boundaries, strict=True):
+        row.geometry = boundary.get("geometry")
+        row.additional_details = boundary.get("additionalDetails")
+        stamp(row, actor_uuid=actor_uuid, now_ms=now_ms)
+    await session.flush()
+    return [boundary_wire(r) for r in rows]
+
+
 async def search_boundaries(
     session: AsyncSession, *, tenant_id: str, codes: Sequence[str], offset: int, limit: int
 ) -> list[dict[str, Any]]:
@@ -247,18 +279,10 @@ async def search_hierarchies(
 # ---------------------------------------------------------------- relationships
 
 
-async def create_relationship(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    code: str,
-    hierarchy_type: str,
-    boundary_type: str,
-    parent: str | None,
-    actor_uuid: str,
-    now_ms: int,
-) -> dict[str, Any]:
-    """Place a boundary entity in a hierarchy under a parent of the type the definition puts above it."""
+async def _hierarchy_levels(
+    session: AsyncSession, *, tenant_id: str, hierarchy_type: str, boundary_type: str
+) -> dict[str, str | None]:
+    """Each level of the hierarchy with the level above it; the boundary type must be one of them."""
     hierarchy = await session.scalar(
         select(HierarchyRow).where(HierarchyRow.tenant_id == tenant_id, HierarchyRow.hierarchy_type == hierarchy_type)
     )
@@ -273,6 +297,56 @@ async def create_relationship(
             f"{boundary_type!r} is not a level of hierarchy {hierarchy_type!r}",
             params=[boundary_type],
         )
+    return levels
+
+
+async def _ancestral_path(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    hierarchy_type: str,
+    boundary_type: str,
+    expected_parent_type: str | None,
+    parent: str | None,
+) -> str:
+    """The materialised path above a new node, after checking its parent is of the level above (or absent at top)."""
+    if expected_parent_type is None:
+        if parent:
+            raise Invalid("INVALID_PARENT", f"{boundary_type!r} is the top level: it takes no parent", params=[parent])
+        return ""
+    if not parent:
+        raise Invalid("INVALID_PARENT", f"a {boundary_type!r} needs a parent {expected_parent_type!r}")
+    parent_row = await session.scalar(
+        select(RelationshipRow).where(
+            RelationshipRow.tenant_id == tenant_id,
+            RelationshipRow.hierarchy_type == hierarchy_type,
+            RelationshipRow.code == parent,
+        )
+    )
+    if parent_row is None or parent_row.boundary_type != expected_parent_type:
+        raise Invalid(
+            "INVALID_PARENT",
+            f"the parent of a {boundary_type!r} must be a {expected_parent_type!r} of {hierarchy_type!r}",
+            params=[parent],
+        )
+    return f"{parent_row.ancestral_materialized_path}|{parent}" if parent_row.ancestral_materialized_path else parent
+
+
+async def create_relationship(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    code: str,
+    hierarchy_type: str,
+    boundary_type: str,
+    parent: str | None,
+    actor_uuid: str,
+    now_ms: int,
+) -> dict[str, Any]:
+    """Place a boundary entity in a hierarchy under a parent of the type the definition puts above it."""
+    levels = await _hierarchy_levels(
+        session, tenant_id=tenant_id, hierarchy_type=hierarchy_type, boundary_type=boundary_type
+    )
     entity = await session.scalar(
         select(BoundaryRow.id).where(BoundaryRow.tenant_id == tenant_id, BoundaryRow.code == code)
     )
@@ -289,30 +363,14 @@ async def create_relationship(
     )
     if existing is not None:
         raise Invalid("DUPLICATE_RELATIONSHIP", f"{code!r} is already placed in {hierarchy_type!r}", params=[code])
-    expected_parent_type = levels[boundary_type]
-    path = ""
-    if expected_parent_type is None:
-        if parent:
-            raise Invalid("INVALID_PARENT", f"{boundary_type!r} is the top level: it takes no parent", params=[parent])
-    else:
-        if not parent:
-            raise Invalid("INVALID_PARENT", f"a {boundary_type!r} needs a parent {expected_parent_type!r}")
-        parent_row = await session.scalar(
-            select(RelationshipRow).where(
-                RelationshipRow.tenant_id == tenant_id,
-                RelationshipRow.hierarchy_type == hierarchy_type,
-                RelationshipRow.code == parent,
-            )
-        )
-        if parent_row is None or parent_row.boundary_type != expected_parent_type:
-            raise Invalid(
-                "INVALID_PARENT",
-                f"the parent of a {boundary_type!r} must be a {expected_parent_type!r} of {hierarchy_type!r}",
-                params=[parent],
-            )
-        path = (
-            f"{parent_row.ancestral_materialized_path}|{parent}" if parent_row.ancestral_materialized_path else parent
-        )
+    path = await _ancestral_path(
+        session,
+        tenant_id=tenant_id,
+        hierarchy_type=hierarchy_type,
+        boundary_type=boundary_type,
+        expected_parent_type=levels[boundary_type],
+        parent=parent,
+    )
     row = RelationshipRow(
         tenant_id=tenant_id,
         hierarchy_type=hierarchy_type,
@@ -336,6 +394,40 @@ async def create_relationship(
 
 def _node(row: RelationshipRow) -> dict[str, Any]:
     return {"id": row.id, "code": row.code, "boundaryType": row.boundary_type, "children": []}
+
+
+def _subtree(row: RelationshipRow, children: dict[str | None, list[RelationshipRow]], deep: bool) -> dict[str, Any]:
+    """The node of `row`, with its descendants when `deep`."""
+    node = _node(row)
+    if deep:
+        node["children"] = [_subtree(c, children, True) for c in children.get(row.code, [])]
+    return node
+
+
+def _ancestor_forest(
+    selected: list[RelationshipRow],
+    by_code: dict[str, RelationshipRow],
+    children: dict[str | None, list[RelationshipRow]],
+    include_children: bool,
+) -> list[dict[str, Any]]:
+    """Merge the ancestor chains of every selected node into one forest (shared ancestors appear once)."""
+    roots: list[dict[str, Any]] = []
+    made: dict[str, dict[str, Any]] = {}
+    for row in selected:
+        chain = [by_code[c] for c in row.ancestral_materialized_path.split("|") if c and c in by_code]
+        siblings = roots
+        for ancestor in chain:
+            link = made.get(ancestor.code)
+            if link is None:
+                link = _node(ancestor)
+                made[ancestor.code] = link
+                siblings.append(link)
+            siblings = link["children"]
+        if row.code not in made:
+            leaf = _subtree(row, children, include_children)
+            made[row.code] = leaf
+            siblings.append(leaf)
+    return roots
 
 
 async def search_relationships(
@@ -366,13 +458,6 @@ async def search_relationships(
     children: dict[str | None, list[RelationshipRow]] = {}
     for row in rows:
         children.setdefault(row.parent, []).append(row)
-
-    def subtree(row: RelationshipRow, deep: bool) -> dict[str, Any]:
-        node = _node(row)
-        if deep:
-            node["children"] = [subtree(c, True) for c in children.get(row.code, [])]
-        return node
-
     if codes or boundary_type or parent:
         selected = [
             r
@@ -385,25 +470,10 @@ async def search_relationships(
         selected = children.get(None, [])
         include_parents = False
     if not include_parents:
-        boundary = [subtree(r, include_children or not (codes or boundary_type or parent)) for r in selected]
+        deep = include_children or not (codes or boundary_type or parent)
+        boundary = [_subtree(r, children, deep) for r in selected]
         return [{"tenantId": owner, "hierarchyType": hierarchy_type, "boundary": boundary}]
-    # merge the ancestor chains of every selected node into one forest
-    roots: list[dict[str, Any]] = []
-    made: dict[str, dict[str, Any]] = {}
-    for row in selected:
-        chain = [by_code[c] for c in row.ancestral_materialized_path.split("|") if c and c in by_code]
-        siblings = roots
-        for ancestor in chain:
-            link = made.get(ancestor.code)
-            if link is None:
-                link = _node(ancestor)
-                made[ancestor.code] = link
-                siblings.append(link)
-            siblings = link["children"]
-        if row.code not in made:
-            leaf = subtree(row, include_children)
-            made[row.code] = leaf
-            siblings.append(leaf)
+    roots = _ancestor_forest(selected, by_code, children, include_children)
     return [{"tenantId": owner, "hierarchyType": hierarchy_type, "boundary": roots}]
 
 

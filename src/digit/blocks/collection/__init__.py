@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
 
 from digit.blocks.collection import service
-from digit.blocks.collection.api import router
-from digit.blocks.collection.client import CollectionClient, InProcessCollectionClient
+from digit.blocks.collection.api import MODULE_SEARCH, router
+from digit.blocks.collection.client import COLLECTION_CLIENT, InProcessCollectionClient
+from digit.blocks.pdf.client import PDF_CLIENT
 from digit.kernel.blocks import Block
 from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
@@ -19,20 +18,12 @@ RECEIPT_PDF_KEY = "consolidatedreceipt"
 
 
 def install(platform: Platform) -> None:
-    platform.provide(CollectionClient, InProcessCollectionClient(platform))  # type: ignore[type-abstract]
-
-
-def _pdf_client(platform: Platform) -> Any:
-    try:
-        module = importlib.import_module("digit.blocks.pdf.client")
-    except ModuleNotFoundError:
-        return None
-    return platform.find(module.PdfClient)
+    platform.provide(COLLECTION_CLIENT, InProcessCollectionClient(platform))
 
 
 async def make_receipt_pdf(platform: Platform, event: Event) -> None:
     """On each payment: render the receipt (pdf key `consolidatedreceipt`) and keep its fileStoreId on the payment."""
-    pdf = _pdf_client(platform)
+    pdf = platform.find(PDF_CLIENT)  # optional: without the pdf block, payments have no receipt PDF
     session = delivery_session()
     if pdf is None or session is None:
         return
@@ -59,6 +50,8 @@ BLOCK = Block(
     name="collection",
     routers=[router],
     depends=("billing", "idgen", "encryption"),
+    optional=("pdf",),
     install=install,
     consumers=(Consumer("collection-receipt-pdf", (service.TOPIC_CREATE,), make_receipt_pdf),),
+    anonymous_routes=(MODULE_SEARCH,),
 )

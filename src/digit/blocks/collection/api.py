@@ -1,4 +1,5 @@
-"""collection-services on DIGIT's paths: payments _create, _validate, _search, _workflow (cancel, dishonour).
+"""collection-services on DIGIT's paths: payments _create, _validate, _search, _plainsearch, _workflow (cancel,
+dishonour).
 
 Idempotency: send a header `Idempotency-Key: <your key>` with `_create`; the same key (per tenant) always answers
 the first payment and never collects twice.
@@ -10,9 +11,12 @@ from fastapi import APIRouter, Header, Path, Query
 
 from digit.blocks.collection import service
 from digit.blocks.collection.schemas import PaymentRequest, PaymentResponse, PaymentWorkflowRequest
-from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.anonymous import anonymous_actor
+from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid
+from digit.kernel.request_tenants import TenantQuery
+from digit.kernel.security import Actor
 
 router = APIRouter(prefix="/collection-services/payments", tags=["collection"])
 
@@ -43,7 +47,7 @@ async def validate_payment(
 
 async def _search(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: Actor,
     platform: PlatformDep,
     *,
     module_name: str | None,
@@ -81,7 +85,7 @@ async def _search(
         offset=offset,
         limit=limit,
     )
-    return PaymentResponse(response_info=response_info(body.request_info if body else None), payments=payments)
+    return PaymentResponse(response_info=response_info(body), payments=payments)
 
 
 @router.post("/_search")
@@ -89,7 +93,7 @@ async def search_payments(
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: str = Query(alias="tenantId", min_length=1),
+    tenant_id: TenantQuery,
     ids: list[str] | None = Query(default=None),
     bill_ids: list[str] | None = Query(default=None, alias="billIds"),
     receipt_numbers: list[str] | None = Query(default=None, alias="receiptNumbers"),
@@ -125,13 +129,55 @@ async def search_payments(
     )
 
 
-@router.post("/{moduleName}/_search")
-async def search_module_payments(
+@router.post("/_plainsearch")
+async def plain_search_payments(
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
+    tenant_id: TenantQuery,
+    ids: list[str] | None = Query(default=None),
+    bill_ids: list[str] | None = Query(default=None, alias="billIds"),
+    receipt_numbers: list[str] | None = Query(default=None, alias="receiptNumbers"),
+    consumer_codes: list[str] | None = Query(default=None, alias="consumerCodes"),
+    business_services: list[str] | None = Query(default=None, alias="businessServices"),
+    status: list[str] | None = Query(default=None),
+    from_date: int | None = Query(default=None, alias="fromDate"),
+    to_date: int | None = Query(default=None, alias="toDate"),
+    offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=100, ge=1, le=500),
+    body: RequestInfoBody | None = None,
+) -> PaymentResponse:
+    """DIGIT payments/_plainsearch: every payment of a tenant, oldest first, page by page (system use:
+    re-indexing; superusers only)."""
+    payments = await service.plain_search_payments(
+        session,
+        platform,
+        tenant_id=tenant_id,
+        actor=actor,
+        ids=split_values(ids),
+        bill_ids=split_values(bill_ids),
+        receipt_numbers=split_values(receipt_numbers),
+        consumer_codes=split_values(consumer_codes),
+        business_services=split_values(business_services),
+        statuses=split_values(status),
+        from_date=from_date,
+        to_date=to_date,
+        offset=offset,
+        limit=limit,
+    )
+    return PaymentResponse(response_info=response_info(body), payments=payments)
+
+
+MODULE_SEARCH = "/collection-services/payments/{moduleName}/_search"
+
+
+@router.post("/{moduleName}/_search")
+async def search_module_payments(
+    session: SessionDep,
+    actor: OptionalActor,
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
     module_name: str = Path(alias="moduleName"),
-    tenant_id: str = Query(alias="tenantId", min_length=1),
     ids: list[str] | None = Query(default=None),
     bill_ids: list[str] | None = Query(default=None, alias="billIds"),
     receipt_numbers: list[str] | None = Query(default=None, alias="receiptNumbers"),
@@ -144,10 +190,12 @@ async def search_module_payments(
     limit: int = Query(default=100, ge=1, le=500),
     body: RequestInfoBody | None = None,
 ) -> PaymentResponse:
-    """DIGIT payments/{moduleName}/_search: the payments of one business service."""
+    """DIGIT payments/{moduleName}/_search: the payments of one business service.
+
+    Without a token (open payment's receipt): by `consumerCodes` or `receiptNumbers` only, payer masked."""
     return await _search(
         session,
-        actor,
+        actor or anonymous_actor(tenant_id),
         platform,
         module_name=module_name,
         tenant_id=tenant_id,

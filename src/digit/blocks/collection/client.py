@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.collection import service
 from digit.blocks.collection.schemas import Payment
-from digit.kernel.platform import Platform
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 
 
@@ -57,3 +57,7 @@ class InProcessCollectionClient:
                 session, self._platform, tenant_id=tenant_id, actor=Actor.system(tenant_id), ids=ids
             )
         return [p.wire() for p in found]
+
+
+COLLECTION_CLIENT = Key[CollectionClient](CollectionClient)
+"""The platform key of `CollectionClient`."""

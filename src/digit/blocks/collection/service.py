@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.billing.client import CENT, BillingClient, money_out
+from digit.blocks.billing.client import BILLING_CLIENT, CENT, BillingClient, money_out
 from digit.blocks.collection.models import PaymentDetailRow, PaymentRow
 from digit.blocks.collection.schemas import (
     AuditDetails,
@@ -28,9 +28,10 @@ from digit.blocks.collection.schemas import (
     PaymentMode,
     PaymentWorkflow,
 )
-from digit.blocks.encryption.client import EncryptionClient
-from digit.blocks.idgen.client import IdgenClient
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT
+from digit.blocks.idgen.client import IDGEN_CLIENT
+from digit.blocks.mdms.client import MDMS_CLIENT
+from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
@@ -62,17 +63,17 @@ TOPIC_CANCEL = "egov.collection.payment-cancel"
 
 
 def _billing(platform: Platform) -> BillingClient:
-    return platform.get(BillingClient)  # type: ignore[type-abstract]
+    return platform.get(BILLING_CLIENT)
 
 
 async def _business_service(platform: Platform, *, tenant_id: str, code: str) -> dict[str, Any] | None:
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     records = await mdms.get_master(tenant_id=tenant_id, module="BillingService", master="BusinessService")
     return next((r for r in records if isinstance(r, dict) and code in (r.get("code"), r.get("businessService"))), None)
 
 
 async def _receipt_numbers(session: AsyncSession, platform: Platform, *, tenant_id: str, count: int) -> list[str]:
-    client = platform.find(IdgenClient)  # type: ignore[type-abstract]
+    client = platform.find(IDGEN_CLIENT)
     if client is not None:
         return await client.generate(
             session, tenant_id=tenant_id, id_name="receipt.id", format=RECEIPT_FORMAT, count=count
@@ -84,14 +85,14 @@ async def _receipt_numbers(session: AsyncSession, platform: Platform, *, tenant_
 
 async def _protect(session: AsyncSession, platform: Platform, *, tenant_id: str, value: str | None) -> str | None:
     """PII (payer name, mobile number) is stored encrypted when the encryption block is installed."""
-    client = platform.find(EncryptionClient)  # type: ignore[type-abstract]
+    client = platform.find(ENCRYPTION_CLIENT)
     if value is None or client is None:
         return value
     return await client.encrypt(tenant_id=tenant_id, plaintext=value, session=session)
 
 
 async def _reveal(platform: Platform, value: str | None) -> str | None:
-    client = platform.find(EncryptionClient)  # type: ignore[type-abstract]
+    client = platform.find(ENCRYPTION_CLIENT)
     if value is None or client is None or "|" not in value:
         return value
     return await client.decrypt(value)
@@ -155,6 +156,14 @@ def _event_data(row: PaymentRow) -> dict[str, Any]:
                 "totalDue": money_out(d.total_due),
                 "totalAmountPaid": money_out(d.total_amount_paid),
                 "billStatus": d.bill.get("status"),
+                "taxHeads": [
+                    {
+                        "demandDetailId": a.get("demandDetailId"),
+                        "taxHeadCode": a.get("taxHeadCode"),
+                        "amount": a.get("amount"),
+                    }
+                    for a in d.apportioned or []
+                ],
             }
             for d in row.details
         ],
@@ -204,22 +213,16 @@ async def _find_by_key(session: AsyncSession, *, tenant_id: str, key: str) -> Pa
     )
 
 
-async def create_payment(
+async def _new_payment_row(
     session: AsyncSession,
     platform: Platform,
     *,
     payment: Payment,
     actor: Actor,
-    idempotency_key: str | None = None,
-    via_gateway: bool = False,
-) -> tuple[Payment, bool]:
-    """DIGIT payments/_create. Returns the payment and whether this call created it (False: a retry)."""
-    if idempotency_key is not None:
-        first = await _find_by_key(session, tenant_id=payment.tenant_id, key=idempotency_key)
-        if first is not None:
-            return await _retry_answer(platform, first, payment, actor), False
-    await validate_payment(platform, payment, actor=actor, via_gateway=via_gateway)
-    now_ms = platform.clock.now_ms()
+    idempotency_key: str | None,
+    now_ms: int,
+) -> PaymentRow:
+    """A stamped payment row without details; payer name and mobile are stored protected."""
     row = PaymentRow(
         id=str(uuid.uuid4()),
         tenant_id=payment.tenant_id,
@@ -242,16 +245,14 @@ async def create_payment(
         details=[],
     )
     stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # a concurrent request with the same key committed first
-        first = await _find_by_key(session, tenant_id=payment.tenant_id, key=idempotency_key or "")
-        if first is None:
-            raise
-        return await _retry_answer(platform, first, payment, actor), False
+    return row
+
+
+async def _pay_bills(
+    session: AsyncSession, platform: Platform, *, payment: Payment, payment_id: str, actor: Actor
+) -> list[tuple[PaymentDetail, dict[str, Any]]]:
+    """Apply each payment detail to its bill in billing; returns each detail with billing's answer."""
     billing = _billing(platform)
-    total_due = Decimal(0)
     applied_bills = []
     for detail in payment.payment_details:
         applied = await billing.apply_payment(
@@ -259,23 +260,30 @@ async def create_payment(
             tenant_id=payment.tenant_id,
             bill_id=detail.bill_id,
             amount=detail.total_amount_paid,
-            payment_id=row.id,
+            payment_id=payment_id,
             payment_mode=payment.payment_mode.value,
             actor=actor,
         )
         applied_bills.append((detail, applied))
-        total_due += applied["totalDue"]
-    # Receipt numbers last: idgen's gap-free sequence row stays locked until commit, so take it as late as we can.
-    receipts = await _receipt_numbers(
-        session, platform, tenant_id=payment.tenant_id, count=len(payment.payment_details)
-    )
+    return applied_bills
+
+
+def _add_receipts(
+    row: PaymentRow,
+    applied_bills: list[tuple[PaymentDetail, dict[str, Any]]],
+    receipts: Sequence[str],
+    *,
+    actor: Actor,
+    now_ms: int,
+) -> None:
+    """One payment detail row (a receipt) per bill paid."""
     for (detail, applied), receipt_number in zip(applied_bills, receipts, strict=True):
         bill = applied["bill"]
         if row.payer_id is None:  # as DIGIT enriches it: the bill's payer (so the payer finds the receipt)
             row.payer_id = bill.get("payerId")
         detail_row = PaymentDetailRow(
             id=str(uuid.uuid4()),
-            tenant_id=payment.tenant_id,
+            tenant_id=row.tenant_id,
             bill_id=detail.bill_id,
             consumer_code=bill["consumerCode"],
             business_service=bill["businessService"],
@@ -289,6 +297,42 @@ async def create_payment(
         )
         stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
         row.details.append(detail_row)
+
+
+async def create_payment(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    payment: Payment,
+    actor: Actor,
+    idempotency_key: str | None = None,
+    via_gateway: bool = False,
+) -> tuple[Payment, bool]:
+    """DIGIT payments/_create. Returns the payment and whether this call created it (False: a retry)."""
+    if idempotency_key is not None:
+        first = await _find_by_key(session, tenant_id=payment.tenant_id, key=idempotency_key)
+        if first is not None:
+            return await _retry_answer(platform, first, payment, actor), False
+    await validate_payment(platform, payment, actor=actor, via_gateway=via_gateway)
+    now_ms = platform.clock.now_ms()
+    row = await _new_payment_row(
+        session, platform, payment=payment, actor=actor, idempotency_key=idempotency_key, now_ms=now_ms
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # a concurrent request with the same key committed first
+        first = await _find_by_key(session, tenant_id=payment.tenant_id, key=idempotency_key or "")
+        if first is None:
+            raise
+        return await _retry_answer(platform, first, payment, actor), False
+    applied_bills = await _pay_bills(session, platform, payment=payment, payment_id=row.id, actor=actor)
+    total_due = sum((applied["totalDue"] for _, applied in applied_bills), Decimal(0))
+    # Receipt numbers last: idgen's gap-free sequence row stays locked until commit, so take it as late as we can.
+    receipts = await _receipt_numbers(
+        session, platform, tenant_id=payment.tenant_id, count=len(payment.payment_details)
+    )
+    _add_receipts(row, applied_bills, receipts, actor=actor, now_ms=now_ms)
     row.total_due = total_due
     await session.flush()
     await emit(
@@ -352,8 +396,12 @@ async def search_payments(
     to_date: int | None = None,
     offset: int = 0,
     limit: int = 100,
+    oldest_first: bool = False,
 ) -> list[Payment]:
-    """Citizens see their own payments only; employees see PII only with a collector role."""
+    """Citizens see their own payments only; employees see PII only with a collector role; an anonymous
+    caller (DIGIT's open payment receipt) finds payments only by consumer code or receipt number, masked."""
+    if is_anonymous(actor) and (not (consumer_codes or receipt_numbers) or ids or bill_ids or payer_ids):
+        raise Invalid("INVALID_SEARCH", "without a token, search payments by consumerCodes or receiptNumbers only")
     query = select(PaymentRow).where(PaymentRow.tenant_id == tenant_id)
     if ids:
         query = query.where(PaymentRow.id.in_(ids))
@@ -380,11 +428,48 @@ async def search_payments(
             filtered = True
     if filtered:
         query = query.where(PaymentRow.id.in_(detail_filter))
-    rows = await session.scalars(
-        query.order_by(PaymentRow.transaction_date.desc(), PaymentRow.id).offset(offset).limit(min(limit, 500))
-    )
+    order = PaymentRow.transaction_date.asc() if oldest_first else PaymentRow.transaction_date.desc()
+    rows = await session.scalars(query.order_by(order, PaymentRow.id).offset(offset).limit(min(limit, 500)))
     reveal = actor.is_citizen or actor.has_any_role(COUNTER_ROLES | CANCEL_ROLES, tenant_id) or actor.is_system
     return [await payment_to_wire(platform, row, reveal_pii=reveal) for row in rows]
+
+
+async def plain_search_payments(
+    session: AsyncSession,
+    platform: Platform,
+    *,
+    tenant_id: str,
+    actor: Actor,
+    ids: Sequence[str] = (),
+    bill_ids: Sequence[str] = (),
+    receipt_numbers: Sequence[str] = (),
+    consumer_codes: Sequence[str] = (),
+    business_services: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    from_date: int | None = None,
+    to_date: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[Payment]:
+    """DIGIT's plain search: the criteria of _search, oldest first so that pages stay stable while payments
+    arrive (a system user re-indexing pages through them)."""
+    return await search_payments(
+        session,
+        platform,
+        tenant_id=tenant_id,
+        actor=actor,
+        ids=ids,
+        bill_ids=bill_ids,
+        receipt_numbers=receipt_numbers,
+        consumer_codes=consumer_codes,
+        business_services=business_services,
+        statuses=statuses,
+        from_date=from_date,
+        to_date=to_date,
+        offset=offset,
+        limit=limit,
+        oldest_first=True,
+    )
 
 
 async def payment_workflow(

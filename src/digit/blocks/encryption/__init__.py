@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from digit.blocks.encryption.api import router
-from digit.blocks.encryption.client import EncryptionClient, InProcessEncryptionClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT, InProcessEncryptionClient
 from digit.blocks.encryption.service import KeyStore
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
 from digit.kernel.tenancy import is_state
@@ -19,14 +19,14 @@ def install(platform: Platform) -> None:
         platform.clock,
         check_ms=platform.settings.enc_key_check_ms,
     )
-    platform.provide(EncryptionClient, InProcessEncryptionClient(store))  # type: ignore[type-abstract]
+    platform.provide(ENCRYPTION_CLIENT, InProcessEncryptionClient(store))
 
 
 async def seed(platform: Platform, context: SeedContext) -> None:
     """Create the keys of every state tenant now, so no request has to write one later."""
-    client = platform.get(EncryptionClient)  # type: ignore[type-abstract]
+    client = platform.get(ENCRYPTION_CLIENT)
     assert isinstance(client, InProcessEncryptionClient)
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     states = set()
     for tenant_dir in sorted(p.name for p in (context.demo_dir / "mdms").iterdir() if p.is_dir()):
         for tenant in await mdms.get_master(tenant_id=tenant_dir, module="tenant", master="tenants"):

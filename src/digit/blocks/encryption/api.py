@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from pydantic import JsonValue
 
 from digit.blocks.encryption import service
-from digit.blocks.encryption.client import EncryptionClient, InProcessEncryptionClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT, InProcessEncryptionClient
 from digit.blocks.encryption.schemas import (
     DecryptRequest,
     EncryptRequest,
+    RotateAllKeysRequest,
     RotateKeyRequest,
     RotateKeyResponse,
     SignRequest,
@@ -17,16 +18,16 @@ from digit.blocks.encryption.schemas import (
     VerifyRequest,
     VerifyResponse,
 )
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
 from digit.kernel.deps import CurrentUser, PlatformDep
 from digit.kernel.platform import Platform
-from digit.kernel.security import AccessProvider, DenyAll
+from digit.kernel.security import ACCESS_PROVIDER, DenyAll
 
 router = APIRouter(prefix="/egov-enc-service/crypto/v1", tags=["encryption"])
 
 
 def _store(platform: Platform) -> service.KeyStore:
-    client = platform.get(EncryptionClient)  # type: ignore[type-abstract]
+    client = platform.get(ENCRYPTION_CLIENT)
     if not isinstance(client, InProcessEncryptionClient):  # pragma: no cover - another block replaced it
         raise LookupError("the encryption block's own client is not installed")
     return client.store
@@ -34,7 +35,7 @@ def _store(platform: Platform) -> service.KeyStore:
 
 def _tenant_check(platform: Platform, request: Request, user: CurrentUser) -> service.TenantCheck:
     """May this caller call this route for these tenants (the access gate's rule, for tenants found late)."""
-    provider = platform.find(AccessProvider) or DenyAll()  # type: ignore[type-abstract]
+    provider = platform.find(ACCESS_PROVIDER) or DenyAll()
     route = getattr(request.scope.get("route"), "path", request.url.path)
 
     async def allowed_in(tenant_ids: set[str]) -> bool:
@@ -44,7 +45,7 @@ def _tenant_check(platform: Platform, request: Request, user: CurrentUser) -> se
 
 
 def _mdms(platform: Platform) -> MdmsClient:
-    return platform.get(MdmsClient)  # type: ignore[type-abstract]
+    return platform.get(MDMS_CLIENT)
 
 
 @router.post("/_encrypt")
@@ -84,5 +85,16 @@ async def rotate_key(
         tenant_id=body.tenant_id,
         actor_uuid=user.uuid,
         allowed_in=_tenant_check(platform, request, user),
+    )
+    return RotateKeyResponse(acknowledged=True)
+
+
+@router.post("/_rotateallkeys")
+async def rotate_all_keys(
+    platform: PlatformDep, request: Request, user: CurrentUser, body: RotateAllKeysRequest | None = None
+) -> RotateKeyResponse:
+    """New data and signing keys for every state; old ones keep decrypting and verifying."""
+    await service.rotate_all_keys(
+        _store(platform), _mdms(platform), actor_uuid=user.uuid, allowed_in=_tenant_check(platform, request, user)
     )
     return RotateKeyResponse(acknowledged=True)

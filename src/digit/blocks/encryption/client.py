@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.encryption.service import KeyStore
+from digit.kernel.platform import Key
 
 
 class EncryptionClient(Protocol):
@@ -52,3 +53,7 @@ class InProcessEncryptionClient:
 
     async def verify(self, *, tenant_id: str, value: str, signature: str) -> bool:
         return await self.store.verify(tenant_id=tenant_id, value=value, signature=signature)
+
+
+ENCRYPTION_CLIENT = Key[EncryptionClient](EncryptionClient)
+"""The platform key of `EncryptionClient`."""

@@ -45,6 +45,10 @@ class RotateKeyRequest(WireModel):
     tenant_id: str = Field(min_length=1, max_length=256)
 
 
+class RotateAllKeysRequest(WireModel):
+    request_info: RequestInfo | None = Field(default=None, alias="RequestInfo")
+
+
 class RotateKeyResponse(WireModel):
     acknowledged: bool
 

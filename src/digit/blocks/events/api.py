@@ -10,10 +10,11 @@ from digit.blocks.events import service
 from digit.blocks.events.schemas import DeadLetter, DeadLettersResponse, OutboxStatsResponse, ReplayRequest
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
+from digit.kernel.request_tenants import TenantQuery
 
 router = APIRouter(prefix="/events/v1", tags=["events"])
 
-TenantId = Annotated[str, Query(alias="tenantId", min_length=1)]
+TenantId = TenantQuery
 
 
 @router.post("/dead-letters/_search")
@@ -33,7 +34,7 @@ async def search_dead_letters(
             session, tenant_id=tenant_id, consumer=consumer, topic=topic, status=status, limit=limit, offset=offset
         )
     return DeadLettersResponse(
-        response_info=response_info(body.request_info if body else None),
+        response_info=response_info(body),
         dead_letters=[DeadLetter.model_validate(r) for r in rows],
         total_count=total,
     )
@@ -61,7 +62,7 @@ async def outbox_stats(
     async with platform.read_sessions() as session:
         pending, deliveries, dead = await service.outbox_stats(session, tenant_id=tenant_id)
     return OutboxStatsResponse(
-        response_info=response_info(body.request_info if body else None),
+        response_info=response_info(body),
         pending_events=pending,
         pending_deliveries=deliveries,
         dead_letters=dead,

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from digit.blocks.filestore.api import router
-from digit.blocks.filestore.client import FilestoreClient, InProcessFilestoreClient
+from digit.blocks.filestore.client import FILESTORE_CLIENT, InProcessFilestoreClient
 from digit.blocks.filestore.service import DOWNLOAD_PATH
 from digit.blocks.filestore.storage import storage_for
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
 
+URL_PATH = "/filestore/v1/files/url"
+
 
 def install(platform: Platform) -> None:
     client = InProcessFilestoreClient(platform, storage_for(platform.settings))
-    platform.provide(FilestoreClient, client)  # type: ignore[type-abstract]
+    platform.provide(FILESTORE_CLIENT, client)
 
 
-BLOCK = Block(name="filestore", routers=[router], depends=("mdms",), install=install, open_routes=(DOWNLOAD_PATH,))
+BLOCK = Block(
+    name="filestore",
+    routers=[router],
+    depends=("mdms",),
+    install=install,
+    open_routes=(DOWNLOAD_PATH,),
+    anonymous_routes=(URL_PATH,),  # DIGIT's UI asks for file links by their (unguessable) ids without a token
+)

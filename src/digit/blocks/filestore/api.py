@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hashlib import sha256
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -11,19 +12,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from digit.blocks.filestore import service
-from digit.blocks.filestore.client import FilestoreClient, InProcessFilestoreClient
+from digit.blocks.filestore.client import FILESTORE_CLIENT, InProcessFilestoreClient
 from digit.blocks.filestore.service import Upload
+from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.errors import Invalid, NotFound
+from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
 
 router = APIRouter(prefix="/filestore/v1/files", tags=["filestore"])
 
-TenantId = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
+TenantId = TenantQuery
 
 
 def _filestore(platform: Platform) -> InProcessFilestoreClient:
-    client = platform.get(FilestoreClient)  # type: ignore[type-abstract]
+    client = platform.get(FILESTORE_CLIENT)
     assert isinstance(client, InProcessFilestoreClient)
     return client
 
@@ -45,8 +49,16 @@ def _field(form: FormData, name: str) -> str | None:
 
 
 @router.post("", status_code=201)
-async def upload_files(request: Request, session: SessionDep, actor: CurrentActor, platform: PlatformDep) -> Any:
-    """DIGIT upload: multipart `file` (1..n), `tenantId`, `module`, `tag` -> `{files:[{fileStoreId, tenantId}]}`."""
+async def upload_files(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """DIGIT upload: multipart `file` (1..n), `tenantId`, `module`, `tag` -> `{files:[{fileStoreId, tenantId}]}`.
+
+    With an `Idempotency-Key` a retry of the same upload stores nothing and answers the first call's ids."""
     form = await _form(request)
     tenant_id = _field(form, "tenantId")
     module = _field(form, "module")
@@ -57,8 +69,27 @@ async def upload_files(request: Request, session: SessionDep, actor: CurrentActo
         if not isinstance(item, UploadFile):
             raise Invalid("EG_FILESTORE_INVALID_INPUT", "every `file` part must be a file")
         uploads.append(Upload(filename=item.filename or "file", content=await item.read()))
-    stored = await _filestore(platform).store_many(
-        session, tenant_id=tenant_id, module=module, tag=_field(form, "tag"), uploads=uploads, actor=actor
+    tag = _field(form, "tag")
+
+    async def store() -> list[dict[str, Any]]:
+        return await _filestore(platform).store_many(
+            session, tenant_id=tenant_id, module=module, tag=tag, uploads=uploads, actor=actor
+        )
+
+    async def stored_before(first: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"fileStoreId": file_id, "tenantId": tenant_id} for file_id in first["fileStoreIds"]]
+
+    stored = await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="filestore.upload",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request={"module": module, "tag": tag, "files": [[u.filename, sha256(u.content).hexdigest()] for u in uploads]},
+        now_ms=platform.clock.now_ms(),
+        create=store,
+        reference=lambda made: {"fileStoreIds": [f["fileStoreId"] for f in made]},
+        replay=stored_before,
     )
     return {"files": [{"fileStoreId": f["fileStoreId"], "tenantId": f["tenantId"]} for f in stored]}
 
@@ -127,7 +158,9 @@ async def file_metadata(
 
 
 @router.get("/tag")
-async def files_by_tag(platform: PlatformDep, tenant_id: TenantId, tag: Annotated[str, Query(max_length=128)]) -> Any:
+async def files_by_tag(
+    platform: PlatformDep, actor: CurrentActor, tenant_id: TenantId, tag: Annotated[str, Query(max_length=128)]
+) -> Any:
     async with platform.read_sessions() as session:
-        rows = await service.search_by_tag(session, tenant_id=tenant_id, tag=tag)
+        rows = await service.search_by_tag(session, tenant_id=tenant_id, tag=tag, actor=actor)
     return {"files": [{"fileStoreId": r.id, "tenantId": r.tenant_id} for r in rows]}

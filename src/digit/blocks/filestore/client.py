@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.filestore import service
 from digit.blocks.filestore.service import Upload, UploadPolicy
 from digit.blocks.filestore.storage import Storage
-from digit.blocks.mdms.client import MdmsClient
-from digit.kernel.platform import Platform
+from digit.blocks.mdms.client import MDMS_CLIENT
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 
 
@@ -43,7 +43,7 @@ class InProcessFilestoreClient:
         self.storage = storage
 
     async def policy(self, *, tenant_id: str, module: str) -> UploadPolicy:
-        mdms = self._platform.find(MdmsClient)  # type: ignore[type-abstract]
+        mdms = self._platform.find(MDMS_CLIENT)
         records = (
             await mdms.get_master(tenant_id=tenant_id, module="filestore", master="AllowedFormats") if mdms else []
         )
@@ -115,3 +115,7 @@ class InProcessFilestoreClient:
             rows = await service.search_files(session, tenant_id=tenant_id, file_store_ids=file_store_ids)
         now_ms = self._platform.clock.now_ms()
         return {row.id: service.signed_url(self._platform.settings, row, now_ms=now_ms) for row in rows}
+
+
+FILESTORE_CLIENT = Key[FilestoreClient](FilestoreClient)
+"""The platform key of `FilestoreClient`."""

@@ -24,6 +24,7 @@ from digit.blocks.filestore.models import FileRow
 from digit.blocks.filestore.storage import Storage
 from digit.kernel.db import new_id, stamp
 from digit.kernel.errors import Forbidden, Invalid, NotFound
+from digit.kernel.security import Actor
 from digit.kernel.settings import Settings
 
 DEFAULT_FORMATS = frozenset({"jpg", "jpeg", "png", "pdf", "odt", "ods", "doc", "docx", "csv", "txt", "xls", "xlsx"})
@@ -179,9 +180,16 @@ async def search_files(session: AsyncSession, *, tenant_id: str, file_store_ids:
     return [found[i] for i in ids if i in found]
 
 
-async def search_by_tag(session: AsyncSession, *, tenant_id: str, tag: str) -> list[FileRow]:
-    query = select(FileRow).where(FileRow.tag == tag, _tenant_or_below(tenant_id)).order_by(FileRow.created_time)
-    return list(await session.scalars(query))
+async def search_by_tag(session: AsyncSession, *, tenant_id: str, tag: str, actor: Actor) -> list[FileRow]:
+    """Files of a tag; a citizen lists only the files they uploaded.
+
+    A fileStoreId stays a capability (DIGIT's UI fetches links by id): ids are random uuids and links are signed
+    and short-lived. A listing hands out ids, so it shows a citizen nobody else's.
+    """
+    query = select(FileRow).where(FileRow.tag == tag, _tenant_or_below(tenant_id))
+    if actor.is_citizen:
+        query = query.where(FileRow.created_by == actor.uuid)
+    return list(await session.scalars(query.order_by(FileRow.created_time)))
 
 
 async def get_file(session: AsyncSession, *, tenant_id: str, file_store_id: str) -> FileRow:
@@ -218,7 +226,8 @@ def check_signed(
     settings: Settings, *, file_store_id: str, tenant_id: str, expires_ms: int, signature: str, now_ms: int
 ) -> None:
     expected = _signature(settings, file_store_id=file_store_id, tenant_id=tenant_id, expires_ms=expires_ms)
-    if not hmac.compare_digest(expected, signature):
+    # bytes, not str: compare_digest refuses non-ASCII text, and a link is anyone's to tamper with
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise Forbidden("EG_FILESTORE_INVALID_SIGNATURE", "the link is not valid")
     if now_ms > expires_ms:
         raise Forbidden("EG_FILESTORE_LINK_EXPIRED", "the link has expired: ask for a new one")

@@ -8,17 +8,18 @@ from typing import Any
 from sqlalchemy import select
 
 from digit.blocks.hrms.api import router
-from digit.blocks.hrms.client import HrmsClient, InProcessHrmsClient
+from digit.blocks.hrms.client import HRMS_CLIENT, InProcessHrmsClient
+from digit.blocks.hrms.deps import hrms_of
 from digit.blocks.hrms.models import EmployeeRow
 from digit.blocks.hrms.schemas import Employee
-from digit.blocks.hrms.service import Hrms, insert_employee
+from digit.blocks.hrms.service import insert_employee
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
 
 def install(platform: Platform) -> None:
-    platform.provide(HrmsClient, InProcessHrmsClient(Hrms(platform)))  # type: ignore[type-abstract]
+    platform.provide(HRMS_CLIENT, InProcessHrmsClient(hrms_of(platform)))
 
 
 async def seed(platform: Platform, context: SeedContext) -> None:
@@ -27,7 +28,7 @@ async def seed(platform: Platform, context: SeedContext) -> None:
     if not path.exists():
         return
     records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
-    hrms = Hrms(platform)
+    hrms = hrms_of(platform)
     users = {}
     for tenant_id in sorted({str(r["tenantId"]) for r in records}):
         for user in await hrms.users.search_users(tenant_id=tenant_id, user_type="EMPLOYEE"):

@@ -7,10 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from digit.blocks.hrms import service
+from digit.blocks.hrms.deps import hrms_of
 from digit.blocks.hrms.schemas import EmployeeCountResponse, EmployeeRequest, EmployeeResponse
-from digit.blocks.hrms.service import Hrms, SearchCriteria
+from digit.blocks.hrms.service import SearchCriteria
+from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.request_tenants import OptionalTenantQuery
 
 router = APIRouter(prefix="/egov-hrms/employees", tags=["hrms"])
 
@@ -19,10 +23,30 @@ ListParam = Annotated[str | None, Query(description="comma-separated")]
 
 @router.post("/_create")
 async def create_employees(
-    body: EmployeeRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: EmployeeRequest,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> EmployeeResponse:
-    """Create employees and their EMPLOYEE users (code from idgen unless given)."""
-    employees = await service.create_employees(session, Hrms(platform), employees=body.employees, actor=actor)
+    """Create employees and their EMPLOYEE users (code from idgen unless given); with an `Idempotency-Key` a
+    retry answers the employees the first call made."""
+    hrms = hrms_of(platform)
+    tenant_id = body.employees[0].tenant_id if body.employees else actor.tenant_id
+    employees = await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="hrms.employee.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=body.model_dump(mode="json", exclude={"request_info"}),
+        now_ms=platform.clock.now_ms(),
+        create=lambda: service.create_employees(session, hrms, employees=body.employees, actor=actor),
+        reference=lambda made: {"uuids": [e["uuid"] for e in made]},
+        replay=lambda first: service.search_employees(
+            session, hrms, SearchCriteria(tenant_id=tenant_id, uuids=list(first["uuids"])), viewer=actor
+        ),
+    )
     return EmployeeResponse(response_info=response_info(body.request_info), employees=employees)
 
 
@@ -31,7 +55,7 @@ async def update_employees(
     body: EmployeeRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
 ) -> EmployeeResponse:
     """Update employees (every stored assignment and jurisdiction sent back), their users too."""
-    employees = await service.update_employees(session, Hrms(platform), employees=body.employees, actor=actor)
+    employees = await service.update_employees(session, hrms_of(platform), employees=body.employees, actor=actor)
     return EmployeeResponse(response_info=response_info(body.request_info), employees=employees)
 
 
@@ -41,7 +65,7 @@ async def search_employees(
     actor: CurrentActor,
     session: SessionDep,
     body: RequestInfoBody | None = None,
-    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
+    tenant_id: OptionalTenantQuery = None,
     codes: ListParam = None,
     names: ListParam = None,
     departments: ListParam = None,
@@ -69,8 +93,9 @@ async def search_employees(
         offset=offset,
         limit=limit,
     )
-    employees = await service.search_employees(session, Hrms(platform), criteria, viewer=actor)  # audit rows: written
-    return EmployeeResponse(response_info=response_info(body.request_info if body else None), employees=employees)
+    hrms = hrms_of(platform)
+    employees = await service.search_employees(session, hrms, criteria, viewer=actor)  # audit rows: written
+    return EmployeeResponse(response_info=response_info(body), employees=employees)
 
 
 @router.post("/_count")
@@ -78,9 +103,9 @@ async def count_employees(
     platform: PlatformDep,
     actor: CurrentActor,
     body: RequestInfoBody | None = None,
-    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
+    tenant_id: OptionalTenantQuery = None,
 ) -> EmployeeCountResponse:
     """Total, active and inactive employees of a tenant (DIGIT's `EmployeCount`)."""
     async with platform.read_sessions() as session:
         count = await service.count_employees(session, tenant_id=tenant_id or actor.tenant_id)
-    return EmployeeCountResponse(response_info=response_info(body.request_info if body else None), employe_count=count)
+    return EmployeeCountResponse(response_info=response_info(body), employe_count=count)

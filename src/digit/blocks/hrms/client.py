@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from digit.blocks.hrms import service
 from digit.blocks.hrms.service import Hrms, SearchCriteria
+from digit.kernel.platform import Key
 
 
 class HrmsClient(Protocol):
@@ -50,3 +51,7 @@ class InProcessHrmsClient:
         )
         async with self._hrms.platform.read_sessions() as session:
             return await service.search_employees(session, self._hrms, criteria, viewer=None)
+
+
+HRMS_CLIENT = Key[HrmsClient](HrmsClient)
+"""The platform key of `HrmsClient`."""

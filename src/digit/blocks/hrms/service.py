@@ -69,25 +69,14 @@ TOPIC_UPDATE = "update-hrms-employee"
 
 @dataclass(frozen=True)
 class Hrms:
-    """What the rules need from other blocks, fetched from the platform."""
+    """What the rules need from other blocks, handed in once (see `hrms_of` in deps.py)."""
 
     platform: Platform
-
-    @property
-    def mdms(self) -> MdmsClient:
-        return self.platform.get(MdmsClient)  # type: ignore[type-abstract]
-
-    @property
-    def boundaries(self) -> BoundaryClient:
-        return self.platform.get(BoundaryClient)  # type: ignore[type-abstract]
-
-    @property
-    def users(self) -> UserClient:
-        return self.platform.get(UserClient)  # type: ignore[type-abstract]
-
-    @property
-    def enc(self) -> EncryptionClient:
-        return self.platform.get(EncryptionClient)  # type: ignore[type-abstract]
+    mdms: MdmsClient
+    boundaries: BoundaryClient
+    users: UserClient
+    enc: EncryptionClient
+    idgen: IdgenClient
 
     def now_ms(self) -> int:
         return self.platform.clock.now_ms()
@@ -98,8 +87,7 @@ class Hrms:
         return self.enc.blind_index(tenant_id=state_of(tenant_id), field=NAME_FIELD, value=name.strip().lower())
 
     async def generate_code(self, session: AsyncSession, tenant_id: str) -> str:
-        idgen = self.platform.get(IdgenClient)  # type: ignore[type-abstract]
-        codes = await idgen.generate(session, tenant_id=tenant_id, id_name=ID_NAME, format=ID_FORMAT)
+        codes = await self.idgen.generate(session, tenant_id=tenant_id, id_name=ID_NAME, format=ID_FORMAT)
         if not codes:
             raise Invalid("ERR_HRMS_GENERATE_ID_ERROR", "Unable to create ids")
         return codes[0]
@@ -329,17 +317,7 @@ async def update_employees(
     """DIGIT `_update`: the whole employee is sent back; user details follow in the user block."""
     updated = []
     for employee in employees:
-        if not employee.uuid:
-            raise Invalid("ERR_HRMS_UPDATE_NULL_UUID", "Employee UUID in an update request should not be null.")
-        row = await session.scalar(
-            select(EmployeeRow).where(EmployeeRow.uuid == employee.uuid, EmployeeRow.tenant_id == employee.tenant_id)
-        )
-        if row is None:
-            raise Invalid("ERR_HRMS_UPDATE_EMPLOYEE_NOT_EXIST_CODE", "No employee found for given UUID.")
-        if employee.code and employee.code != row.code:
-            raise Invalid(
-                "ERR_HRMS_UPDATE_EMPLOYEE_CODE_CHANGE", "Employee code can not be changed in an update request."
-            )
+        row = await _stored_employee(session, employee)
         await validate(hrms.mdms, hrms.boundaries, employee)
         roles = merged_roles(employee)
         assignments = _merge_children(
@@ -354,26 +332,9 @@ async def update_employees(
             "ERR_HRMS_UPDATE_JURISDICTION_INCOSISTENT",
             "Jurisdiction data in an update request should contain all previously entered data.",
         )
-        active = row.is_active if employee.is_active is None else employee.is_active
-        if employee.re_activate_employee:
-            active = True
-        if row.is_active and not active and not employee.deactivation_details:
-            raise Invalid(
-                "ERR_HRMS_INVALID_DEACT_REQUEST", "Employee deactivation needs deactivationDetails with a reason."
-            )
+        active = _next_active(row, employee)
         now = hrms.now_ms()
-        for seq, (a_row, assignment) in enumerate(assignments):
-            target = a_row or AssignmentRow(tenant_id=row.tenant_id)
-            _apply_assignment(target, assignment, seq)
-            stamp(target, actor_uuid=actor.uuid, now_ms=now)
-            if a_row is None:
-                row.assignments.append(target)
-        for seq, (j_row, jurisdiction) in enumerate(jurisdictions):
-            target_j = j_row or JurisdictionRow()
-            _apply_jurisdiction(target_j, jurisdiction, seq)
-            stamp(target_j, actor_uuid=actor.uuid, now_ms=now)
-            if j_row is None:
-                row.jurisdictions.append(target_j)
+        _apply_children(row, assignments, jurisdictions, actor=actor, now_ms=now)
         changes = {
             k: v
             for k, v in employee.user.items()
@@ -402,6 +363,55 @@ async def update_employees(
         log.info("employee_updated", extra={"employee": row.uuid, "tenant_id": row.tenant_id})
         updated.append(employee_wire(row, user))
     return updated
+
+
+async def _stored_employee(session: AsyncSession, employee: Employee) -> EmployeeRow:
+    """The stored employee an update names, whose code it may not change."""
+    if not employee.uuid:
+        raise Invalid("ERR_HRMS_UPDATE_NULL_UUID", "Employee UUID in an update request should not be null.")
+    row = await session.scalar(
+        select(EmployeeRow).where(EmployeeRow.uuid == employee.uuid, EmployeeRow.tenant_id == employee.tenant_id)
+    )
+    if row is None:
+        raise Invalid("ERR_HRMS_UPDATE_EMPLOYEE_NOT_EXIST_CODE", "No employee found for given UUID.")
+    if employee.code and employee.code != row.code:
+        raise Invalid("ERR_HRMS_UPDATE_EMPLOYEE_CODE_CHANGE", "Employee code can not be changed in an update request.")
+    return row
+
+
+def _next_active(row: EmployeeRow, employee: Employee) -> bool:
+    """Whether the employee is active after the update; deactivating one needs a reason."""
+    active = row.is_active if employee.is_active is None else employee.is_active
+    if employee.re_activate_employee:
+        active = True
+    if row.is_active and not active and not employee.deactivation_details:
+        raise Invalid(
+            "ERR_HRMS_INVALID_DEACT_REQUEST", "Employee deactivation needs deactivationDetails with a reason."
+        )
+    return active
+
+
+def _apply_children(
+    row: EmployeeRow,
+    assignments: Sequence[tuple[Any | None, Any]],
+    jurisdictions: Sequence[tuple[Any | None, Any]],
+    *,
+    actor: Actor,
+    now_ms: int,
+) -> None:
+    """Write the paired assignments and jurisdictions onto their stored rows, adding the new ones."""
+    for seq, (a_row, assignment) in enumerate(assignments):
+        target = a_row or AssignmentRow(tenant_id=row.tenant_id)
+        _apply_assignment(target, assignment, seq)
+        stamp(target, actor_uuid=actor.uuid, now_ms=now_ms)
+        if a_row is None:
+            row.assignments.append(target)
+    for seq, (j_row, jurisdiction) in enumerate(jurisdictions):
+        target_j = j_row or JurisdictionRow()
+        _apply_jurisdiction(target_j, jurisdiction, seq)
+        stamp(target_j, actor_uuid=actor.uuid, now_ms=now_ms)
+        if j_row is None:
+            row.jurisdictions.append(target_j)
 
 
 # ---------------------------------------------------------------------------------------- search / count

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from digit.blocks.idgen.api import router
-from digit.blocks.idgen.client import IdgenClient, InProcessIdgenClient
+from digit.blocks.idgen.client import IDGEN_CLIENT, InProcessIdgenClient
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
 
 
 def install(platform: Platform) -> None:
-    platform.provide(IdgenClient, InProcessIdgenClient(platform))  # type: ignore[type-abstract]
+    platform.provide(IDGEN_CLIENT, InProcessIdgenClient(platform))
 
 
 BLOCK = Block(name="idgen", routers=[router], depends=("mdms",), install=install)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from digit.blocks.idgen import service
 from digit.blocks.idgen.schemas import IdGenerationRequest, IdGenerationResponse, IdResponse
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.deps import OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import response_info
 from digit.kernel.security import SYSTEM_UUID
@@ -28,7 +28,7 @@ async def generate(
     results = await service.generate_ids(
         session,
         requests=specs,
-        mdms=platform.get(MdmsClient),  # type: ignore[type-abstract]
+        mdms=platform.get(MDMS_CLIENT),
         zone=ZoneInfo(platform.settings.idgen_time_zone),
         now_ms=platform.clock.now_ms(),
         actor_uuid=actor.uuid if actor else SYSTEM_UUID,

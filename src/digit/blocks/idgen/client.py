@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.idgen import service
-from digit.blocks.mdms.client import MdmsClient
-from digit.kernel.platform import Platform
+from digit.blocks.mdms.client import MDMS_CLIENT
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import SYSTEM_UUID
 
 
@@ -51,9 +51,13 @@ class InProcessIdgenClient:
         results = await service.generate_ids(
             session,
             requests=[spec],
-            mdms=self._platform.get(MdmsClient),  # type: ignore[type-abstract]
+            mdms=self._platform.get(MDMS_CLIENT),
             zone=self._zone,
             now_ms=self._platform.clock.now_ms(),
             actor_uuid=SYSTEM_UUID,
         )
         return results[0]
+
+
+IDGEN_CLIENT = Key[IdgenClient](IdgenClient)
+"""The platform key of `IdgenClient`."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from digit.blocks.inbox.api import router
-from digit.blocks.inbox.client import InboxClient, InProcessInboxClient
+from digit.blocks.inbox.api import router, v2_router
+from digit.blocks.inbox.client import INBOX_CLIENT, InProcessInboxClient
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
 
 
 def install(platform: Platform) -> None:
-    platform.provide(InboxClient, InProcessInboxClient())  # type: ignore[type-abstract]
+    platform.provide(INBOX_CLIENT, InProcessInboxClient())
 
 
-BLOCK = Block(name="inbox", routers=[router], depends=("workflow",), install=install)
+BLOCK = Block(name="inbox", routers=[router, v2_router], depends=("workflow",), install=install)

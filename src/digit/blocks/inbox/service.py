@@ -24,7 +24,7 @@ def _strings(value: Any) -> list[str]:
     return [str(value)]
 
 
-def to_query(criteria: InboxCriteria, actor: Actor) -> WorklistQuery:
+def to_query(criteria: InboxCriteria, actor: Actor, *, module_name: str | None = None) -> WorklistQuery:
     process = criteria.process_search_criteria
     module = dict(criteria.module_search_criteria)
     assignee = process.assignee or module.pop("assignee", None)
@@ -39,13 +39,17 @@ def to_query(criteria: InboxCriteria, actor: Actor) -> WorklistQuery:
     if sort_by not in SORTABLE:
         raise Invalid("INVALID_SEARCH", f"sortBy must be one of {', '.join(sorted(SORTABLE))}")
     sort_order = str(module.pop("sortOrder", "DESC")).upper()
-    localities = _strings(module.pop("locality", None))
+    # inbox-v2's PGR page names them complaintNumber, area and status (in moduleSearchCriteria)
+    localities = _strings(module.pop("locality", None)) + _strings(module.pop("area", None))
+    business_ids = _strings(module.pop("complaintNumber", None)) + _strings(module.pop("businessId", None))
+    statuses = _strings(process.status) + _strings(module.pop("status", None))
     module.pop("tenantId", None)
     return WorklistQuery(
         tenant_id=criteria.tenant_id,
         business_services=_strings(process.business_service),
-        module_name=process.module_name or None,
-        statuses=_strings(process.status),
+        module_name=module_name or process.module_name or None,
+        business_ids=business_ids,
+        statuses=statuses,
         assignee=str(assignee) if assignee else None,
         localities=localities,
         attributes={k: _strings(v) for k, v in module.items()},
@@ -60,7 +64,8 @@ def to_query(criteria: InboxCriteria, actor: Actor) -> WorklistQuery:
 async def search(
     criteria: InboxCriteria, *, actor: Actor, worklist: WorklistSource, inbox: InProcessInboxClient
 ) -> InboxSearchResponse:
-    page = await worklist.search(to_query(criteria, actor), actor=actor)
+    module_name = inbox.module_name(criteria.process_search_criteria.module_name)
+    page = await worklist.search(to_query(criteria, actor, module_name=module_name), actor=actor)
     objects: dict[str, dict[str, Any]] = {}
     by_module: dict[str, list[str]] = {}
     for item in page.items:

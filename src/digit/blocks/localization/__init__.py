@@ -12,10 +12,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from digit.blocks.localization.api import router
-from digit.blocks.localization.client import InProcessLocalizationClient, LocalizationClient
+from digit.blocks.localization.client import LOCALIZATION_CLIENT, InProcessLocalizationClient
 from digit.blocks.localization.loader import LoadReport, load_directory
 from digit.blocks.localization.service import MessageCache, check_tenant
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
@@ -27,7 +27,7 @@ def install(platform: Platform) -> None:
     # the same bound as master data: another process's write is seen within mdms_cache_check_ms
     cache = MessageCache(platform.read_sessions, platform.clock, platform.settings.mdms_cache_check_ms)
     platform.provide(MessageCache, cache)
-    platform.provide(LocalizationClient, InProcessLocalizationClient(cache))  # type: ignore[type-abstract]
+    platform.provide(LOCALIZATION_CLIENT, InProcessLocalizationClient(cache))
 
 
 def demo_states(demo_dir: Path) -> list[str]:
@@ -88,7 +88,7 @@ def load_command(
         platform, _ = build_platform(Settings())
         try:
             try:
-                await check_tenant(platform.get(MdmsClient), tenant)  # type: ignore[type-abstract]
+                await check_tenant(platform.get(MDMS_CLIENT), tenant)
             except Invalid as error:
                 console.print(f"[red]{error.message}[/red]: load its MDMS tenant data first, or use --tenant default")
                 return 2
@@ -114,4 +114,12 @@ def load_command(
     raise typer.Exit(asyncio.run(run()))
 
 
-BLOCK = Block(name="localization", routers=[router], depends=("mdms",), install=install, seed=seed, cli=commands)
+BLOCK = Block(
+    name="localization",
+    routers=[router],
+    depends=("mdms",),
+    install=install,
+    seed=seed,
+    cli=commands,
+    open_routes=("/localization/messages/v2/_search",),  # public text, as v1/_search (Settings.open_routes)
+)

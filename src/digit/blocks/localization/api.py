@@ -1,4 +1,5 @@
-"""egov-localization on DIGIT's paths: `/localization/messages/v1/_search|_upsert|_create|_update|_delete`."""
+"""egov-localization on DIGIT's paths: `/localization/messages/v1/_search|_upsert|_create|_update|_delete`,
+`v2/_search`."""
 
 from __future__ import annotations
 
@@ -15,18 +16,20 @@ from digit.blocks.localization.schemas import (
     DeleteMessagesResponse,
     Message,
     MessagesResponse,
+    SearchMessagesRequest,
     UpdateMessagesRequest,
     UpsertMessagesRequest,
 )
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
 
 router = APIRouter(prefix="/localization/messages", tags=["localization"])
 
 Locale = Annotated[str, Query(pattern=LOCALE_PATTERN, description="e.g. en_IN, hi_IN")]
-TenantId = Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
+TenantId = TenantQuery
 Modules = Annotated[str | None, Query(description="comma-separated modules, e.g. rainmaker-pgr,rainmaker-common")]
 Codes = Annotated[list[str] | None, Query(description="comma-separated or repeated codes")]
 
@@ -44,7 +47,7 @@ def _invalidate_after_commit(session: AsyncSession, platform: Platform) -> None:
 async def _search(
     platform: Platform, *, locale: str, tenant_id: str, module: str | None, codes: list[str] | None
 ) -> list[Message]:
-    await service.check_tenant(platform.get(MdmsClient), tenant_id)  # type: ignore[type-abstract]
+    await service.check_tenant(platform.get(MDMS_CLIENT), tenant_id)
     messages = await _cache(platform).messages(tenant_id=tenant_id, locale=locale)
     return service.select_messages(messages, modules=split_values(module), codes=split_values(codes))
 
@@ -60,7 +63,17 @@ async def search_messages(
 ) -> MessagesResponse:
     """DIGIT _search: a tenant's messages in a locale after the fallback city -> state -> default -> en_IN."""
     messages = await _search(platform, locale=locale, tenant_id=tenant_id, module=module, codes=codes)
-    return MessagesResponse(response_info=response_info(body.request_info if body else None), messages=messages)
+    return MessagesResponse(response_info=response_info(body), messages=messages)
+
+
+@router.post("/v2/_search")
+async def search_messages_v2(platform: PlatformDep, body: SearchMessagesRequest) -> MessagesResponse:
+    """DIGIT's v2 _search: the same search with its criteria in the body (`messageSearchCriteria`)."""
+    criteria = body.message_search_criteria
+    messages = await _search(
+        platform, locale=criteria.locale, tenant_id=criteria.tenant_id, module=criteria.module, codes=criteria.codes
+    )
+    return MessagesResponse(response_info=response_info(body.request_info), messages=messages)
 
 
 @router.get("")
@@ -77,7 +90,7 @@ async def upsert_messages(
     body: UpsertMessagesRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
 ) -> MessagesResponse:
     """DIGIT _upsert: create or replace messages of one tenant."""
-    await service.check_tenant(platform.get(MdmsClient), body.tenant_id)  # type: ignore[type-abstract]
+    await service.check_tenant(platform.get(MDMS_CLIENT), body.tenant_id)
     messages = await service.upsert_messages(
         session, tenant_id=body.tenant_id, messages=body.messages, actor_uuid=actor.uuid, now_ms=platform.clock.now_ms()
     )
@@ -90,7 +103,7 @@ async def create_messages(
     body: UpsertMessagesRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
 ) -> MessagesResponse:
     """DIGIT _create: new messages only."""
-    await service.check_tenant(platform.get(MdmsClient), body.tenant_id)  # type: ignore[type-abstract]
+    await service.check_tenant(platform.get(MDMS_CLIENT), body.tenant_id)
     messages = await service.create_messages(
         session, tenant_id=body.tenant_id, messages=body.messages, actor_uuid=actor.uuid, now_ms=platform.clock.now_ms()
     )
@@ -103,7 +116,7 @@ async def update_messages(
     body: UpdateMessagesRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
 ) -> MessagesResponse:
     """DIGIT _update: new text for existing messages of one module and locale."""
-    await service.check_tenant(platform.get(MdmsClient), body.tenant_id)  # type: ignore[type-abstract]
+    await service.check_tenant(platform.get(MDMS_CLIENT), body.tenant_id)
     messages = await service.update_messages(
         session,
         tenant_id=body.tenant_id,
@@ -122,7 +135,7 @@ async def delete_messages(
     body: DeleteMessagesRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
 ) -> DeleteMessagesResponse:
     """DIGIT _delete: remove messages by (code, module, locale); `{"successful": true}`."""
-    await service.check_tenant(platform.get(MdmsClient), body.tenant_id)  # type: ignore[type-abstract]
+    await service.check_tenant(platform.get(MDMS_CLIENT), body.tenant_id)
     await service.delete_messages(session, tenant_id=body.tenant_id, messages=body.messages)
     _invalidate_after_commit(session, platform)
     return DeleteMessagesResponse(response_info=response_info(body.request_info), successful=True)

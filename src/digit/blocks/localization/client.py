@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from digit.blocks.localization.service import MessageCache, select_messages
+from digit.kernel.platform import Key
 
 
 class LocalizationClient(Protocol):
@@ -35,3 +36,7 @@ class InProcessLocalizationClient:
             else:
                 found.setdefault(message.code, message.message)
         return found
+
+
+LOCALIZATION_CLIENT = Key[LocalizationClient](LocalizationClient)
+"""The platform key of `LocalizationClient`."""

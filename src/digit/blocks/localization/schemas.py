@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
 
@@ -57,3 +57,21 @@ class MessagesResponse(WireModel):
 class DeleteMessagesResponse(WireModel):
     response_info: ResponseInfo = Field(alias="ResponseInfo")
     successful: bool
+
+
+class MessageSearchCriteria(WireModel):
+    tenant_id: str = Field(min_length=1, max_length=256)
+    locale: str = Field(pattern=LOCALE_PATTERN)
+    module: str | None = None  # comma-separated modules
+    codes: list[str] | None = None
+
+
+class SearchMessagesRequest(WireModel):
+    """`/localization/messages/v2/_search`: the criteria in the body (DIGIT's `MessageRequest`)."""
+
+    request_info: RequestInfo = Field(
+        default_factory=RequestInfo, validation_alias=AliasChoices("RequestInfo", "requestInfo")
+    )
+    message_search_criteria: MessageSearchCriteria = Field(
+        validation_alias=AliasChoices("messageSearchCriteria", "MessageSearchCriteria")
+    )

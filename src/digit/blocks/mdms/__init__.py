@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from digit.blocks.mdms.api import router, tenant_router, v2_router
-from digit.blocks.mdms.client import InProcessMdmsClient, MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT, InProcessMdmsClient
 from digit.blocks.mdms.loader import load_directory
 from digit.blocks.mdms.service import MasterDataCache
 from digit.kernel.blocks import Block, SeedContext
@@ -22,7 +22,7 @@ from digit.kernel.security import SYSTEM_UUID
 
 def install(platform: Platform) -> None:
     cache = MasterDataCache(platform.read_sessions, platform.clock, platform.settings.mdms_cache_check_ms)
-    platform.provide(MdmsClient, InProcessMdmsClient(cache))  # type: ignore[type-abstract]
+    platform.provide(MDMS_CLIENT, InProcessMdmsClient(cache))
 
 
 async def seed(platform: Platform, context: SeedContext) -> None:
@@ -32,7 +32,7 @@ async def seed(platform: Platform, context: SeedContext) -> None:
     context.report(f"{len(report.counts)} masters loaded")
     for fault in report.faults:
         context.report(f"[red]skipped[/red] {escape(fault)}")
-    platform.get(MdmsClient).invalidate()  # type: ignore[type-abstract]
+    platform.get(MDMS_CLIENT).invalidate()
 
 
 commands = typer.Typer(help="master data", no_args_is_help=True, pretty_exceptions_show_locals=False)

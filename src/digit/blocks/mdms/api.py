@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from digit.blocks.mdms import service
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
 from digit.blocks.mdms.schemas import (
     CountResponse,
     CreateSchemaRequest,
@@ -24,13 +24,14 @@ from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
 
 router = APIRouter(prefix="/egov-mdms-service", tags=["mdms"])
 v2_router = APIRouter(prefix="/mdms-v2", tags=["mdms-v2"])
 
 
 def _client(platform: Platform) -> MdmsClient:
-    return platform.get(MdmsClient)  # type: ignore[type-abstract]
+    return platform.get(MDMS_CLIENT)
 
 
 async def _require_tenant(client: MdmsClient, tenant_id: str, *, code: str = "INVALID_TENANT_ID") -> None:
@@ -63,7 +64,7 @@ async def get(
     platform: PlatformDep,
     module_name: Annotated[str, Query(alias="moduleName", min_length=1)],
     master_name: Annotated[str, Query(alias="masterName", min_length=1)],
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     filter: Annotated[str | None, Query()] = None,
     body: RequestInfoBody | None = None,
 ) -> SearchV1Response:
@@ -75,7 +76,7 @@ async def get(
         }
     )
     result = await _search_v1(platform, criteria)
-    return SearchV1Response(response_info=response_info(body.request_info if body else None), mdms_res=result)
+    return SearchV1Response(response_info=response_info(body), mdms_res=result)
 
 
 # ---------------------------------------------------------------- v2
@@ -230,7 +231,7 @@ tenant_router = APIRouter(prefix="/tenant", tags=["tenant"])
 @tenant_router.post("/v1/tenant/_search")
 async def search_tenants(
     platform: PlatformDep,
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     code: Annotated[str | None, Query()] = None,
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
@@ -241,5 +242,5 @@ async def search_tenants(
     if code:
         wanted = {c.strip() for c in code.split(",") if c.strip()}
         tenants = [t for t in tenants if isinstance(t, dict) and t.get("code") in wanted]
-    info = response_info(body.request_info if body else None).wire()
+    info = response_info(body).wire()
     return {"responseInfo": info, "tenant": tenants}

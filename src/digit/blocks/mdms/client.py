@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from digit.blocks.mdms.service import MasterDataCache, apply_filter, schema_code, tenant_records
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digit.blocks.mdms.service import MasterDataCache, apply_filter, schema_code, tenant_records, upsert_master
+from digit.kernel.errors import Invalid
+from digit.kernel.platform import Key
 from digit.kernel.tenancy import is_city_of, is_state, state_of
 
 
@@ -20,6 +25,21 @@ class MdmsClient(Protocol):
     async def cities_of(self, state_id: str) -> list[str]: ...
 
     async def state_tenants(self) -> list[str]: ...
+
+    async def upsert_records(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        module: str,
+        master: str,
+        records: Sequence[dict[str, Any]],
+        actor_uuid: str,
+        now_ms: int,
+    ) -> int:
+        """Create or replace records of one master (matched by its unique key) in the caller's transaction;
+        other records of the master stay. Returns how many were created or changed; a misfit -> Invalid."""
+        ...
 
 
 class InProcessMdmsClient:
@@ -59,3 +79,31 @@ class InProcessMdmsClient:
     async def state_tenants(self) -> list[str]:
         """Every known state (root) tenant, sorted."""
         return sorted({state_of(t) for t in await self._cache.tenants() if t and t != "*"})
+
+    async def upsert_records(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        module: str,
+        master: str,
+        records: Sequence[dict[str, Any]],
+        actor_uuid: str,
+        now_ms: int,
+    ) -> int:
+        result = await upsert_master(
+            session,
+            tenant_id=tenant_id,
+            code=schema_code(module, master),
+            records=records,
+            actor_uuid=actor_uuid,
+            now_ms=now_ms,
+        )
+        if result.faults:
+            raise Invalid.many([("MDMS_RECORD_INVALID", f"{module}.{master} {fault}") for fault in result.faults])
+        self._cache.invalidate()  # every read checks the version until this write is surely committed
+        return result.created + result.updated
+
+
+MDMS_CLIENT = Key[MdmsClient](MdmsClient)
+"""The platform key of `MdmsClient`."""

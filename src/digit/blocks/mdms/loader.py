@@ -94,6 +94,17 @@ class LoadReport:
     retired: int = 0
 
 
+@dataclass
+class _FileLoad:
+    """What one file's transaction loaded: merged into the report only once the transaction commits."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)
+    keyless: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    created: int = 0
+    updated: int = 0
+
+
 async def load_directory(
     sessions: async_sessionmaker[AsyncSession],
     directory: Path,
@@ -118,41 +129,13 @@ async def load_directory(
         except UnreadableFile as error:
             report.faults.append(f"{shown}: {error.reason}; file skipped")
             continue
-        file_counts: dict[str, int] = {}
-        file_faults: list[str] = []
-        file_keyless: dict[tuple[str, str], set[str]] = {}
-        created = updated = 0
         try:
-            async with sessions() as session, session.begin():
-                for master in masters:
-                    code = service.schema_code(master.module, master.master)
-                    result = await service.upsert_master(
-                        session,
-                        tenant_id=master.tenant_id,
-                        code=code,
-                        records=master.records,
-                        positions=master.positions,
-                        actor_uuid=actor_uuid,
-                        now_ms=now_ms,
-                    )
-                    key = f"{master.tenant_id} {code}"
-                    file_counts[key] = file_counts.get(key, 0) + result.created + result.updated + result.unchanged
-                    file_faults.extend(f"{shown}: {master.tenant_id} {code} {fault}" for fault in result.faults)
-                    created += result.created
-                    updated += result.updated
-                    if result.keyless:
-                        file_keyless.setdefault((master.tenant_id, code), set()).update(result.keys)
+            loaded = await _load_file(sessions, masters, shown=shown, actor_uuid=actor_uuid, now_ms=now_ms)
         except SQLAlchemyError as error:
             log.warning("mdms_file_not_loaded", extra={"file": str(shown), "error": type(error).__name__})
             report.faults.append(f"{shown}: not loaded, the database refused it ({type(error).__name__}); file skipped")
             continue
-        for key, count in file_counts.items():
-            report.counts[key] = report.counts.get(key, 0) + count
-        report.faults.extend(file_faults)
-        report.created += created
-        report.updated += updated
-        for target, keys in file_keyless.items():
-            keyless.setdefault(target, set()).update(keys)
+        _merge(report, keyless, loaded)
     if keyless:
         async with sessions() as session, session.begin():
             for (tenant_id, code), keys in keyless.items():
@@ -160,3 +143,48 @@ async def load_directory(
                     session, tenant_id=tenant_id, code=code, keep=keys, actor_uuid=actor_uuid, now_ms=now_ms
                 )
     return report
+
+
+async def _load_file(
+    sessions: async_sessionmaker[AsyncSession],
+    masters: list[MasterFile],
+    *,
+    shown: Path,
+    actor_uuid: str,
+    now_ms: int,
+) -> _FileLoad:
+    """Upsert one file's masters in one transaction; raises SQLAlchemyError when the database refuses it."""
+    from digit.blocks.mdms import service
+
+    loaded = _FileLoad()
+    async with sessions() as session, session.begin():
+        for master in masters:
+            code = service.schema_code(master.module, master.master)
+            result = await service.upsert_master(
+                session,
+                tenant_id=master.tenant_id,
+                code=code,
+                records=master.records,
+                positions=master.positions,
+                actor_uuid=actor_uuid,
+                now_ms=now_ms,
+            )
+            key = f"{master.tenant_id} {code}"
+            loaded.counts[key] = loaded.counts.get(key, 0) + result.created + result.updated + result.unchanged
+            loaded.faults.extend(f"{shown}: {master.tenant_id} {code} {fault}" for fault in result.faults)
+            loaded.created += result.created
+            loaded.updated += result.updated
+            if result.keyless:
+                loaded.keyless.setdefault((master.tenant_id, code), set()).update(result.keys)
+    return loaded
+
+
+def _merge(report: LoadReport, keyless: dict[tuple[str, str], set[str]], loaded: _FileLoad) -> None:
+    """Add a committed file's counts, faults and keyless keys to the whole load's."""
+    for key, count in loaded.counts.items():
+        report.counts[key] = report.counts.get(key, 0) + count
+    report.faults.extend(loaded.faults)
+    report.created += loaded.created
+    report.updated += loaded.updated
+    for target, keys in loaded.keyless.items():
+        keyless.setdefault(target, set()).update(keys)

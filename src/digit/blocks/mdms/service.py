@@ -61,6 +61,7 @@ KNOWN_UNIQUE_KEYS: dict[str, list[str]] = {
     "Workflow.BusinessService": ["businessService"],
     "DataSecurity.SecurityPolicy": ["model"],
     "DataSecurity.MaskingPatterns": ["patternId"],
+    "Studio.ServiceConfiguration": ["module", "service"],  # DIGIT Studio: uniqueIdentifier {module}.{service}
 }
 
 TENANT_SCHEMA = "tenant.tenants"
@@ -324,47 +325,20 @@ async def upsert_master(
     A record that does not fit (not an object, schema violation, empty or repeated unique key) is reported
     with its index in the file and left out; the others load.
     """
-    schema = await find_schema(session, tenant_id=tenant_id, code=code)
-    if schema is None:
-        schema = SchemaRow(
-            tenant_id=tenant_id, code=code, definition=guess_definition(records, code=code), is_active=True
-        )
-        stamp(schema, actor_uuid=actor_uuid, now_ms=now_ms)
-        session.add(schema)
-    definition = schema.definition
-    existing = {
-        row.unique_identifier: row
-        for row in await session.scalars(
-            select(DataRow).where(DataRow.tenant_id == tenant_id, DataRow.schema_code == code)
-        )
-    }
-    next_ordinal = int(
-        await session.scalar(
-            select(func.coalesce(func.max(DataRow.ordinal), 0)).where(
-                DataRow.tenant_id == tenant_id, DataRow.schema_code == code
-            )
-        )
-        or 0
+    schema = await _schema_or_guess(
+        session, tenant_id=tenant_id, code=code, records=records, actor_uuid=actor_uuid, now_ms=now_ms
     )
+    definition = schema.definition
+    existing, next_ordinal = await _current_rows(session, tenant_id=tenant_id, code=code)
     result = LoadResult(keyless=not definition.get("x-unique"))
     seen: dict[str, int] = {}
     guessed = bool(definition.get("x-guessed"))
     indexes = list(positions) if positions is not None else list(range(len(records)))
     for position, record in zip(indexes, records, strict=True):
         where = f"record {position}{_describe(record, definition)}"
-        if not isinstance(record, dict):
-            result.faults.append(f"{where}: not a JSON object")
-            continue
-        if "\\u0000" in json.dumps(record):
-            result.faults.append(f"{where}: holds a NUL character (\\u0000), which PostgreSQL cannot store")
-            continue
-        try:
-            if not guessed:
-                validate_record(definition, record)
-            key = unique_identifier(definition, record)
-        except Invalid as fault:
-            reasons = "; ".join(d.message for d in fault.details())
-            result.faults.append(f"{where}: {reasons}")
+        key, fault = _key_of(record, definition, guessed=guessed)
+        if key is None:
+            result.faults.append(f"{where}: {fault}")
             continue
         if key in seen:
             result.faults.append(
@@ -394,6 +368,56 @@ async def upsert_master(
         await bump_version(session)
     await session.flush()
     return result
+
+
+async def _schema_or_guess(
+    session: AsyncSession, *, tenant_id: str, code: str, records: Sequence[Any], actor_uuid: str, now_ms: int
+) -> SchemaRow:
+    """The master's schema; a master loaded without one gets a schema guessed from its records."""
+    schema = await find_schema(session, tenant_id=tenant_id, code=code)
+    if schema is None:
+        schema = SchemaRow(
+            tenant_id=tenant_id, code=code, definition=guess_definition(records, code=code), is_active=True
+        )
+        stamp(schema, actor_uuid=actor_uuid, now_ms=now_ms)
+        session.add(schema)
+    return schema
+
+
+async def _current_rows(session: AsyncSession, *, tenant_id: str, code: str) -> tuple[dict[str, DataRow], int]:
+    """The master's stored rows by unique key, and the highest ordinal in use (new rows go after it)."""
+    existing = {
+        row.unique_identifier: row
+        for row in await session.scalars(
+            select(DataRow).where(DataRow.tenant_id == tenant_id, DataRow.schema_code == code)
+        )
+    }
+    last_ordinal = int(
+        await session.scalar(
+            select(func.coalesce(func.max(DataRow.ordinal), 0)).where(
+                DataRow.tenant_id == tenant_id, DataRow.schema_code == code
+            )
+        )
+        or 0
+    )
+    return existing, last_ordinal
+
+
+def _key_of(record: Any, definition: dict[str, Any], *, guessed: bool) -> tuple[str | None, str]:
+    """(unique key, "") for a record that fits the schema, (None, why not) for one that does not.
+
+    A guessed schema is not enforced: it only names the unique key.
+    """
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    if "\\u0000" in json.dumps(record):
+        return None, "holds a NUL character (\\u0000), which PostgreSQL cannot store"
+    try:
+        if not guessed:
+            validate_record(definition, record)
+        return unique_identifier(definition, record), ""
+    except Invalid as fault:
+        return None, "; ".join(d.message for d in fault.details())
 
 
 async def retire_missing(

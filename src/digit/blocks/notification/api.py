@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification import service, user_events
-from digit.blocks.notification.client import NotificationClient
+from digit.blocks.notification.client import NOTIFICATION_CLIENT
 from digit.blocks.notification.schemas import (
     DeliveriesResponse,
+    Event,
     EventRequest,
     EventResponse,
     LastAccessResponse,
@@ -17,9 +19,14 @@ from digit.blocks.notification.schemas import (
     SinkMessagesResponse,
 )
 from digit.blocks.notification.service import Notifier
-from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel import idempotency
+from digit.kernel.anonymous import anonymous_actor
+from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
+from digit.kernel.security import Actor
 
 router = APIRouter(tags=["notification"])
 
@@ -27,17 +34,49 @@ Csv = Annotated[str | None, Query()]
 
 
 def _notifier(platform: Platform) -> Notifier:
-    notifier = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    notifier = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(notifier, Notifier)
     return notifier
 
 
+async def _events_by_id(session: AsyncSession, events: list[Event], *, ids: list[str], actor: Actor) -> list[Event]:
+    """The events of these ids as the block's search answers them now, in the order of `ids`."""
+    found: dict[str | None, Event] = {}
+    step = user_events.MAX_LIMIT
+    for tenant_id in dict.fromkeys(e.tenant_id for e in events):
+        for start in range(0, len(ids), step):
+            criteria = user_events.EventCriteria(tenant_id=tenant_id, ids=ids[start : start + step])
+            found.update((e.id, e) for e in await user_events.search_events(session, criteria=criteria, actor=actor))
+    return [found[i] for i in ids if i in found]
+
+
 @router.post("/egov-user-event/v1/events/_create")
 async def create_events(
-    body: EventRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: EventRequest,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> EventResponse:
-    """Store in-app events for users or roles."""
-    created = await user_events.create_events(session, events=body.events, actor=actor, now_ms=platform.clock.now_ms())
+    """Store in-app events for users or roles; with an `Idempotency-Key` a retry answers the events the first
+    call made, as they are now."""
+    now_ms = platform.clock.now_ms()
+
+    async def made_before(first: dict[str, Any]) -> list[Event]:
+        return await _events_by_id(session, body.events, ids=list(first["ids"]), actor=actor)
+
+    created = await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="notification.event.create",
+        tenant_id=body.events[0].tenant_id,
+        caller=actor.uuid,
+        request=body.model_dump(mode="json", exclude={"request_info"}),
+        now_ms=now_ms,
+        create=lambda: user_events.create_events(session, events=body.events, actor=actor, now_ms=now_ms),
+        reference=lambda made: {"ids": [e.id for e in made]},
+        replay=made_before,
+    )
     return EventResponse(response_info=response_info(body.request_info), events=created)
 
 
@@ -50,11 +89,14 @@ async def update_events(
     return EventResponse(response_info=response_info(body.request_info), events=updated)
 
 
-@router.post("/egov-user-event/v1/events/_search")
+EVENTS_SEARCH = "/egov-user-event/v1/events/_search"
+
+
+@router.post(EVENTS_SEARCH)
 async def search_events(
     session: SessionDep,
-    actor: CurrentActor,
-    tenant_id: Annotated[str, Query(alias="tenantId")],
+    actor: OptionalActor,
+    tenant_id: TenantQuery,
     body: RequestInfoBody | None = None,
     ids: Csv = None,
     userids: Csv = None,
@@ -66,7 +108,10 @@ async def search_events(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=0, le=user_events.MAX_LIMIT)] = user_events.MAX_LIMIT,
 ) -> EventResponse:
-    """Events by criteria; a citizen gets only those addressed to them or their roles."""
+    """Events by criteria; a citizen gets only those addressed to them or their roles.
+
+    Without a token (the logged-out home page): active public events only (on-ground events and
+    broadcasts addressed to every citizen)."""
     criteria = user_events.EventCriteria(
         tenant_id=tenant_id,
         ids=split_values(ids),
@@ -79,8 +124,8 @@ async def search_events(
         offset=offset,
         limit=limit,
     )
-    found = await user_events.search_events(session, criteria=criteria, actor=actor)
-    return EventResponse(response_info=response_info(body.request_info if body else None), events=found)
+    found = await user_events.search_events(session, criteria=criteria, actor=actor or anonymous_actor(tenant_id))
+    return EventResponse(response_info=response_info(body), events=found)
 
 
 @router.post("/egov-user-event/v1/events/lat/_update")
@@ -90,7 +135,7 @@ async def update_last_access_time(
     """The caller has seen their notifications now."""
     seen_ms = await user_events.update_last_access(session, actor=actor, now_ms=platform.clock.now_ms())
     return LastAccessResponse(
-        response_info=response_info(body.request_info if body else None), last_access_time=seen_ms
+        response_info=response_info(body), last_access_time=seen_ms
     )
 
 
@@ -98,13 +143,13 @@ async def update_last_access_time(
 async def count_notifications(
     session: SessionDep,
     actor: CurrentActor,
-    tenant_id: Annotated[str, Query(alias="tenantId")],
+    tenant_id: TenantQuery,
     body: RequestInfoBody | None = None,
 ) -> NotificationCountResponse:
     """Total, read and unread active events addressed to the caller."""
     total, read, unread = await user_events.count_notifications(session, tenant_id=tenant_id, actor=actor)
     return NotificationCountResponse(
-        response_info=response_info(body.request_info if body else None),
+        response_info=response_info(body),
         total_count=total,
         read_count=read,
         unread_count=unread,
@@ -115,7 +160,7 @@ async def count_notifications(
 async def search_sms(
     session: SessionDep,
     platform: PlatformDep,
-    tenant_id: Annotated[str, Query(alias="tenantId")],
+    tenant_id: TenantQuery,
     body: RequestInfoBody | None = None,
     mobile_number: Annotated[str | None, Query(alias="mobileNumber")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -127,14 +172,14 @@ async def search_sms(
     found = await service.search_sink(
         session, notifier.vault, tenant_id=tenant_id, channel="SMS", recipient=mobile_number, limit=limit, offset=offset
     )
-    return SinkMessagesResponse(response_info=response_info(body.request_info if body else None), messages=found)
+    return SinkMessagesResponse(response_info=response_info(body), messages=found)
 
 
 @router.post("/notification/v1/email/_search")
 async def search_email(
     session: SessionDep,
     platform: PlatformDep,
-    tenant_id: Annotated[str, Query(alias="tenantId")],
+    tenant_id: TenantQuery,
     body: RequestInfoBody | None = None,
     email_id: Annotated[str | None, Query(alias="emailId")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -146,14 +191,14 @@ async def search_email(
     found = await service.search_sink(
         session, notifier.vault, tenant_id=tenant_id, channel="EMAIL", recipient=email_id, limit=limit, offset=offset
     )
-    return SinkMessagesResponse(response_info=response_info(body.request_info if body else None), messages=found)
+    return SinkMessagesResponse(response_info=response_info(body), messages=found)
 
 
 @router.post("/notification/v1/deliveries/_search")
 async def search_deliveries(
     session: SessionDep,
     platform: PlatformDep,
-    tenant_id: Annotated[str, Query(alias="tenantId")],
+    tenant_id: TenantQuery,
     body: RequestInfoBody | None = None,
     status: str | None = None,
     ids: Csv = None,
@@ -165,4 +210,4 @@ async def search_deliveries(
     found = await service.search_deliveries(
         session, tenant_id=tenant_id, status=status, ids=split_values(ids), limit=limit, offset=offset
     )
-    return DeliveriesResponse(response_info=response_info(body.request_info if body else None), deliveries=found)
+    return DeliveriesResponse(response_info=response_info(body), deliveries=found)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.notification import user_events
 from digit.blocks.notification.schemas import Event
 from digit.blocks.notification.service import Notifier
+from digit.kernel.platform import Key
 from digit.kernel.security import Actor
 
 
@@ -62,3 +63,7 @@ class InProcessNotificationClient(Notifier):
             async with self.platform.sessions() as own, own.begin():
                 created = await user_events.create_events(own, events=parsed, actor=actor, now_ms=now_ms)
         return [e.wire(exclude_none=True) for e in created]
+
+
+NOTIFICATION_CLIENT = Key[NotificationClient](NotificationClient)
+"""The platform key of `NotificationClient`."""

@@ -30,12 +30,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.localization.client import LocalizationClient
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.localization.client import LOCALIZATION_CLIENT
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.notification import user_events
-from digit.blocks.notification.client import InProcessNotificationClient, NotificationClient
+from digit.blocks.notification.client import NOTIFICATION_CLIENT, InProcessNotificationClient
 from digit.blocks.notification.schemas import Actions, ActionUrl, Event, Recepient
-from digit.blocks.user.client import UserClient
+from digit.blocks.user.client import USER_CLIENT
 from digit.kernel.envelope import UserInfo
 from digit.kernel.events import Consumer, delivery_session
 from digit.kernel.events import Event as PlatformEvent
@@ -85,7 +85,7 @@ def fill(template: str, values: Mapping[str, Any]) -> str:
 
 
 async def _routes(platform: Platform, event: PlatformEvent) -> list[dict[str, Any]]:
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     records = await mdms.get_master(tenant_id=event.tenant_id, module=MODULE, master=MASTER)
     return [
         r
@@ -104,7 +104,7 @@ async def _wording(
 
     The in-app text (kept in plain text, like DIGIT's user events) uses `inAppTemplateCode` if the route
     has one, else the message template, and never the recipient's name: `{name}` is left empty there."""
-    localization = platform.get(LocalizationClient)  # type: ignore[type-abstract]
+    localization = platform.get(LOCALIZATION_CLIENT)
     locale = user.locale or DEFAULT_LOCALE
     module = route.get("module")
     messages = await localization.get_messages(
@@ -134,7 +134,7 @@ async def _notify(
     event: PlatformEvent,
     user: UserInfo,
 ) -> None:
-    notifier = platform.get(NotificationClient)  # type: ignore[type-abstract]
+    notifier = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(notifier, InProcessNotificationClient)
     worded = await _wording(platform, route, event, user)
     if worded is None:
@@ -194,7 +194,7 @@ async def route_event(platform: Platform, event: PlatformEvent) -> None:
     if not routes:
         return
     wanted = {uuid_ for route in routes for uuid_ in recipients(route, event)}
-    users = await platform.get(UserClient).get_users(sorted(wanted)) if wanted else {}  # type: ignore[type-abstract]
+    users = await platform.get(USER_CLIENT).get_users(sorted(wanted)) if wanted else {}
     session = delivery_session()
     if session is None:
         async with platform.sessions() as own, own.begin():

@@ -305,20 +305,6 @@ class Notifier:
         return tried
 
 
-async def retry_loop(platform: Platform) -> None:
-    """Background task: retry due deliveries every few seconds."""
-    from digit.blocks.notification.client import NotificationClient
-
-    notifier = platform.get(NotificationClient)  # type: ignore[type-abstract]
-    assert isinstance(notifier, Notifier)
-    while True:
-        try:
-            await notifier.retry_due()
-        except SQLAlchemyError as error:
-            log.error("notification_retry_failed", extra={"error": type(error).__name__})
-        await asyncio.sleep(5)
-
-
 # --- the development sink, read back by an admin -----------------------------------------------
 
 

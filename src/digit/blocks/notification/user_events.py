@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification.models import EventRecipientRow, LastAccessRow, UserEventRow
@@ -21,6 +21,7 @@ from digit.blocks.notification.schemas import (
     EventType,
     Recepient,
 )
+from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import new_id, stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.security import Actor
@@ -180,7 +181,16 @@ def _addressed_to(actor: Actor) -> Select[str]:
     )
 
 
-def _in_tenant(tenant_id: str) -> object:
+PUBLIC_EVENT_TYPES = ("EVENTSONGROUND", "BROADCAST")
+
+
+def _addressed_to_every_citizen() -> Select[str]:
+    return select(EventRecipientRow.event_id).where(
+        EventRecipientRow.kind == "ROLE", EventRecipientRow.value == "CITIZEN"
+    )
+
+
+def _in_tenant(tenant_id: str) -> ColumnElement[bool]:
     return or_(UserEventRow.tenant_id.in_(lineage(tenant_id)), UserEventRow.tenant_id.startswith(tenant_id + "."))
 
 
@@ -190,8 +200,14 @@ async def search_events(session: AsyncSession, *, criteria: EventCriteria, actor
         raise Invalid("INVALID_TENANT_ID", "tenantId is required")
     if criteria.limit < 0 or criteria.offset < 0:
         raise Invalid("INVALID_PAGE", "offset and limit must not be negative")
-    query = select(UserEventRow).where(_in_tenant(criteria.tenant_id))  # type: ignore[arg-type]
-    if actor.is_citizen:
+    query = select(UserEventRow).where(_in_tenant(criteria.tenant_id))
+    if is_anonymous(actor):  # the logged-out home page: what every citizen may see, and nothing else
+        query = query.where(
+            UserEventRow.id.in_(_addressed_to_every_citizen()),
+            UserEventRow.status == EventStatus.ACTIVE.value,
+            UserEventRow.event_type.in_(PUBLIC_EVENT_TYPES),
+        )
+    elif actor.is_citizen:
         query = query.where(UserEventRow.id.in_(_addressed_to(actor)))
     if criteria.ids:
         query = query.where(UserEventRow.id.in_(criteria.ids))
@@ -236,7 +252,7 @@ async def count_notifications(session: AsyncSession, *, tenant_id: str, actor: A
         select(func.count())
         .select_from(UserEventRow)
         .where(
-            _in_tenant(tenant_id),  # type: ignore[arg-type]
+            _in_tenant(tenant_id),
             UserEventRow.status == EventStatus.ACTIVE.value,
             UserEventRow.id.in_(_addressed_to(actor)),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digit.blocks.encryption.client import EncryptionClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT, EncryptionClient
 from digit.kernel.platform import Platform
 from digit.kernel.tenancy import state_of
 
@@ -15,7 +15,7 @@ class Vault:
 
     @property
     def _client(self) -> EncryptionClient:
-        return self.platform.get(EncryptionClient)  # type: ignore[type-abstract]
+        return self.platform.get(ENCRYPTION_CLIENT)
 
     async def seal(self, *, tenant_id: str, plaintext: str) -> str:
         return await self._client.encrypt(tenant_id=state_of(tenant_id), plaintext=plaintext)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from digit.blocks.pdf.api import router
-from digit.blocks.pdf.client import InProcessPdfClient, PdfClient
+from digit.blocks.pdf.client import PDF_CLIENT, InProcessPdfClient
 from digit.blocks.pdf.service import load_templates
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
@@ -11,7 +11,7 @@ from digit.kernel.security import SYSTEM_UUID
 
 
 def install(platform: Platform) -> None:
-    platform.provide(PdfClient, InProcessPdfClient(platform))  # type: ignore[type-abstract]
+    platform.provide(PDF_CLIENT, InProcessPdfClient(platform))
 
 
 async def seed(platform: Platform, context: SeedContext) -> None:

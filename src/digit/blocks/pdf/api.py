@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 
 from digit.blocks.pdf import service
-from digit.blocks.pdf.client import InProcessPdfClient, PdfClient
+from digit.blocks.pdf.client import PDF_CLIENT, InProcessPdfClient
 from digit.blocks.pdf.schemas import CreateResponse, PdfJob, SearchResponse
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfo, response_info
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
 from digit.kernel.security import Actor
 
 router = APIRouter(prefix="/pdf-service/v1", tags=["pdf"])
@@ -23,7 +24,7 @@ LocaleQuery = Annotated[str | None, Query(pattern=LOCALE.pattern)]
 
 
 def _client(platform: Platform) -> InProcessPdfClient:
-    client = platform.get(PdfClient)  # type: ignore[type-abstract]
+    client = platform.get(PDF_CLIENT)
     assert isinstance(client, InProcessPdfClient)
     return client
 
@@ -56,7 +57,7 @@ async def create_pdf(
     actor: CurrentActor,
     platform: PlatformDep,
     key: Annotated[str, Query(min_length=1)],
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     locale: LocaleQuery = None,
 ) -> CreateResponse:
     """Render the records in the body with the key's template and store the PDF in the filestore."""
@@ -82,7 +83,7 @@ async def create_pdf_no_save(
     actor: CurrentActor,
     platform: PlatformDep,
     key: Annotated[str, Query(min_length=1)],
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     locale: LocaleQuery = None,
 ) -> Response:
     """Render the records and answer the PDF itself."""

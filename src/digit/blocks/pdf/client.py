@@ -6,13 +6,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.filestore.client import FilestoreClient
-from digit.blocks.localization.client import LocalizationClient
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.filestore.client import FILESTORE_CLIENT
+from digit.blocks.localization.client import LOCALIZATION_CLIENT
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.pdf import service
 from digit.blocks.pdf.models import JobRow
 from digit.kernel.db import new_id
-from digit.kernel.platform import Platform
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 
 
@@ -38,7 +38,7 @@ class InProcessPdfClient:
         self.platform = platform
 
     async def _wording(self, template: dict[str, Any], *, tenant_id: str, locale: str) -> service.Wording:
-        localization = self.platform.get(LocalizationClient)  # type: ignore[type-abstract]
+        localization = self.platform.get(LOCALIZATION_CLIENT)
         modules = template.get("modules", [])
         labels = template.get("labels", {})
         fallback = await localization.get_messages(
@@ -57,7 +57,7 @@ class InProcessPdfClient:
         )
 
     async def _subtitle(self, tenant_id: str, word: service.Wording) -> str:
-        tenant = await self.platform.get(MdmsClient).get_tenant(tenant_id)  # type: ignore[type-abstract]
+        tenant = await self.platform.get(MDMS_CLIENT).get_tenant(tenant_id)
         code = "TENANT_TENANTS_" + tenant_id.upper().replace(".", "_")
         name = word(code)
         if name == code:
@@ -98,7 +98,7 @@ class InProcessPdfClient:
     ) -> JobRow:
         content, entity_ids = await self.prepare(key=key, tenant_id=tenant_id, locale=locale, data=data)
         job_id = new_id()
-        filestore = self.platform.get(FilestoreClient)  # type: ignore[type-abstract]
+        filestore = self.platform.get(FILESTORE_CLIENT)
         stored = await filestore.store(
             session=session,
             tenant_id=tenant_id,
@@ -135,3 +135,7 @@ class InProcessPdfClient:
             async with self.platform.sessions() as own, own.begin():
                 job = await self.create_job(own, key=key, tenant_id=tenant_id, locale=locale, data=data, actor=actor)
         return list(job.filestore_ids)
+
+
+PDF_CLIENT = Key[PdfClient](PdfClient)
+"""The platform key of `PdfClient`."""

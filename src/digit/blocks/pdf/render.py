@@ -102,8 +102,7 @@ def render(pages: Sequence[Page], *, fonts: Path) -> bytes:
             pdf.cell(w=width, h=7, text=page.subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
         for line in page.lines:
-            pdf.cell(w=width * 0.4, h=8, text=line.label, border=1)
-            pdf.cell(w=width * 0.6, h=8, text=line.value, border=1, new_x="LMARGIN", new_y="NEXT")
+            _label_and_value(pdf, line, width)
         for table in page.tables:
             pdf.ln(4)
             if table.title:
@@ -117,10 +116,41 @@ def render(pages: Sequence[Page], *, fonts: Path) -> bytes:
                     pdf.cell(w=column, h=8, text=cell, border=1)
                 pdf.ln(8)
         if page.qr_url:
-            pdf.ln(6)
-            image = qrcode.make(page.qr_url, box_size=4, border=2).get_image()
-            top = pdf.get_y()
-            pdf.image(image, x=pdf.w - pdf.r_margin - 35, y=top, w=35, h=35)
-            pdf.set_font("noto", size=9)
-            pdf.multi_cell(w=width - 40, h=5, text=f"{page.qr_caption}\n{page.qr_url}", wrapmode=WrapMode.CHAR)
+            _qr_block(pdf, page, width)
     return bytes(pdf.output())
+
+
+LINE_HEIGHT = 8
+QR_SIZE = 35
+
+
+def _label_and_value(pdf: FPDF, line: Line, width: float) -> None:
+    """One row of the label/value table; a long value wraps inside its cell and the row grows with it."""
+    label_width, value_width = width * 0.4, width * 0.6
+    wrapped = pdf.multi_cell(w=value_width, h=LINE_HEIGHT, text=line.value, dry_run=True, output="LINES")
+    height = LINE_HEIGHT * max(len(wrapped) if isinstance(wrapped, list) else 1, 1)
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.multi_cell(w=label_width, h=height, text=line.label, border=1, new_x="RIGHT", new_y="TOP")
+    pdf.set_xy(pdf.l_margin + label_width, top)
+    pdf.multi_cell(w=value_width, h=LINE_HEIGHT, text=line.value, border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, top + height)
+
+
+def _qr_block(pdf: FPDF, page: Page, width: float) -> None:
+    """The QR code on the left, its caption and link beside it in the space to its right: never on top of it."""
+    assert page.qr_url is not None
+    pdf.ln(6)
+    if pdf.get_y() + QR_SIZE > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.get_y()
+    image = qrcode.make(page.qr_url, box_size=4, border=2).get_image()
+    pdf.image(image, x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
+    text_x = pdf.l_margin + QR_SIZE + 5
+    pdf.set_xy(text_x, top + 2)
+    pdf.set_font("noto", size=9)
+    pdf.multi_cell(w=width - QR_SIZE - 5, h=5, text=page.qr_caption, new_x="LEFT", new_y="NEXT")
+    pdf.set_x(text_x)
+    pdf.multi_cell(w=width - QR_SIZE - 5, h=5, text=page.qr_url, wrapmode=WrapMode.CHAR, new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, max(pdf.get_y(), top + QR_SIZE))

@@ -7,8 +7,11 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from digit.blocks.billing.client import BILLING_CLIENT
+from digit.blocks.collection.client import COLLECTION_CLIENT
+from digit.blocks.idgen.client import IDGEN_CLIENT
 from digit.blocks.pg import service
-from digit.blocks.pg.api import OPEN_ROUTES, router
+from digit.blocks.pg.api import ANONYMOUS_ROUTES, OPEN_ROUTES, router
 from digit.blocks.pg.gateways import GatewayRegistry, SandboxGateway
 from digit.kernel.blocks import Block
 from digit.kernel.errors import DomainError
@@ -22,13 +25,21 @@ def install(platform: Platform) -> None:
     registry = GatewayRegistry()
     registry.register(SandboxGateway(platform))
     platform.provide(GatewayRegistry, registry)
+    deps = service.PgDeps(
+        platform=platform,
+        gateways=registry,
+        billing=platform.get(BILLING_CLIENT),
+        idgen=platform.get(IDGEN_CLIENT),
+        collection=platform.get(COLLECTION_CLIENT),
+    )
+    platform.provide(service.PG_DEPS, deps)
 
 
 async def reconcile_forever(platform: Platform) -> None:
     """Background task: settle transactions whose callback never came, once a minute."""
     while True:
         try:
-            await service.reconcile_pending(platform)
+            await service.reconcile_pending(platform.get(service.PG_DEPS))
         except (SQLAlchemyError, DomainError) as error:
             log.warning("pg_reconcile_failed", extra={"error": type(error).__name__})
         await asyncio.sleep(RECONCILE_EVERY_S)
@@ -41,4 +52,5 @@ BLOCK = Block(
     install=install,
     background=(reconcile_forever,),
     open_routes=OPEN_ROUTES,
+    anonymous_routes=ANONYMOUS_ROUTES,
 )

@@ -13,10 +13,14 @@ from digit.blocks.billing.client import money_out
 from digit.blocks.pg import service
 from digit.blocks.pg.gateways import GatewayRegistry, SandboxGateway
 from digit.blocks.pg.models import TransactionRow
-from digit.blocks.pg.schemas import TransactionCreateResponse, TransactionRequest, TransactionResponse
-from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.blocks.pg.schemas import Transaction, TransactionCreateResponse, TransactionRequest, TransactionResponse
+from digit.kernel import idempotency
+from digit.kernel.anonymous import anonymous_actor
+from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid, NotFound
+from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.request_tenants import OptionalTenantQuery
 
 router = APIRouter(prefix="/pg-service", tags=["pg"])
 
@@ -27,12 +31,46 @@ OPEN_ROUTES = (
 )
 
 
+ANONYMOUS_ROUTES = ("/pg-service/transaction/v1/_create", "/pg-service/transaction/v1/_update")
+"""DIGIT's open payment page calls these without a token (kernel/anonymous.py)."""
+
+
 @router.post("/transaction/v1/_create")
 async def create_transaction(
-    body: TransactionRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: TransactionRequest,
+    session: SessionDep,
+    actor: OptionalActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> TransactionCreateResponse:
-    """DIGIT transaction/v1/_create: PENDING transaction and the gateway's `redirectUrl`."""
-    txn = await service.create_transaction(session, platform, transaction=body.transaction, actor=actor)
+    """DIGIT transaction/v1/_create: PENDING transaction and the gateway's `redirectUrl`.
+
+    Without a token (open payment) the body's `consumerCode` must be the bill's, and the transaction has no owner.
+    With an `Idempotency-Key` a retry answers the transaction the first call made, as it is now (an anonymous
+    caller's keys are the anonymous actor's, per tenant)."""
+    payer = actor or anonymous_actor(body.transaction.tenant_id)
+    tenant_id = body.transaction.tenant_id
+
+    async def made_before(first: dict[str, Any]) -> Transaction:
+        found = await service.search_transactions(session, actor=payer, tenant_id=tenant_id, txn_ids=[first["txnId"]])
+        if not found:
+            raise NotFound("TXN_NOT_FOUND", "the transaction this Idempotency-Key made is not found")
+        return found[0]
+
+    txn = await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="pg.transaction.create",
+        tenant_id=tenant_id,
+        caller=payer.uuid,
+        request=body.model_dump(mode="json", exclude={"request_info"}),
+        now_ms=platform.clock.now_ms(),
+        create=lambda: service.create_transaction(
+            session, platform.get(service.PG_DEPS), transaction=body.transaction, actor=payer
+        ),
+        reference=lambda made: {"txnId": made.txn_id},
+        replay=made_before,
+    )
     return TransactionCreateResponse(response_info=response_info(body.request_info), transaction=txn)
 
 
@@ -40,25 +78,30 @@ async def create_transaction(
 async def update_transaction(
     request: Request,
     session: SessionDep,
-    actor: CurrentActor,
+    actor: OptionalActor,
     platform: PlatformDep,
     transaction_id: str | None = Query(default=None, alias="transactionId"),
     body: RequestInfoBody | None = None,
 ) -> TransactionResponse:
-    """DIGIT transaction/v1/_update?transactionId=...: settle from the gateway's own answer."""
+    """DIGIT transaction/v1/_update?transactionId=...: settle from the gateway's own answer.
+
+    Without a token, only a transaction made without one (open payment)."""
     params = dict(request.query_params)
     txn_id = transaction_id or params.get("eg_pg_txnid")
     if not txn_id:
         raise Invalid("TXN_ID_MISSING", "transactionId is required")
-    txn = await service.update_transaction(session, platform, txn_id=txn_id, params=params, actor=actor)
-    return TransactionResponse(response_info=response_info(body.request_info if body else None), transaction=[txn])
+    caller = actor or anonymous_actor("")
+    txn = await service.update_transaction(
+        session, platform.get(service.PG_DEPS), txn_id=txn_id, params=params, actor=caller
+    )
+    return TransactionResponse(response_info=response_info(body), transaction=[txn])
 
 
 @router.post("/transaction/v1/_search")
 async def search_transactions(
     session: SessionDep,
     actor: CurrentActor,
-    tenant_id: str | None = Query(default=None, alias="tenantId"),
+    tenant_id: OptionalTenantQuery = None,
     txn_id: list[str] | None = Query(default=None, alias="txnId"),
     bill_id: list[str] | None = Query(default=None, alias="billId"),
     consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
@@ -75,7 +118,7 @@ async def search_transactions(
         consumer_codes=split_values(consumer_code),
         statuses=split_values(txn_status),
     )
-    return TransactionResponse(response_info=response_info(body.request_info if body else None), transaction=txns)
+    return TransactionResponse(response_info=response_info(body), transaction=txns)
 
 
 def _back_to_caller(row: TransactionRow) -> Response:
@@ -93,7 +136,7 @@ def _back_to_caller(row: TransactionRow) -> Response:
 @router.get("/transaction/v1/_redirect", response_model=None)
 async def gateway_redirect(request: Request, session: SessionDep, platform: PlatformDep) -> Response:
     """Where a gateway sends the payer back (no token): the signature is verified before anything settles."""
-    row = await service.handle_redirect(session, platform, params=dict(request.query_params))
+    row = await service.handle_redirect(session, platform.get(service.PG_DEPS), params=dict(request.query_params))
     return _back_to_caller(row)
 
 
@@ -102,7 +145,7 @@ async def gateway_redirect_post(request: Request, session: SessionDep, platform:
     """Gateways that POST their return (form-encoded) land here; same checks."""
     form = await request.form()
     params: dict[str, Any] = {**request.query_params, **{k: str(v) for k, v in form.items()}}
-    row = await service.handle_redirect(session, platform, params=params)
+    row = await service.handle_redirect(session, platform.get(service.PG_DEPS), params=params)
     return _back_to_caller(row)
 
 

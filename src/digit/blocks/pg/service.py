@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +18,10 @@ from digit.blocks.idgen.client import IdgenClient
 from digit.blocks.pg.gateways import GatewayOrder, GatewayRegistry, GatewayStatus
 from digit.blocks.pg.models import TransactionRow
 from digit.blocks.pg.schemas import TaxAndPayment, Transaction, TxnUser
+from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
 from digit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
-from digit.kernel.platform import Platform
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 
 log = logging.getLogger(__name__)
@@ -29,8 +31,19 @@ FINAL = ("SUCCESS", "FAILURE")
 RECONCILE_AFTER_MS = 15 * 60 * 1000
 
 
-def _gateways(platform: Platform) -> GatewayRegistry:
-    return platform.get(GatewayRegistry)
+@dataclass(frozen=True)
+class PgDeps:
+    """What the gateway rules need: the platform (clock, sessions) and the blocks they call, handed in once."""
+
+    platform: Platform
+    gateways: GatewayRegistry
+    billing: BillingClient
+    idgen: IdgenClient
+    collection: CollectionClient
+
+
+PG_DEPS = Key[PgDeps](PgDeps)
+"""The platform key of the pg block's `PgDeps`, provided at install."""
 
 
 def _order(row: TransactionRow) -> GatewayOrder:
@@ -64,10 +77,10 @@ def transaction_to_wire(row: TransactionRow) -> Transaction:
 
 
 async def create_transaction(
-    session: AsyncSession, platform: Platform, *, transaction: Transaction, actor: Actor
+    session: AsyncSession, deps: PgDeps, *, transaction: Transaction, actor: Actor
 ) -> Transaction:
     """DIGIT transaction/v1/_create: check the amounts against the bills, register the order with the gateway."""
-    gateway = _gateways(platform).get(transaction.gateway)
+    gateway = deps.gateways.get(transaction.gateway)
     payments = transaction.tax_and_payments or (
         [TaxAndPayment(bill_id=transaction.bill_id, amount_paid=transaction.txn_amount)] if transaction.bill_id else []
     )
@@ -77,13 +90,13 @@ async def create_transaction(
         raise Invalid("TXN_CREATE_MULTIPLE_BILLS", "one bill per transaction")
     if transaction.txn_amount <= 0 or sum((p.amount_paid for p in payments), Decimal(0)) != transaction.txn_amount:
         raise Invalid("TXN_AMOUNT_MISMATCH", "txnAmount must be positive and equal the sum of taxAndPayments")
-    billing = platform.get(BillingClient)  # type: ignore[type-abstract]
+    billing = deps.billing
     [payment] = payments
     bills = await billing.search_bills(session, tenant_id=transaction.tenant_id, bill_ids=[payment.bill_id])
     if not bills:
         raise Invalid("INVALID_BILL_ID", f"no bill {payment.bill_id} in {transaction.tenant_id}")
     bill = bills[0]
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     expiry = min((d["expiryDate"] for d in bill["billDetails"]), default=0)
     if bill["status"] == "PAID":
         raise Invalid("BILL_ALREADY_PAID", f"bill {bill['billNumber']} is paid already")
@@ -93,12 +106,14 @@ async def create_transaction(
         raise Invalid("TXN_AMOUNT_MISMATCH", f"the amount is more than the {bill['amountDue']} due on the bill")
     user_uuid: str | None = actor.uuid
     user_tenant: str | None = actor.tenant_id
-    if not actor.is_citizen:  # an employee or the system pays on someone's behalf
+    if is_anonymous(actor):  # open payment: the payer names the bill by its consumer code, and owns nothing
+        if transaction.consumer_code != bill["consumerCode"]:
+            raise Invalid("TXN_CONSUMER_CODE_MISMATCH", "without a token, consumerCode must be the bill's own")
+        user_uuid, user_tenant = None, None
+    elif not actor.is_citizen:  # an employee or the system pays on someone's behalf
         user_uuid = transaction.user.uuid if transaction.user else None
         user_tenant = transaction.user.tenant_id if transaction.user else None
-    idgen = platform.find(IdgenClient)  # type: ignore[type-abstract]
-    if idgen is None:
-        raise Invalid("IDGEN_UNAVAILABLE", "the idgen block is not installed")
+    idgen = deps.idgen
     [txn_id] = await idgen.generate(session, tenant_id=transaction.tenant_id, id_name="pg.txnid", format=TXN_ID_FORMAT)
     row = TransactionRow(
         id=txn_id,
@@ -143,11 +158,11 @@ async def _lock(session: AsyncSession, txn_id: str) -> TransactionRow:
     return row
 
 
-async def _settle(session: AsyncSession, platform: Platform, row: TransactionRow, status: GatewayStatus) -> None:
+async def _settle(session: AsyncSession, deps: PgDeps, row: TransactionRow, status: GatewayStatus) -> None:
     """Apply the gateway's verdict once: SUCCESS creates the Payment (idempotent on the txnId)."""
     if row.txn_status in FINAL or status.status not in FINAL:
         return
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     actor = Actor.system(row.tenant_id)
     row.gateway_txn_id = status.gateway_txn_id
     row.gateway_status_code = status.code
@@ -176,7 +191,7 @@ async def _settle(session: AsyncSession, platform: Platform, row: TransactionRow
                 for t in row.tax_and_payments
             ],
         }
-        collection = platform.get(CollectionClient)  # type: ignore[type-abstract]
+        collection = deps.collection
         try:
             async with session.begin_nested():
                 created = await collection.create_payment(
@@ -193,27 +208,29 @@ async def _settle(session: AsyncSession, platform: Platform, row: TransactionRow
     log.info("pg_transaction_settled", extra={"txn_id": row.id, "status": row.txn_status})
 
 
-async def handle_redirect(session: AsyncSession, platform: Platform, *, params: dict[str, str]) -> TransactionRow:
+async def handle_redirect(session: AsyncSession, deps: PgDeps, *, params: dict[str, str]) -> TransactionRow:
     """The gateway's return (open route): verify its signature, settle, and hand back the transaction."""
     row = await _lock(session, params.get("eg_pg_txnid", ""))
-    status = await _gateways(platform).get(row.gateway).verify_return(session, _order(row), params)
-    await _settle(session, platform, row, status)
+    status = await deps.gateways.get(row.gateway).verify_return(session, _order(row), params)
+    await _settle(session, deps, row, status)
     return row
 
 
 async def update_transaction(
-    session: AsyncSession, platform: Platform, *, txn_id: str, params: dict[str, str], actor: Actor
+    session: AsyncSession, deps: PgDeps, *, txn_id: str, params: dict[str, str], actor: Actor
 ) -> Transaction:
     """DIGIT transaction/v1/_update: browser parameters are checked if signed, but the verdict comes from the
     gateway itself (server-to-server), so a forged success never creates a payment."""
     row = await _lock(session, txn_id)
     if actor.is_citizen and row.user_uuid not in (None, actor.uuid):
         raise Forbidden("TXN_NOT_YOURS", "this transaction belongs to someone else")
-    gateway = _gateways(platform).get(row.gateway)
+    if is_anonymous(actor) and row.user_uuid is not None:
+        raise Forbidden("TXN_NOT_YOURS", "log in to settle a transaction made by a logged-in payer")
+    gateway = deps.gateways.get(row.gateway)
     if "signature" in params:
         await gateway.verify_return(session, _order(row), params)
     if row.txn_status not in FINAL:
-        await _settle(session, platform, row, await gateway.fetch_status(session, _order(row)))
+        await _settle(session, deps, row, await gateway.fetch_status(session, _order(row)))
     return transaction_to_wire(row)
 
 
@@ -244,10 +261,10 @@ async def search_transactions(
     return [transaction_to_wire(row) for row in rows]
 
 
-async def reconcile_pending(platform: Platform, *, older_than_ms: int = RECONCILE_AFTER_MS) -> dict[str, Any]:
+async def reconcile_pending(deps: PgDeps, *, older_than_ms: int = RECONCILE_AFTER_MS) -> dict[str, Any]:
     """Settle PENDING transactions whose callback never came, by asking their gateway. Returns counts."""
-    cutoff = platform.clock.now_ms() - older_than_ms
-    async with platform.read_sessions() as reader:
+    cutoff = deps.platform.clock.now_ms() - older_than_ms
+    async with deps.platform.read_sessions() as reader:
         txn_ids = list(
             await reader.scalars(
                 select(TransactionRow.id)
@@ -258,13 +275,13 @@ async def reconcile_pending(platform: Platform, *, older_than_ms: int = RECONCIL
         )
     counts = {"checked": 0, "SUCCESS": 0, "FAILURE": 0, "PENDING": 0}
     for txn_id in txn_ids:
-        async with platform.sessions() as session, session.begin():
+        async with deps.platform.sessions() as session, session.begin():
             row = await _lock(session, txn_id)
             counts["checked"] += 1
             if row.txn_status in FINAL:
                 continue
-            status = await _gateways(platform).get(row.gateway).fetch_status(session, _order(row))
-            await _settle(session, platform, row, status)
+            status = await deps.gateways.get(row.gateway).fetch_status(session, _order(row))
+            await _settle(session, deps, row, status)
             counts[row.txn_status if row.txn_status in counts else "PENDING"] += 1
     if txn_ids:
         log.info("pg_reconciled", extra=counts)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from digit.blocks.urlshortener.api import router
-from digit.blocks.urlshortener.client import InProcessUrlShortenerClient, UrlShortenerClient
+from digit.blocks.urlshortener.client import URL_SHORTENER_CLIENT, InProcessUrlShortenerClient
 from digit.blocks.urlshortener.service import REDIRECT_PREFIX
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
 
 
 def install(platform: Platform) -> None:
-    platform.provide(UrlShortenerClient, InProcessUrlShortenerClient(platform))  # type: ignore[type-abstract]
+    platform.provide(URL_SHORTENER_CLIENT, InProcessUrlShortenerClient(platform))
 
 
 BLOCK = Block(name="urlshortener", routers=[router], install=install, open_routes=(f"{REDIRECT_PREFIX}/{{id}}",))

@@ -7,7 +7,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.urlshortener import service
-from digit.kernel.platform import Platform
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import SYSTEM_UUID
 
 
@@ -42,3 +42,7 @@ class InProcessUrlShortenerClient:
             actor_uuid=SYSTEM_UUID,
             now_ms=self._platform.clock.now_ms(),
         )
+
+
+URL_SHORTENER_CLIENT = Key[UrlShortenerClient](UrlShortenerClient)
+"""The platform key of `UrlShortenerClient`."""

@@ -9,19 +9,27 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.user.api import router
-from digit.blocks.user.client import InProcessTokenAuthenticator, InProcessUserClient, TokenAuthenticator, UserClient
+from digit.blocks.user.client import (
+    TOKEN_AUTHENTICATOR,
+    USER_CLIENT,
+    InProcessTokenAuthenticator,
+    InProcessUserClient,
+)
 from digit.blocks.user.service import Identity, create_user, find_by_user_name
+from digit.blocks.user.throttle import prune_forever
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
 
 def install(platform: Platform) -> None:
-    identity = Identity.build(platform)
+    identity = Identity.build(platform, mdms=platform.get(MDMS_CLIENT), encryption=platform.get(ENCRYPTION_CLIENT))
     platform.provide(Identity, identity)
-    platform.provide(UserClient, InProcessUserClient(identity))  # type: ignore[type-abstract]
-    platform.provide(TokenAuthenticator, InProcessTokenAuthenticator(identity))  # type: ignore[type-abstract]
+    platform.provide(USER_CLIENT, InProcessUserClient(identity))
+    platform.provide(TOKEN_AUTHENTICATOR, InProcessTokenAuthenticator(identity))
 
 
 async def seed(platform: Platform, context: SeedContext) -> None:
@@ -102,4 +110,12 @@ def create_command(
     raise typer.Exit(asyncio.run(run()))
 
 
-BLOCK = Block(name="user", routers=[router], depends=("mdms", "encryption"), install=install, seed=seed, cli=commands)
+BLOCK = Block(
+    name="user",
+    routers=[router],
+    depends=("mdms", "encryption"),
+    install=install,
+    seed=seed,
+    cli=commands,
+    background=(prune_forever,),
+)

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.user import egov_otp, profile, service, tokens
 from digit.blocks.user import otp as otp_service
-from digit.blocks.user import service, tokens
 from digit.blocks.user.schemas import (
+    EgovOtpRequest,
+    EgovOtpResponse,
     LogoutRequest,
     PasswordResetRequest,
     PasswordUpdateRequest,
@@ -28,6 +30,7 @@ from digit.blocks.user.service import Identity, SearchCriteria
 from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfo, response_info
 from digit.kernel.errors import DomainError, Invalid, Unauthenticated
+from digit.kernel.network import client_address
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
@@ -38,8 +41,18 @@ def identity_of(platform: Platform) -> Identity:
     return platform.get(Identity)
 
 
-def _client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+def _client_address(request: Request, platform: Platform) -> str:
+    """The caller's address as throttles count it (a trusted proxy's X-Forwarded-For, else the socket)."""
+    return client_address(request, platform.settings.trusted_proxies)
+
+
+def _presented_token(request: Request, request_info: RequestInfo) -> str | None:
+    """The access token the call came with: body, query `access_token`, or `Authorization: Bearer`."""
+    token = request_info.auth_token or request.query_params.get("access_token")
+    if not token:
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    return token or None
 
 
 def _check_client(authorization: str | None) -> None:
@@ -92,12 +105,12 @@ async def oauth_token(
                     password=password,
                     tenant_id=tenant_id or "",
                     user_type=user_type or "EMPLOYEE",
-                    client=_client_address(request),
+                    client=_client_address(request, platform),
                 )
             else:
                 raise Invalid("UNSUPPORTED_GRANT_TYPE", "grant_type must be password or refresh_token")
         except DomainError:
-            await session.commit()  # failed attempts and lockouts must stick
+            await session.commit()  # failed attempts, lockouts and revoked token families must stick
             raise
         await session.commit()
     return {
@@ -128,10 +141,7 @@ async def user_details(actor: CurrentActor) -> dict[str, Any]:
 @router.post("/user/_logout")
 async def logout(body: LogoutRequest, session: SessionDep, platform: PlatformDep, request: Request) -> dict[str, Any]:
     """Revoke the token (and its refresh token) at once, for every process."""
-    token = body.access_token or body.request_info.auth_token or request.query_params.get("access_token")
-    if not token:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    token = body.access_token or _presented_token(request, body.request_info)
     await tokens.logout(session, identity_of(platform), access_token=tokens.assert_token(token))
     return {"ResponseInfo": response_info(body.request_info, status="Logout successfully").wire()}
 
@@ -206,32 +216,41 @@ async def update_user_no_validate(
         uuid = rows[0].uuid if rows else None
     if not uuid:
         raise Invalid("INVALID_USER", "the user's uuid (or id) is required")
-    row = await service.update_user(session, identity, uuid=uuid, changes=changes, actor=actor)
-    if changes.get("active") is False:
-        await tokens.revoke_user_tokens(session, identity, user_id=row.id)
+    row = await profile.update_user(session, identity, uuid=uuid, changes=changes, actor=actor)
     shown = await service.present_users(session, identity, [row], actor=actor, purpose="user update")
     return UserResponse(response_info=_egov_user_info(body.request_info), user=[_without_password(u) for u in shown])
 
 
 @router.post("/user/profile/_update")
-async def update_profile(
-    body: UserRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
-) -> UserResponse:
-    """A person updates their own profile (not roles, activation or password)."""
+async def update_profile(body: UserRequest, platform: PlatformDep, actor: CurrentActor) -> UserResponse:
+    """A person updates their own profile (not roles, activation or password); a new `mobileNumber`
+    needs `otpReference`, the code of an OTP of type `update` sent to that number."""
     identity = identity_of(platform)
     changes = body.user.model_dump(by_alias=True, exclude_unset=True)
-    row = await service.update_profile(session, identity, changes=changes, actor=actor)
-    updated = _without_password(await service.user_dict(identity, row))
+    async with platform.sessions() as session:
+        try:
+            row = await profile.update_profile(session, identity, changes=changes, actor=actor)
+            updated = _without_password(await service.user_dict(identity, row))
+        except DomainError:
+            if session.is_active:  # nothing but a wrong code's count is pending: it must stick
+                await session.commit()
+            raise
+        await session.commit()
     return UserResponse(response_info=_egov_user_info(body.request_info), user=[updated])
 
 
 @router.post("/user/password/_update")
 async def update_password(
-    body: PasswordUpdateRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
+    body: PasswordUpdateRequest, request: Request, session: SessionDep, platform: PlatformDep, actor: CurrentActor
 ) -> dict[str, Any]:
-    """Change one's own password, knowing the current one."""
-    await service.change_password(
-        session, identity_of(platform), existing=body.existing_password, new=body.new_password, actor=actor
+    """Change one's own password, knowing the current one; the user's other sessions end."""
+    await profile.change_password(
+        session,
+        identity_of(platform),
+        existing=body.existing_password,
+        new=body.new_password,
+        actor=actor,
+        access_token=_presented_token(request, body.request_info),
     )
     return {"responseInfo": _egov_user_info(body.request_info)}
 
@@ -242,22 +261,15 @@ async def reset_password(body: PasswordResetRequest, platform: PlatformDep) -> d
     identity = identity_of(platform)
     async with platform.sessions() as session:
         try:
-            row = await service.find_by_user_name(
-                session, identity, user_name=body.user_name, tenant_id=body.tenant_id, user_type=body.type.upper()
-            )
-            if row is None:
-                raise Invalid("INVALID_OTP", "the OTP is not valid, has expired or was already used")
-            mobile = (await service.user_dict(identity, row)).get("mobileNumber")
-            await otp_service.consume_otp(
+            await profile.reset_password(
                 session,
                 identity,
-                mobile_number=str(mobile or ""),
-                tenant_id=row.tenant_id,
-                purpose="passwordreset",
+                user_name=body.user_name,
+                tenant_id=body.tenant_id,
+                user_type=body.type,
                 code=body.otp_reference,
+                new=body.new_password,
             )
-            await service.set_password(session, identity, row=row, new=body.new_password)
-            await tokens.revoke_user_tokens(session, identity, user_id=row.id)
         except DomainError:
             await session.commit()  # a wrong code counts against the OTP
             raise
@@ -297,29 +309,77 @@ async def create_citizen(body: UserRequest, platform: PlatformDep, actor: Option
 
 
 @router.post("/user-otp/v1/_send")
-async def send_otp(body: SendOtpRequest, platform: PlatformDep) -> SendOtpResponse:
-    """Send an OTP by SMS for `register` (default), `login` or `passwordreset`."""
+async def send_otp(body: SendOtpRequest, request: Request, platform: PlatformDep) -> SendOtpResponse:
+    """Send an OTP by SMS for `register` (default), `login`, `passwordreset` or `update` (a new number)."""
     identity = identity_of(platform)
-    request = body.otp
+    wanted = body.otp
     async with platform.sessions() as session:
-        sent = await otp_service.issue_otp(
-            session,
-            identity,
-            mobile_number=request.mobile_number,
-            tenant_id=request.tenant_id,
-            purpose=request.type,
-            user_type=request.user_type,
-        )
+        try:
+            sent = await otp_service.issue_otp(
+                session,
+                identity,
+                mobile_number=wanted.mobile_number,
+                tenant_id=wanted.tenant_id,
+                purpose=wanted.type,
+                user_type=wanted.user_type,
+                client=_client_address(request, platform),
+            )
+        except DomainError:
+            await session.commit()  # a refused request still counts against the address and the number
+            raise
         await otp_service.send_sms(
             session,
             identity,
-            tenant_id=request.tenant_id,
-            mobile_number=request.mobile_number,
-            purpose=request.type.lower(),
+            tenant_id=wanted.tenant_id,
+            mobile_number=wanted.mobile_number,
+            purpose=wanted.type.lower(),
             code=sent.code,
         )
         await session.commit()  # the SMS leaves once the OTP is stored
     return SendOtpResponse(response_info=_egov_user_info(body.request_info), successful=True)
+
+
+@router.post("/otp/v1/_create", status_code=201)
+async def create_egov_otp(body: EgovOtpRequest, session: SessionDep, platform: PlatformDep) -> EgovOtpResponse:
+    """egov-otp `_create` (system users): a token for `identity` (a mobile number), its code sent by SMS only."""
+    if not body.otp.identity:
+        raise Invalid("OTP.IDENTITY_MANDATORY", "otp.identity is required", params=["otp.identity"])
+    token = await egov_otp.create_token(
+        session, identity_of(platform), mobile_number=body.otp.identity, tenant_id=body.otp.tenant_id
+    )
+    return EgovOtpResponse(otp=token)
+
+
+@router.post("/otp/v1/_validate")
+async def validate_egov_otp(body: EgovOtpRequest, platform: PlatformDep) -> EgovOtpResponse:
+    """egov-otp `_validate`: the code against the identity's newest live token (wrong codes use it up)."""
+    if not body.otp.identity or not body.otp.otp:
+        raise Invalid("OTP.VALIDATION_UNSUCCESSFUL", "otp.identity and otp.otp are required", params=["otp.otp"])
+    async with platform.sessions() as session:
+        try:
+            token = await egov_otp.validate_token(
+                session,
+                identity_of(platform),
+                mobile_number=body.otp.identity,
+                tenant_id=body.otp.tenant_id,
+                code=body.otp.otp,
+            )
+        except DomainError:
+            await session.commit()  # a wrong code still counts against the token
+            raise
+        await session.commit()
+    return EgovOtpResponse(otp=token)
+
+
+@router.post("/otp/v1/_search")
+async def search_egov_otp(body: EgovOtpRequest, session: SessionDep, platform: PlatformDep) -> EgovOtpResponse:
+    """egov-otp `_search` (system users): a token's state by its UUID; `otp: null` when there is none."""
+    if not body.otp.uuid:
+        raise Invalid("OTP.UUID_MANDATORY", "otp.UUID is required", params=["otp.UUID"])
+    token = await egov_otp.search_token(
+        session, identity_of(platform), uuid=body.otp.uuid, tenant_id=body.otp.tenant_id
+    )
+    return EgovOtpResponse(otp=token)
 
 
 @router.post("/user/pii-audit/v1/_search")

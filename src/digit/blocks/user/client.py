@@ -8,9 +8,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.user import service, tokens
+from digit.blocks.user import profile, service, tokens
 from digit.blocks.user.service import Identity, SearchCriteria
 from digit.kernel.envelope import UserInfo
+from digit.kernel.platform import Key
 from digit.kernel.security import Actor
 
 
@@ -116,7 +117,7 @@ class InProcessUserClient:
         self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
     ) -> UserInfo:
         async with self._session(session) as active:
-            row = await service.update_user(active, self._identity, uuid=uuid, changes=changes, actor=actor)
+            row = await profile.update_user(active, self._identity, uuid=uuid, changes=changes, actor=actor)
             return await service.user_info(self._identity, row)
 
     async def record_pii_access(
@@ -137,3 +138,27 @@ class InProcessTokenAuthenticator:
     async def authenticate(self, token: str) -> UserInfo | None:
         async with self._identity.platform.read_sessions() as session:
             return await tokens.authenticate(session, self._identity, token)
+
+
+TOKEN_AUTHENTICATOR = Key[TokenAuthenticator](TokenAuthenticator)
+"""The platform key of `TokenAuthenticator`."""
+
+
+USER_CLIENT = Key[UserClient](UserClient)
+"""The platform key of `UserClient`."""
+
+
+class OtpSender(Protocol):
+    """What the user block needs to deliver an OTP: an SMS sent once the caller's transaction commits.
+
+    The notification block (which depends on the user block) provides it at install, so the user block
+    never imports the notification block: the dependency points one way.
+    """
+
+    async def send_sms(
+        self, *, session: AsyncSession | None = None, tenant_id: str, mobile_number: str, message: str, category: str
+    ) -> object: ...
+
+
+OTP_SENDER = Key[OtpSender](OtpSender)
+"""The platform key of `OtpSender` (absent when no notification block is installed: OTPs are then not sent)."""

@@ -22,6 +22,8 @@ class UserRow(Audited, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "type", "user_name_index"),
         Index("ix_eg_user_user_mobile", "mobile_index"),
+        # one user per mobile number, tenant and user type (NULLs, users without a number, never clash)
+        Index("ux_eg_user_user_mobile_per_type", "tenant_id", "type", "mobile_index", unique=True),
         Index("ix_eg_user_user_email", "email_index"),
     )
 
@@ -71,14 +73,22 @@ class RoleRow(Audited, Base):
 
 
 class TokenRow(Audited, Base):
-    """An access or refresh token, by its SHA-256; `session_id` ties the pair of one login together."""
+    """An access or refresh token, by its SHA-256.
+
+    `session_id` ties the access/refresh pair of one issue together; `family_id` ties every pair
+    descended from one login by refresh grants (a replayed refresh token revokes the whole family).
+    """
 
     __tablename__ = "eg_user_token"
-    __table_args__ = (Index("ix_eg_user_token_session", "session_id"),)
+    __table_args__ = (
+        Index("ix_eg_user_token_session", "session_id"),
+        Index("ix_eg_user_token_family", "family_id"),
+    )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # access | refresh
     session_id: Mapped[str] = mapped_column(String(64))
+    family_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("eg_user_user.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[int] = mapped_column(BigInteger)
     revoked: Mapped[bool] = mapped_column(default=False)
@@ -101,7 +111,12 @@ class OtpRow(Audited, Base):
 
 
 class LoginAttemptRow(Audited, Base):
-    """Every password/OTP login attempt: the lockout rule counts the failures (never the password)."""
+    """Every password/OTP login attempt of a known account, with the client address it came from.
+
+    The lockout rule counts the failures per account AND address (never storing the password); the
+    failure that reaches the threshold carries `locks_until`, which refuses that account from that
+    address only, until then.
+    """
 
     __tablename__ = "eg_user_login_attempt"
     __table_args__ = (Index("ix_eg_user_login_attempt_user", "user_id", "created_time"),)
@@ -110,6 +125,23 @@ class LoginAttemptRow(Audited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("eg_user_user.id", ondelete="CASCADE"))
     successful: Mapped[bool]
     client_address: Mapped[str | None] = mapped_column(String(64), default=None)
+    locks_until: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class ThrottleHitRow(Audited, Base):
+    """One counted request of a throttle: `scope` names the rule, `subject` what it counts per
+    (a client address, or a mobile number's blind index: never a number in clear). Rows older than
+    every window are pruned in the background."""
+
+    __tablename__ = "eg_user_throttle_hit"
+    __table_args__ = (
+        Index("ix_eg_user_throttle_hit_subject", "scope", "subject", "created_time"),
+        Index("ix_eg_user_throttle_hit_time", "created_time"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(32))  # login-failure | otp-send-address | otp-send-number
+    subject: Mapped[str] = mapped_column(String(128))
 
 
 class PiiAuditRow(Audited, Base):

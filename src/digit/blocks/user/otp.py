@@ -1,40 +1,57 @@
-"""user-otp: one-time passwords for citizen registration, login and password reset.
+"""user-otp: one-time passwords for citizen registration, login, password reset and a new mobile number.
 
 An OTP is six random digits, stored only as a keyed hash, valid `otp_ttl_seconds`, good for one
 use, void after `otp_max_attempts` wrong codes, and at most `otp_max_sends` are sent per mobile
 number and purpose in `otp_send_window_seconds`. The code leaves only by SMS (the notification
 block's sender); it is never logged, returned or stored in clear. The development-only fixed OTP
 (`settings.fixed_otp`, refused in production by Settings) replaces the random code.
+
+Sending tells whether a number is registered (`USER_ALREADY_EXISTS` / `USER_NOT_FOUND`), as DIGIT's
+does and its UI relies on; so every request, answered or refused, counts against the client address
+(`otp_send_max_per_address`) and the number (`otp_send_max_per_number`), which bounds how many
+numbers one address can probe (429 beyond).
+
+Type `update` verifies a number a person wants to move their account to: it is sent only to a
+number no user of that type holds in the tenant, and `/user/profile/_update` takes its code as
+`otpReference`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.user import throttle
+from digit.blocks.user.client import OTP_SENDER
 from digit.blocks.user.models import OtpRow, UserRow
-from digit.blocks.user.pii import _derive
 from digit.blocks.user.service import Identity, check_mobile, find_by_mobile, home_tenant
 from digit.kernel.db import stamp
-from digit.kernel.errors import Invalid
+from digit.kernel.errors import Invalid, TooManyRequests
 from digit.kernel.security import SYSTEM_UUID
 from digit.kernel.tenancy import state_of
 
 log = logging.getLogger(__name__)
 
-PURPOSES = ("register", "login", "passwordreset")
+
+def _derive(master: bytes, info: str) -> bytes:
+    """A key of its own for OTP code hashes, derived from the master key."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"digit-user-pii", info=info.encode()).derive(master)
+
+
+PURPOSES = ("register", "login", "passwordreset", "update")
 MESSAGES = {
     "register": "Dear Citizen, your OTP to complete your registration is {otp}. It is valid for {minutes} minutes.",
     "login": "Dear Citizen, your login OTP is {otp}. It is valid for {minutes} minutes.",
     "passwordreset": "Your OTP to reset your password is {otp}. It is valid for {minutes} minutes.",
+    "update": "Your OTP to confirm this as your new mobile number is {otp}. It is valid for {minutes} minutes.",
 }
 
 
@@ -54,6 +71,37 @@ def _new_code(identity: Identity) -> str:
     return fixed if fixed else f"{secrets.randbelow(10**6):06d}"
 
 
+def _check_purpose_fits(purpose: str, existing: UserRow | None) -> None:
+    """Register and update want a free number, login and password reset a registered one."""
+    if purpose == "register" and existing is not None:
+        raise Invalid(
+            "USER_ALREADY_EXISTS",
+            'a user with this mobile number is already registered; to log in, send the OTP with "type": "login"',
+            params=["type"],
+        )
+    if purpose == "update" and existing is not None:
+        raise Invalid("USER_ALREADY_EXISTS", "a user with this mobile number is already registered")
+    if purpose in ("login", "passwordreset") and existing is None:
+        raise Invalid("USER_NOT_FOUND", "no user is registered with this mobile number")
+
+
+async def _guard_send_rate(
+    session: AsyncSession, identity: Identity, *, mobile_index: str, purpose: str, state: str, now_ms: int
+) -> None:
+    """Refuse when this number was sent too many OTPs for this purpose within the send window."""
+    settings = identity.platform.settings
+    recent = await session.scalar(
+        select(func.count()).where(
+            OtpRow.mobile_index == mobile_index,
+            OtpRow.purpose == purpose,
+            OtpRow.created_time > now_ms - settings.otp_send_window_seconds * 1000,
+        )
+    )
+    if int(recent or 0) >= settings.otp_max_sends:
+        log.warning("otp_rate_limited", extra={"tenant_id": state, "purpose": purpose})
+        raise TooManyRequests("TOO_MANY_OTP_REQUESTS", "too many OTPs were requested for this number; try again later")
+
+
 async def issue_otp(
     session: AsyncSession,
     identity: Identity,
@@ -62,35 +110,33 @@ async def issue_otp(
     tenant_id: str,
     purpose: str,
     user_type: str | None = None,
+    client: str,
 ) -> SentOtp:
-    """Check the purpose's rule, the rate limit, and store a new OTP; the caller sends the code."""
+    """Check the throttles, the purpose's rule, the rate limit, and store a new OTP; the caller sends the code.
+
+    Throttle hits are written before any refusal: the caller commits them even when this raises.
+    """
     settings = identity.platform.settings
+    now = identity.now_ms()
+    per_address = throttle.otp_sends_per_address(settings)
+    await throttle.guard(session, per_address, subject=client, now_ms=now)
+    await throttle.record(session, per_address, subject=client, tenant_id=tenant_id, now_ms=now)
     purpose = (purpose or "register").lower()
     if purpose not in PURPOSES:
-        raise Invalid("INVALID_OTP_TYPE", "type must be register, login or passwordreset")
+        raise Invalid("INVALID_OTP_TYPE", "type must be register, login, passwordreset or update")
     user_type = (user_type or "CITIZEN").upper()
     tenant = home_tenant(user_type, tenant_id)
     await check_mobile(identity, tenant_id=tenant, mobile_number=mobile_number)
+    state = state_of(tenant)
+    mobile_index = identity.index(tenant_id=state, field="mobileNumber", value=mobile_number)
+    per_number = throttle.otp_sends_per_number(settings)
+    await throttle.guard(session, per_number, subject=mobile_index, now_ms=now)
+    await throttle.record(session, per_number, subject=mobile_index, tenant_id=state, now_ms=now)
     existing = await find_by_mobile(
         session, identity, mobile_number=mobile_number, tenant_id=tenant, user_type=user_type
     )
-    if purpose == "register" and existing is not None:
-        raise Invalid("USER_ALREADY_EXISTS", "a user with this mobile number is already registered")
-    if purpose in ("login", "passwordreset") and existing is None:
-        raise Invalid("USER_NOT_FOUND", "no user is registered with this mobile number")
-    state = state_of(tenant)
-    mobile_index = identity.index(tenant_id=state, field="mobileNumber", value=mobile_number)
-    now = identity.now_ms()
-    recent = await session.scalar(
-        select(func.count()).where(
-            OtpRow.mobile_index == mobile_index,
-            OtpRow.purpose == purpose,
-            OtpRow.created_time > now - settings.otp_send_window_seconds * 1000,
-        )
-    )
-    if int(recent or 0) >= settings.otp_max_sends:
-        log.warning("otp_rate_limited", extra={"tenant_id": state, "purpose": purpose})
-        raise Invalid("TOO_MANY_OTP_REQUESTS", "too many OTPs were requested for this number; try again later")
+    _check_purpose_fits(purpose, existing)
+    await _guard_send_rate(session, identity, mobile_index=mobile_index, purpose=purpose, state=state, now_ms=now)
     code = _new_code(identity)
     row = OtpRow(
         tenant_id=state,
@@ -112,12 +158,7 @@ async def send_sms(
 ) -> bool:
     """Hand the OTP to the notification block's SMS sender (category OTP), in the caller's transaction
     (sent once it commits). False when the platform has no sender."""
-    try:
-        module = importlib.import_module("digit.blocks.notification.client")
-    except ImportError:
-        module = None
-    interface = getattr(module, "NotificationClient", None) if module else None
-    sender: Any = identity.platform.find(interface) if interface is not None else None
+    sender = identity.platform.find(OTP_SENDER)
     if sender is None:
         log.warning("otp_not_sent_no_sms_sender", extra={"tenant_id": tenant_id, "purpose": purpose})
         return False

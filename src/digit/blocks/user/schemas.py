@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AliasChoices, ConfigDict, Field
 
 from digit.kernel.envelope import RequestInfo, WireModel
+from digit.kernel.inputs import PAGE_MAX
 
 
 class RoleIn(WireModel):
@@ -85,7 +86,7 @@ class UserSearchRequest(WireModel):
     user_type: str | None = None
     role_codes: list[str] | None = None
     page_size: int = Field(default=50, ge=1, le=500)
-    page_number: int = Field(default=0, ge=0, validation_alias=AliasChoices("pageNumber", "offset"))
+    page_number: int = Field(default=0, ge=0, le=PAGE_MAX, validation_alias=AliasChoices("pageNumber", "offset"))
     sort: list[str] | None = None
     purpose: str | None = None
 
@@ -154,3 +155,22 @@ class PiiAuditRecord(WireModel):
 class PiiAuditResponse(WireModel):
     response_info: dict[str, Any] = Field(alias="ResponseInfo")
     audits: list[PiiAuditRecord] = Field(alias="PiiAudits")
+
+
+class EgovOtp(WireModel):
+    """egov-otp's Otp: `identity` is the mobile number a token is for; `otp` the code (never answered)."""
+
+    otp: str | None = Field(default=None, max_length=128)
+    uuid: str | None = Field(default=None, max_length=64, validation_alias=AliasChoices("UUID", "uuid"))
+    identity: str | None = Field(default=None, max_length=100)
+    tenant_id: str = Field(min_length=1, max_length=256)
+
+
+class EgovOtpRequest(WireModel):
+    request_info: RequestInfo = Field(default_factory=RequestInfo, alias="RequestInfo")
+    otp: EgovOtp
+
+
+class EgovOtpResponse(WireModel):
+    response_info: dict[str, Any] | None = Field(default=None, alias="responseInfo")
+    otp: dict[str, Any] | None

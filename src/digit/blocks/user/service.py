@@ -12,16 +12,17 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.encryption.client import EncryptionClient
 from digit.blocks.mdms.client import MdmsClient
-from digit.blocks.user.models import PiiAuditRow, RoleRow, UserRow
+from digit.blocks.user.models import LoginAttemptRow, PiiAuditRow, RoleRow, UserRow
 from digit.blocks.user.pii import MASKED_FIELDS, PII_FIELDS, PiiCipher, masked
 from digit.kernel.db import new_id, stamp
 from digit.kernel.envelope import Role, UserInfo
-from digit.kernel.errors import Forbidden, Invalid, NotFound
+from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, lineage, state_of
@@ -64,22 +65,21 @@ class Identity:
     """What the user services need from the platform; one per platform, built in `install()`."""
 
     platform: Platform
+    mdms: MdmsClient
     cipher: PiiCipher
     hasher: PasswordHasher
     dummy_hash: str
     user_cache: dict[tuple[str, int], UserInfo] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, platform: Platform) -> Identity:
+    def build(cls, platform: Platform, *, mdms: MdmsClient, encryption: EncryptionClient) -> Identity:
         settings = platform.settings
         hasher = PasswordHasher(
             time_cost=settings.password_hash_time_cost, memory_cost=settings.password_hash_memory_kib, parallelism=1
         )
-        return cls(platform=platform, cipher=PiiCipher(platform), hasher=hasher, dummy_hash=hasher.hash(new_id()))
-
-    @property
-    def mdms(self) -> MdmsClient:
-        return self.platform.get(MdmsClient)  # type: ignore[type-abstract]
+        return cls(
+            platform=platform, mdms=mdms, cipher=PiiCipher(encryption), hasher=hasher, dummy_hash=hasher.hash(new_id())
+        )
 
     def now_ms(self) -> int:
         return self.platform.clock.now_ms()
@@ -232,6 +232,31 @@ async def check_mobile(identity: Identity, *, tenant_id: str, mobile_number: str
         raise Invalid("INVALID_MOBILE_NUMBER", "the mobile number is not valid")
 
 
+async def ensure_mobile_free(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    tenant_id: str,
+    user_type: str,
+    mobile_number: str,
+    user_id: int | None = None,
+) -> None:
+    """A mobile number belongs to one user per tenant and user type (409 otherwise).
+
+    The database holds the same rule (a unique index), so two racing writes cannot both win.
+    """
+    index = identity.index(tenant_id=tenant_id, field="mobileNumber", value=mobile_number)
+    query = select(UserRow.id).where(
+        UserRow.tenant_id == tenant_id, UserRow.type == user_type, UserRow.mobile_index == index
+    )
+    if user_id is not None:
+        query = query.where(UserRow.id != user_id)
+    if (await session.scalars(query.limit(1))).first() is not None:
+        raise Conflict(
+            "DUPLICATE_MOBILE_NUMBER", "another user of this type in the tenant already has this mobile number"
+        )
+
+
 async def known_roles(identity: Identity, tenant_id: str) -> dict[str, str]:
     records = await identity.mdms.get_master(tenant_id=tenant_id, module="ACCESSCONTROL-ROLES", master="roles")
     return {r["code"]: r.get("name") or r["code"] for r in records if isinstance(r, dict) and r.get("code")}
@@ -312,8 +337,8 @@ def check_authority(actor: Actor, *, user_type: str, user_tenant: str, new_roles
             raise Forbidden("INVALID_ROLE_GRANT", f"only a superuser may grant {role.code}")
 
 
-async def create_user(session: AsyncSession, identity: Identity, *, user: dict[str, Any], actor: Actor) -> UserRow:
-    """Create a user from DIGIT's User fields (camelCase). Password optional; roles checked against MDMS."""
+async def _checked_new_user(session: AsyncSession, identity: Identity, user: dict[str, Any]) -> dict[str, Any]:
+    """Validate a new user's identity fields; returns them with type, home tenant and userName settled."""
     user_type = (user.get("type") or "").upper()
     if user_type not in USER_TYPES:
         raise Invalid("INVALID_USER_TYPE", "type must be CITIZEN, EMPLOYEE or SYSTEM")
@@ -330,6 +355,7 @@ async def create_user(session: AsyncSession, identity: Identity, *, user: dict[s
         raise Invalid("INVALID_NAME", "name is required")
     if mobile:
         await check_mobile(identity, tenant_id=tenant, mobile_number=str(mobile))
+        await ensure_mobile_free(session, identity, tenant_id=tenant, user_type=user_type, mobile_number=str(mobile))
     elif user_type == "CITIZEN":
         raise Invalid("INVALID_MOBILE_NUMBER", "a citizen needs a mobile number")
     if user.get("emailId") and not EMAIL_PATTERN.match(str(user["emailId"])):
@@ -338,6 +364,13 @@ async def create_user(session: AsyncSession, identity: Identity, *, user: dict[s
         session, identity, user_name=str(user["userName"]), tenant_id=tenant, user_type=user_type
     ):
         raise Invalid("DuplicateUserNameException", "a user with this user name already exists in the tenant")
+    return user
+
+
+async def create_user(session: AsyncSession, identity: Identity, *, user: dict[str, Any], actor: Actor) -> UserRow:
+    """Create a user from DIGIT's User fields (camelCase). Password optional; roles checked against MDMS."""
+    user = await _checked_new_user(session, identity, user)
+    user_type, tenant = user["type"], user["tenantId"]
     roles = user.get("roles") or []
     if user_type == "CITIZEN":
         roles = [{"code": "CITIZEN", "tenantId": tenant}]
@@ -371,9 +404,52 @@ async def create_user(session: AsyncSession, identity: Identity, *, user: dict[s
     try:
         await session.flush()
     except IntegrityError:
-        raise Invalid("DuplicateUserNameException", "a user with this user name already exists in the tenant") from None
+        raise Conflict(
+            "DUPLICATE_USER", "a user with this user name or mobile number already exists in the tenant"
+        ) from None
     log.info("user_created", extra={"user": row.uuid, "tenant_id": tenant, "type": user_type})
     return row
+
+
+async def _check_changed_contact(
+    session: AsyncSession, identity: Identity, row: UserRow, *, current: dict[str, Any], new_pii: dict[str, Any]
+) -> bool:
+    """Check a new mobile number and email before the row changes; returns whether the mobile number changes."""
+    new_mobile = new_pii.get("mobileNumber")
+    mobile_changes = new_mobile is not None and str(new_mobile) != str(current.get("mobileNumber") or "")
+    if new_mobile is not None:
+        await check_mobile(identity, tenant_id=row.tenant_id, mobile_number=str(new_mobile))
+    if mobile_changes:
+        await ensure_mobile_free(
+            session,
+            identity,
+            tenant_id=row.tenant_id,
+            user_type=row.type,
+            mobile_number=str(new_mobile),
+            user_id=row.id,
+        )
+    if new_pii.get("emailId") and not EMAIL_PATTERN.match(str(new_pii["emailId"])):
+        raise Invalid("INVALID_EMAIL", "the email address is not valid")
+    return mobile_changes
+
+
+async def _replace_roles(
+    identity: Identity, row: UserRow, *, roles: Sequence[dict[str, Any]], actor: Actor, now_ms: int
+) -> None:
+    """Set the user's roles to `roles`; the actor needs authority only for roles the user does not hold yet."""
+    wanted = await resolve_roles(identity, roles=roles, default_tenant=row.tenant_id)
+    have = {(r.code, r.tenant_id): r for r in row.roles}
+    check_authority(
+        actor,
+        user_type=row.type,
+        user_tenant=row.tenant_id,
+        new_roles=[r for r in wanted if (r.code, r.tenant_id) not in have],
+    )
+    keep = [have.get((r.code, r.tenant_id), r) for r in wanted]
+    for role in keep:
+        if role.created_by is None:
+            stamp(role, actor_uuid=actor.uuid, now_ms=now_ms)
+    row.roles = keep
 
 
 async def update_user(
@@ -385,8 +461,14 @@ async def update_user(
     actor: Actor,
     allow_roles: bool = True,
     allow_active: bool = True,
+    login_follows_mobile: bool = False,
 ) -> UserRow:
-    """Partial update: userName, type and tenantId never change (DIGIT's _updatenovalidate)."""
+    """Partial update: userName, type and tenantId never change (DIGIT's _updatenovalidate).
+
+    The mobile number and email are checked before the row changes; a new mobile number must be free
+    in the tenant for the user type. With `login_follows_mobile` (a citizen's own verified change), a citizen whose
+    login name is their mobile number logs in by the new number from then on.
+    """
     row = await get_by_uuid(session, uuid)
     if actor.uuid != row.uuid:
         check_authority(actor, user_type=row.type, user_tenant=row.tenant_id)
@@ -394,14 +476,14 @@ async def update_user(
     pii = {k: current[k] for k in PII_FIELDS if current.get(k) not in (None, "")}
     editable = {k: v for k, v in changes.items() if k not in ("userName", "type", "tenantId", "uuid", "id")}
     new_pii, columns, extra = split_fields(editable)
-    if "mobileNumber" in new_pii:
-        await check_mobile(identity, tenant_id=row.tenant_id, mobile_number=str(new_pii["mobileNumber"]))
-    if new_pii.get("emailId") and not EMAIL_PATTERN.match(str(new_pii["emailId"])):
-        raise Invalid("INVALID_EMAIL", "the email address is not valid")
+    mobile_changes = await _check_changed_contact(session, identity, row, current=current, new_pii=new_pii)
     for key in PII_FIELDS:
         if key in editable and editable[key] in (None, "") and key not in ("userName", "name"):
             pii.pop(key, None)
     pii.update(new_pii)
+    follows = row.type == "CITIZEN" and current.get("userName") == current.get("mobileNumber")
+    if login_follows_mobile and mobile_changes and follows:
+        pii["userName"] = str(new_pii.get("mobileNumber"))
     await seal_row(session, identity, row, pii)
     for column, value in columns.items():
         setattr(row, column, value)
@@ -411,41 +493,32 @@ async def update_user(
     if allow_active and editable.get("accountLocked") is False:
         row.account_locked = False
         row.account_locked_date = None
+        await clear_login_locks(session, identity, user_id=row.id)
     now = identity.now_ms()
     if allow_roles and editable.get("roles"):
-        wanted = await resolve_roles(identity, roles=editable["roles"], default_tenant=row.tenant_id)
-        have = {(r.code, r.tenant_id): r for r in row.roles}
-        check_authority(
-            actor,
-            user_type=row.type,
-            user_tenant=row.tenant_id,
-            new_roles=[r for r in wanted if (r.code, r.tenant_id) not in have],
-        )
-        keep = [have.get((r.code, r.tenant_id), r) for r in wanted]
-        for role in keep:
-            if role.created_by is None:
-                stamp(role, actor_uuid=actor.uuid, now_ms=now)
-        row.roles = keep
+        await _replace_roles(identity, row, roles=editable["roles"], actor=actor, now_ms=now)
     if editable.get("password"):
         await check_password(identity, tenant_id=row.tenant_id, password=str(editable["password"]))
         row.password_hash = await identity.hash_password(str(editable["password"]))
         row.pwd_expiry_date = now + PASSWORD_EXPIRY_MS
     stamp(row, actor_uuid=actor.uuid, now_ms=now)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "DUPLICATE_USER", "another user of this type in the tenant has this user name or mobile number"
+        ) from None
     log.info("user_updated", extra={"user": row.uuid, "tenant_id": row.tenant_id})
     return row
 
 
-async def update_profile(
-    session: AsyncSession, identity: Identity, *, changes: dict[str, Any], actor: Actor
-) -> UserRow:
-    """A person edits their own profile: no roles, no activation, no password here."""
-    uuid = changes.get("uuid") or actor.uuid
-    if uuid != actor.uuid:
-        raise Forbidden("NOT_OWN_PROFILE", "a profile can be updated only by its owner")
-    changes = {k: v for k, v in changes.items() if k != "password"}
-    return await update_user(
-        session, identity, uuid=actor.uuid, changes=changes, actor=actor, allow_roles=False, allow_active=False
+async def clear_login_locks(session: AsyncSession, identity: Identity, *, user_id: int) -> None:
+    """Lift every per-address login lock of a user (an administrator's unlock, a password reset)."""
+    await session.execute(
+        update(LoginAttemptRow)
+        .where(LoginAttemptRow.user_id == user_id, LoginAttemptRow.locks_until.is_not(None))
+        .values(locks_until=None, last_modified_time=identity.now_ms(), row_version=LoginAttemptRow.row_version + 1)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -468,6 +541,7 @@ async def set_password(session: AsyncSession, identity: Identity, *, row: UserRo
     row.pwd_expiry_date = now + PASSWORD_EXPIRY_MS
     row.account_locked = False
     row.account_locked_date = None
+    await clear_login_locks(session, identity, user_id=row.id)
     stamp(row, actor_uuid=row.uuid, now_ms=now)
     await session.flush()
 

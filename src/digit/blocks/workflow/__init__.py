@@ -11,10 +11,10 @@ from rich.console import Console
 
 from digit.blocks.workflow.api import router
 from digit.blocks.workflow.client import (
+    WORKFLOW_CLIENT,
+    WORKLIST_SOURCE,
     InProcessWorkflowClient,
     InProcessWorklistSource,
-    WorkflowClient,
-    WorklistSource,
 )
 from digit.blocks.workflow.escalation import Escalator, escalation_scheduler
 from digit.blocks.workflow.loader import load_file, seed_directory
@@ -26,8 +26,8 @@ DEMO_TENANT = "pb"
 
 
 def install(platform: Platform) -> None:
-    platform.provide(WorkflowClient, InProcessWorkflowClient(platform))  # type: ignore[type-abstract]
-    platform.provide(WorklistSource, InProcessWorklistSource(platform))  # type: ignore[type-abstract]
+    platform.provide(WORKFLOW_CLIENT, InProcessWorkflowClient(platform))
+    platform.provide(WORKLIST_SOURCE, InProcessWorklistSource(platform))
     platform.provide(Escalator, Escalator(platform))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.workflow import businessservice, service
 from digit.blocks.workflow.client import user_lookup
 from digit.blocks.workflow.escalation import escalate_due
@@ -17,10 +17,13 @@ from digit.blocks.workflow.schemas import (
     ProcessInstanceResponse,
     TransitionRequest,
 )
+from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Forbidden, Invalid
+from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.platform import Platform
+from digit.kernel.request_tenants import TenantQuery
 from digit.kernel.tenancy import state_of
 
 router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
@@ -30,7 +33,7 @@ Csv = Annotated[list[str] | None, Query()]
 
 async def known_roles(platform: Platform, tenant_ids: set[str]) -> dict[str, set[str]]:
     """Role codes of ACCESSCONTROL-ROLES per state tenant."""
-    mdms = platform.get(MdmsClient)  # type: ignore[type-abstract]
+    mdms = platform.get(MDMS_CLIENT)
     found: dict[str, set[str]] = {}
     for state in {state_of(t) for t in tenant_ids}:
         records = await mdms.get_master(tenant_id=state, module="ACCESSCONTROL-ROLES", master="roles")
@@ -74,14 +77,14 @@ async def update_business_service(
 @router.post("/businessservice/_search")
 async def search_business_services(
     session: SessionDep,
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     business_services: Annotated[list[str] | None, Query(alias="businessServices")] = None,
     body: RequestInfoBody | None = None,
 ) -> BusinessServiceResponse:
     """Latest configs for a tenant: the city's own, else its state's (DIGIT's fallback)."""
     flows = await businessservice.search_flows(session, tenant_id=tenant_id, codes=split_values(business_services))
     return BusinessServiceResponse(
-        response_info=response_info(body.request_info if body else None),
+        response_info=response_info(body),
         business_services=[f.wire(tenant_id=tenant_id) for f in flows],
     )
 
@@ -99,15 +102,31 @@ router.add_api_route(
 
 @router.post("/process/_transition")
 async def transition(
-    body: TransitionRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: TransitionRequest,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ProcessInstanceResponse:
-    """Move applications on by one action each; all of the batch or none of it."""
-    instances = await service.transition(
+    """Move applications on by one action each; all of the batch or none of it. With an `Idempotency-Key` a
+    retry takes no action again and answers the instances the first call made."""
+    now_ms = platform.clock.now_ms()
+    tenant_id = body.process_instances[0].tenant_id if body.process_instances else actor.tenant_id
+    instances = await idempotency.once(
         session,
-        instances=body.process_instances,
-        actor=actor,
-        now_ms=platform.clock.now_ms(),
-        users=user_lookup(platform),
+        key=idempotency_key,
+        operation="workflow.transition",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=body.model_dump(mode="json", exclude={"request_info"}),
+        now_ms=now_ms,
+        create=lambda: service.transition(
+            session, instances=body.process_instances, actor=actor, now_ms=now_ms, users=user_lookup(platform)
+        ),
+        reference=lambda made: {"ids": [i["id"] for i in made]},
+        replay=lambda first: service.instances_by_id(
+            session, tenant_id=tenant_id, ids=first["ids"], actor=actor, now_ms=now_ms
+        ),
     )
     return ProcessInstanceResponse(response_info=response_info(body.request_info), process_instances=instances)
 
@@ -149,7 +168,7 @@ async def search_process_instances(
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
     ids: Csv = None,
     assignee: Annotated[str | None, Query()] = None,
@@ -179,16 +198,14 @@ async def search_process_instances(
         limit,
     )
     found, total = await service.search_instances(session, criteria, actor, now_ms=platform.clock.now_ms())
-    return ProcessInstanceResponse(
-        response_info=response_info(body.request_info if body else None), process_instances=found, total_count=total
-    )
+    return ProcessInstanceResponse(response_info=response_info(body), process_instances=found, total_count=total)
 
 
 @router.post("/process/_count")
 async def count_process_instances(
     session: SessionDep,
     actor: CurrentActor,
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
     ids: Csv = None,
     assignee: Annotated[str | None, Query()] = None,
@@ -218,11 +235,54 @@ async def count_process_instances(
     return await service.count_instances(session, criteria, actor)
 
 
+@router.post("/process/_nearingslacount")
+async def nearing_sla_count(
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
+    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
+    assignee: Annotated[str | None, Query()] = None,
+    status: Csv = None,
+    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
+    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    body: RequestInfoBody | None = None,
+) -> int:
+    """DIGIT answers a bare number: open applications close to breaching their business SLA."""
+    criteria = _criteria(
+        tenant_id, business_ids, None, assignee, status, False, None, None, business_service, module_name, 0, None
+    )
+    return await service.count_nearing_sla(session, criteria, actor, now_ms=platform.clock.now_ms())
+
+
+@router.post("/escalate/_search")
+async def search_escalated(
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
+    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
+    assignee: Annotated[str | None, Query()] = None,
+    status: Csv = None,
+    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
+    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query()] = None,
+    body: RequestInfoBody | None = None,
+) -> ProcessInstanceResponse:
+    """Latest instance of each application the auto-escalation has acted on, newest first."""
+    criteria = _criteria(
+        tenant_id, business_ids, None, assignee, status, False, None, None, business_service, module_name, offset, limit
+    )
+    found, total = await service.search_escalated(session, criteria, actor, now_ms=platform.clock.now_ms())
+    return ProcessInstanceResponse(response_info=response_info(body), process_instances=found, total_count=total)
+
+
 @router.post("/process/_statuscount")
 async def status_count(
     session: SessionDep,
     actor: CurrentActor,
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
     module_name: Annotated[str | None, Query(alias="moduleName")] = None,
     assignee: Annotated[str | None, Query()] = None,
@@ -243,4 +303,4 @@ async def escalate(
     if not actor.has_any_role({"AUTO_ESCALATE", "SYSTEM", "SUPERUSER"}, actor.tenant_id) and not actor.is_system:
         raise Forbidden("NOT_AUTHORIZED", "only the escalation system user or a superuser may escalate")
     done = await escalate_due(platform, business_service=business_service)
-    return EscalationResponse(response_info=response_info(body.request_info if body else None), process_instances=done)
+    return EscalationResponse(response_info=response_info(body), process_instances=done)

@@ -9,6 +9,11 @@ DIGIT's quirks, handled as DIGIT handles them:
   REOPEN and RATE there, and DIGIT's transition validator only asks for an action when the state is not terminal.
   A terminal state means "closed": its SLA stops, the escalation scheduler and the inbox's open counts skip it.
   What is refused instead is a state nobody can leave or reach the end from: a non-terminal state without actions.
+
+One addition to DIGIT's shape: a state may name `supervisorRoles` (role codes). When an application sits in a
+state with assignees, only an assignee may take an action there, or a caller holding one of the state's
+`supervisorRoles` (still subject to the action's own `roles`). DIGIT ignores the field; our search shows it only
+where a state has it, so DIGIT clients see the shape they know.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.workflow.models import BusinessServiceRow
-from digit.blocks.workflow.schemas import BusinessService
+from digit.blocks.workflow.schemas import Action, BusinessService, State
 from digit.kernel.db import new_id, stamp
 from digit.kernel.errors import Invalid
 from digit.kernel.tenancy import lineage, state_of
@@ -63,6 +68,7 @@ class StateDef:
     is_updatable: bool | None
     actions: dict[str, ActionDef]
     audit: dict[str, Any]
+    supervisor_roles: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -134,7 +140,7 @@ def action_wire(action: ActionDef, *, tenant_id: str) -> dict[str, Any]:
 def state_wire(
     state: StateDef, *, tenant_id: str, business_service_id: str, with_actions: bool = True
 ) -> dict[str, Any]:
-    return {
+    wire: dict[str, Any] = {
         "uuid": state.uuid,
         "tenantId": tenant_id,
         "businessServiceId": business_service_id,
@@ -148,6 +154,9 @@ def state_wire(
         "actions": [action_wire(a, tenant_id=tenant_id) for a in state.actions.values()] if with_actions else None,
         "auditDetails": state.audit,
     }
+    if state.supervisor_roles:
+        wire["supervisorRoles"] = sorted(state.supervisor_roles)
+    return wire
 
 
 def flow_of(row: BusinessServiceRow) -> Flow:
@@ -188,6 +197,7 @@ def flow_of(row: BusinessServiceRow) -> Flow:
             is_updatable=raw.get("isStateUpdatable"),
             actions=actions,
             audit=audit,
+            supervisor_roles=frozenset(raw.get("supervisorRoles") or ()),
         )
     return flow
 
@@ -200,15 +210,8 @@ class Checked:
     warnings: list[str]
 
 
-def check(
-    config: BusinessService,
-    *,
-    known_roles: set[str],
-    previous: Flow | None = None,
-) -> Checked:
-    """Validate a config and give its states uuids; raise Invalid naming every fault found."""
-    faults: list[tuple[str, str]] = []
-    warnings: list[str] = []
+def _check_start_and_names(config: BusinessService, faults: list[tuple[str, str]]) -> None:
+    """Exactly one start state, not terminal; no state name twice."""
     code = config.business_service
     starts = [s for s in config.states if s.is_start_state]
     if len(starts) != 1:
@@ -227,8 +230,23 @@ def check(
         if count > 1:
             faults.append(("INVALID STATE", f"State: {name} is duplicate in businessService {code}"))
 
-    previous_by_name = {s.name: s for s in previous.states.values()} if previous else {}
+
+@dataclass
+class _Checking:
+    """What checking one config's states needs besides the state itself; collects faults and warnings."""
+
+    known_roles: set[str]
+    previous_by_name: dict[str | None, StateDef]
     # uuids the file gives for its states: their own, or the currentState their actions carry
+    given_uuid_to_name: dict[str, str | None]
+    name_to_uuid: dict[str | None, str]
+    faults: list[tuple[str, str]]
+    warnings: list[str]
+
+
+def _checking(config: BusinessService, *, known_roles: set[str], previous: Flow | None) -> _Checking:
+    """Name each state's uuid: the previous version's for a state it had, else a new one."""
+    previous_by_name = {s.name: s for s in previous.states.values()} if previous else {}
     given_uuid_to_name: dict[str, str | None] = {}
     for state in config.states:
         if is_uuid(state.uuid):
@@ -236,93 +254,126 @@ def check(
         for action in state.actions or []:
             if is_uuid(action.current_state):
                 given_uuid_to_name.setdefault(str(action.current_state), state.state)
-
     name_to_uuid: dict[str | None, str] = {}
     for state in config.states:
         kept = previous_by_name.get(state.state)
         name_to_uuid.setdefault(state.state, kept.uuid if kept else new_id())
+    return _Checking(known_roles, previous_by_name, given_uuid_to_name, name_to_uuid, faults=[], warnings=[])
 
-    stored: list[dict[str, Any]] = []
-    for state in config.states:
-        label = state.state or "(start)"
-        state_uuid = name_to_uuid[state.state]
-        kept_state = previous_by_name.get(state.state)
-        actions_out: list[dict[str, Any]] = []
-        seen_actions: set[str] = set()
-        for action in state.actions or []:
-            if action.action in seen_actions:
-                faults.append(("INVALID ACTION", f"Action: {action.action} is duplicate in state {label}"))
-                continue
-            seen_actions.add(action.action)
-            target = action.next_state
-            if not target:
-                faults.append(("INVALID NEXTSTATE", f"action {action.action} of state {label} has no nextState"))
-                continue
-            if is_uuid(target):
-                if target in given_uuid_to_name:
-                    next_uuid = name_to_uuid[given_uuid_to_name[target]]
-                else:
-                    next_uuid = target
-                    warnings.append(
-                        f"action {action.action} of state {label} leads to the state uuid {target}, which is no "
-                        "state of this config: kept as DIGIT keeps it, but the action cannot be taken"
-                    )
-            elif target in name_to_uuid:
-                next_uuid = name_to_uuid[target]
-            else:
-                faults.append(
-                    (
-                        "INVALID NEXTSTATE",
-                        f"The state with name: {target} does not exist in config (action "
-                        f"{action.action} of state {label})",
-                    )
+
+def _next_state_uuid(ctx: _Checking, action: Action, label: str) -> str | None:
+    """The stored uuid an action leads to, or None (with a fault) when its nextState names nothing."""
+    target = action.next_state
+    if not target:
+        ctx.faults.append(("INVALID NEXTSTATE", f"action {action.action} of state {label} has no nextState"))
+        return None
+    if is_uuid(target):
+        if target in ctx.given_uuid_to_name:
+            return ctx.name_to_uuid[ctx.given_uuid_to_name[target]]
+        ctx.warnings.append(
+            f"action {action.action} of state {label} leads to the state uuid {target}, which is no "
+            "state of this config: kept as DIGIT keeps it, but the action cannot be taken"
+        )
+        return target
+    if target in ctx.name_to_uuid:
+        return ctx.name_to_uuid[target]
+    ctx.faults.append(
+        (
+            "INVALID NEXTSTATE",
+            f"The state with name: {target} does not exist in config (action {action.action} of state {label})",
+        )
+    )
+    return None
+
+
+def _check_action_roles(ctx: _Checking, action: Action, label: str) -> None:
+    if not action.roles:
+        ctx.faults.append(("INVALID ROLE", f"action {action.action} of state {label} names no role"))
+    for role in action.roles:
+        if role != ANY_ROLE and role not in ctx.known_roles:
+            ctx.faults.append(
+                (
+                    "INVALID ROLE",
+                    f"role {role} of action {action.action} in state {label} is not in ACCESSCONTROL-ROLES",
                 )
-                continue
-            if not action.roles:
-                faults.append(("INVALID ROLE", f"action {action.action} of state {label} names no role"))
-            for role in action.roles:
-                if role != ANY_ROLE and role not in known_roles:
-                    faults.append(
-                        (
-                            "INVALID ROLE",
-                            f"role {role} of action {action.action} in state {label} is not in ACCESSCONTROL-ROLES",
-                        )
-                    )
-            kept_action = kept_state.actions.get(action.action) if kept_state else None
-            actions_out.append(
-                {
-                    "uuid": kept_action.uuid if kept_action else new_id(),
-                    "action": action.action,
-                    "currentState": state_uuid,
-                    "nextState": next_uuid,
-                    "roles": list(action.roles),
-                    "active": action.active is not False,
-                }
             )
-        if not state.actions and not state.is_terminate_state:
-            faults.append(
-                ("INVALID STATE", f"State: {label} has no actions and is not terminal: an application would be stuck")
-            )
-        if state.sla is not None and state.sla < 0:
-            faults.append(("INVALID STATE", f"State: {label} has a negative sla"))
-        stored.append(
+
+
+def _checked_actions(ctx: _Checking, state: State, *, label: str, state_uuid: str) -> list[dict[str, Any]]:
+    """A state's actions as stored; an action kept from the previous version keeps its uuid."""
+    kept_state = ctx.previous_by_name.get(state.state)
+    actions_out: list[dict[str, Any]] = []
+    seen_actions: set[str] = set()
+    for action in state.actions or []:
+        if action.action in seen_actions:
+            ctx.faults.append(("INVALID ACTION", f"Action: {action.action} is duplicate in state {label}"))
+            continue
+        seen_actions.add(action.action)
+        next_uuid = _next_state_uuid(ctx, action, label)
+        if next_uuid is None:
+            continue
+        _check_action_roles(ctx, action, label)
+        kept_action = kept_state.actions.get(action.action) if kept_state else None
+        actions_out.append(
             {
-                "uuid": state_uuid,
-                "state": state.state,
-                "applicationStatus": state.application_status,
-                "sla": state.sla,
-                "docUploadRequired": bool(state.doc_upload_required),
-                "isStartState": bool(state.is_start_state),
-                "isTerminateState": bool(state.is_terminate_state),
-                "isStateUpdatable": state.is_state_updatable,
-                "actions": actions_out,
+                "uuid": kept_action.uuid if kept_action else new_id(),
+                "action": action.action,
+                "currentState": state_uuid,
+                "nextState": next_uuid,
+                "roles": list(action.roles),
+                "active": action.active is not False,
             }
         )
+    return actions_out
+
+
+def _checked_state(ctx: _Checking, state: State) -> dict[str, Any]:
+    """One state as stored, its faults collected in `ctx`."""
+    label = state.state or "(start)"
+    state_uuid = ctx.name_to_uuid[state.state]
+    actions_out = _checked_actions(ctx, state, label=label, state_uuid=state_uuid)
+    if not state.actions and not state.is_terminate_state:
+        ctx.faults.append(
+            ("INVALID STATE", f"State: {label} has no actions and is not terminal: an application would be stuck")
+        )
+    if state.sla is not None and state.sla < 0:
+        ctx.faults.append(("INVALID STATE", f"State: {label} has a negative sla"))
+    for role in state.supervisor_roles or []:
+        if role not in ctx.known_roles:
+            ctx.faults.append(
+                ("INVALID ROLE", f"supervising role {role} of state {label} is not in ACCESSCONTROL-ROLES")
+            )
+    return {
+        "uuid": state_uuid,
+        "state": state.state,
+        "applicationStatus": state.application_status,
+        "sla": state.sla,
+        "docUploadRequired": bool(state.doc_upload_required),
+        "isStartState": bool(state.is_start_state),
+        "isTerminateState": bool(state.is_terminate_state),
+        "isStateUpdatable": state.is_state_updatable,
+        "actions": actions_out,
+        **({"supervisorRoles": sorted(set(state.supervisor_roles))} if state.supervisor_roles else {}),
+    }
+
+
+def check(
+    config: BusinessService,
+    *,
+    known_roles: set[str],
+    previous: Flow | None = None,
+) -> Checked:
+    """Validate a config and give its states uuids; raise Invalid naming every fault found."""
+    ctx = _checking(config, known_roles=known_roles, previous=previous)
+    _check_start_and_names(config, ctx.faults)
+    stored = [_checked_state(ctx, state) for state in config.states]
     if config.business_service_sla is not None and config.business_service_sla < 0:
-        faults.append(("INVALID BUSINESSSERVICE", f"businessService {code} has a negative businessServiceSla"))
-    if faults:
-        raise Invalid.many(faults)
-    return Checked(states=stored, warnings=warnings)
+        ctx.faults.append(
+            ("INVALID BUSINESSSERVICE", f"businessService {config.business_service} has a negative businessServiceSla")
+        )
+    if ctx.faults:
+        raise Invalid.many(ctx.faults)
+    return Checked(states=stored, warnings=ctx.warnings)
 
 
 async def find_flow(session: AsyncSession, *, tenant_id: str, code: str, exact_tenant: bool = False) -> Flow | None:
@@ -365,18 +416,14 @@ async def search_flows(session: AsyncSession, *, tenant_id: str, codes: Sequence
     return [flow_of(chosen[c]) for c in sorted(chosen)]
 
 
-async def save(
+async def _prepare(
     session: AsyncSession,
     configs: Sequence[BusinessService],
     *,
     known_roles_by_state: dict[str, set[str]],
     create: bool | None,
-    actor_uuid: str,
-    now_ms: int,
-) -> tuple[list[Flow], list[str]]:
-    """Create (new code) or update (new version of an existing code) every config, or none of them.
-
-    `create=None` creates what is new and versions what exists (the loader's mode)."""
+) -> tuple[list[tuple[BusinessService, Checked, Flow | None]], list[str]]:
+    """Check every config against what is stored; raise Invalid naming the faults of all of them."""
     faults: list[tuple[str, str]] = []
     warnings: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -415,32 +462,61 @@ async def save(
         prepared.append((config, checked, existing))
     if faults:
         raise Invalid.many(faults)
+    return prepared, warnings
+
+
+async def _store_version(
+    session: AsyncSession,
+    config: BusinessService,
+    checked: Checked,
+    existing: Flow | None,
+    *,
+    actor_uuid: str,
+    now_ms: int,
+) -> Flow:
+    """Add the config as the latest version of its code; the former latest stays, no longer latest."""
+    if existing is not None:
+        await session.execute(
+            update(BusinessServiceRow)
+            .where(BusinessServiceRow.id == existing.row_id)
+            .values(is_latest=False, row_version=BusinessServiceRow.row_version + 1)
+        )
+    row = BusinessServiceRow(
+        id=new_id(),
+        uuid=existing.uuid if existing else str(uuidlib.uuid4()),
+        tenant_id=config.tenant_id,
+        business_service=config.business_service,
+        business=config.business,
+        business_service_sla=config.business_service_sla,
+        get_uri=config.get_uri,
+        post_uri=config.post_uri,
+        version=(existing.version + 1) if existing else 1,
+        is_latest=True,
+        states=checked.states,
+    )
+    stamp(row, actor_uuid=actor_uuid, now_ms=now_ms)
+    if existing is not None:
+        row.created_by = existing.audit["createdBy"]
+        row.created_time = existing.audit["createdTime"]
+    session.add(row)
+    return flow_of(row)
+
+
+async def save(
+    session: AsyncSession,
+    configs: Sequence[BusinessService],
+    *,
+    known_roles_by_state: dict[str, set[str]],
+    create: bool | None,
+    actor_uuid: str,
+    now_ms: int,
+) -> tuple[list[Flow], list[str]]:
+    """Create (new code) or update (new version of an existing code) every config, or none of them.
+
+    `create=None` creates what is new and versions what exists (the loader's mode)."""
+    prepared, warnings = await _prepare(session, configs, known_roles_by_state=known_roles_by_state, create=create)
     saved: list[Flow] = []
     for config, checked, existing in prepared:
-        if existing is not None:
-            await session.execute(
-                update(BusinessServiceRow)
-                .where(BusinessServiceRow.id == existing.row_id)
-                .values(is_latest=False, row_version=BusinessServiceRow.row_version + 1)
-            )
-        row = BusinessServiceRow(
-            id=new_id(),
-            uuid=existing.uuid if existing else str(uuidlib.uuid4()),
-            tenant_id=config.tenant_id,
-            business_service=config.business_service,
-            business=config.business,
-            business_service_sla=config.business_service_sla,
-            get_uri=config.get_uri,
-            post_uri=config.post_uri,
-            version=(existing.version + 1) if existing else 1,
-            is_latest=True,
-            states=checked.states,
-        )
-        stamp(row, actor_uuid=actor_uuid, now_ms=now_ms)
-        if existing is not None:
-            row.created_by = existing.audit["createdBy"]
-            row.created_time = existing.audit["createdTime"]
-        session.add(row)
-        saved.append(flow_of(row))
+        saved.append(await _store_version(session, config, checked, existing, actor_uuid=actor_uuid, now_ms=now_ms))
     await session.flush()
     return saved, warnings

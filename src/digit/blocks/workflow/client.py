@@ -6,17 +6,20 @@ fixed number of queries whatever the page size).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.workflow import service, worklist
+from digit.blocks.mdms.client import MDMS_CLIENT
+from digit.blocks.user.client import USER_CLIENT
+from digit.blocks.workflow import businessservice, service, worklist
 from digit.blocks.workflow.businessservice import find_flow
-from digit.blocks.workflow.schemas import ProcessInstanceIn
+from digit.blocks.workflow.schemas import BusinessService, ProcessInstanceIn
 from digit.kernel.envelope import UserInfo
-from digit.kernel.platform import Platform
+from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
+from digit.kernel.tenancy import state_of
 
 
 class WorkflowClient(Protocol):
@@ -24,11 +27,25 @@ class WorkflowClient(Protocol):
         self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor
     ) -> list[dict[str, Any]]: ...
 
-    async def latest(self, *, tenant_id: str, business_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def latest(
+        self, *, tenant_id: str, business_ids: Sequence[str], actor: Actor | None = None
+    ) -> dict[str, dict[str, Any]]: ...
 
     async def history(self, *, tenant_id: str, business_id: str) -> list[dict[str, Any]]: ...
 
     async def business_service(self, *, tenant_id: str, code: str) -> dict[str, Any] | None: ...
+
+    async def upsert_business_service(
+        self,
+        session: AsyncSession,
+        *,
+        business_service: dict[str, Any],
+        actor: Actor,
+        extra_roles: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """Create a business service, or a new version of it, in the caller's transaction (validated as
+        `_create` validates; `extra_roles` count as known roles, e.g. ones created in the same transaction)."""
+        ...
 
 
 class WorklistSource(Protocol):
@@ -37,11 +54,7 @@ class WorklistSource(Protocol):
 
 def user_lookup(platform: Platform) -> service.UserLookup | None:
     """The identity block's user search, when it is installed (assignee checks need it)."""
-    try:
-        from digit.blocks.user.client import UserClient
-    except ImportError:  # identity block not present in this build
-        return None
-    client = platform.find(UserClient)  # type: ignore[type-abstract]
+    client = platform.find(USER_CLIENT)
     if client is None:
         return None
 
@@ -77,10 +90,17 @@ class InProcessWorkflowClient:
                 raise
             return result
 
-    async def latest(self, *, tenant_id: str, business_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    async def latest(
+        self, *, tenant_id: str, business_ids: Sequence[str], actor: Actor | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The newest instance per business id, its `nextActions` those the actor may take."""
         async with self._platform.read_sessions() as session:
             return await service.latest_of(
-                session, tenant_id=tenant_id, business_ids=business_ids, now_ms=self._platform.clock.now_ms()
+                session,
+                tenant_id=tenant_id,
+                business_ids=business_ids,
+                now_ms=self._platform.clock.now_ms(),
+                actor=actor,
             )
 
     async def history(self, *, tenant_id: str, business_id: str) -> list[dict[str, Any]]:
@@ -94,6 +114,29 @@ class InProcessWorkflowClient:
             flow = await find_flow(session, tenant_id=tenant_id, code=code)
             return flow.wire(tenant_id=tenant_id) if flow else None
 
+    async def upsert_business_service(
+        self,
+        session: AsyncSession,
+        *,
+        business_service: dict[str, Any],
+        actor: Actor,
+        extra_roles: Collection[str] = (),
+    ) -> dict[str, Any]:
+        config = BusinessService.model_validate(business_service)
+        state = state_of(config.tenant_id)
+        mdms = self._platform.get(MDMS_CLIENT)
+        records = await mdms.get_master(tenant_id=state, module="ACCESSCONTROL-ROLES", master="roles")
+        known = {r["code"] for r in records if isinstance(r, dict) and isinstance(r.get("code"), str)}
+        flows, _warnings = await businessservice.save(
+            session,
+            [config],
+            known_roles_by_state={state: known | set(extra_roles)},
+            create=None,
+            actor_uuid=actor.uuid,
+            now_ms=self._platform.clock.now_ms(),
+        )
+        return flows[0].wire()
+
 
 class InProcessWorklistSource:
     def __init__(self, platform: Platform) -> None:
@@ -102,3 +145,11 @@ class InProcessWorklistSource:
     async def search(self, query: worklist.WorklistQuery, *, actor: Actor) -> worklist.WorklistPage:
         async with self._platform.read_sessions() as session:
             return await worklist.search(session, query, actor=actor, now_ms=self._platform.clock.now_ms())
+
+
+WORKFLOW_CLIENT = Key[WorkflowClient](WorkflowClient)
+"""The platform key of `WorkflowClient`."""
+
+
+WORKLIST_SOURCE = Key[WorklistSource](WorklistSource)
+"""The platform key of `WorklistSource`."""

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.workflow import service
 from digit.blocks.workflow.businessservice import flows_by_id
 from digit.blocks.workflow.models import CurrentStateRow
@@ -149,7 +149,7 @@ class Escalator:
             return [(t, b) for t, b in await session.execute(query)]
 
     async def _rules(self, tenant_id: str, business_service: str) -> list[EscalationRule]:
-        mdms = self._platform.get(MdmsClient)  # type: ignore[type-abstract]
+        mdms = self._platform.get(MDMS_CLIENT)
         records = await mdms.get_master(tenant_id=tenant_id, module="Workflow", master="AutoEscalation")
         rules = [EscalationRule.of(r) for r in records if isinstance(r, dict)]
         return [r for r in rules if r is not None and r.business_service == business_service]

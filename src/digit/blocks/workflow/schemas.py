@@ -40,6 +40,8 @@ class State(Lenient):
     is_state_updatable: bool | None = None
     actions: list[Action] | None = None
     audit_details: dict[str, Any] | None = None
+    # ours, not DIGIT's: roles that may act on an assigned application here without being its assignee
+    supervisor_roles: list[str] | None = Field(default=None, max_length=64)
 
 
 class BusinessService(Lenient):

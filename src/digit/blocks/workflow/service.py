@@ -1,5 +1,9 @@
 """Workflow rules: transitions (role, state, documents, assignees, citizens), history, search, SLA.
 
+Who may act: the action's roles, and, where the application's current state has assignees, only an assignee
+or a holder of one of the state's `supervisorRoles` (businessservice.py). The auto-escalation (escalated=True)
+acts for the SLA, on anyone's desk.
+
 Every transition reads the application's current-state row and updates it `WHERE row_version = <read>`;
 the loser of a race gets 409 and nothing of its batch is kept. History rows are only inserted.
 """
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
@@ -39,6 +43,7 @@ TRANSITION_TOPIC = "save-wf-transitions"
 RATE_ACTION = "RATE"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+NEARING_SLA_PERCENT = 33  # "nearing": at most this share of the business SLA left (DIGIT: a slot-percentage config)
 # codes a module may pass in additionalDetails that the inbox filters on (never PII)
 INBOX_ATTRIBUTES = ("locality", "serviceCode", "department")
 
@@ -119,7 +124,7 @@ async def transition(
                     f"and tenantId: {instance.tenant_id}",
                 )
             flow = found
-        planned.append(_plan(instance, flow, current, actor))
+        planned.append(_plan(instance, flow, current, actor, escalated=escalated))
     await _check_assignees(planned, users)
     written = [await _write(session, plan, actor=actor, now_ms=now_ms, escalated=escalated) for plan in planned]
     return [
@@ -128,7 +133,9 @@ async def transition(
     ]
 
 
-def _plan(instance: ProcessInstanceIn, flow: Flow, current: CurrentStateRow | None, actor: Actor) -> Planned:
+def _plan(
+    instance: ProcessInstanceIn, flow: Flow, current: CurrentStateRow | None, actor: Actor, *, escalated: bool
+) -> Planned:
     tenant_id = instance.tenant_id
     business_id = instance.business_id
     state = flow.states[current.state_uuid] if current else flow.start
@@ -162,16 +169,30 @@ def _plan(instance: ProcessInstanceIn, flow: Flow, current: CurrentStateRow | No
             applicant = actor.uuid
         elif isinstance(account, str) and account:
             applicant = account
-    if actor.is_citizen and current is not None:
-        if applicant and applicant != actor.uuid:
-            raise Invalid("INVALID_USER", f"Citizen not authorized to perform action on application: {business_id}")
-        assigned_citizens = [a["uuid"] for a in _current_assignees(current) if a.get("type") == "CITIZEN"]
-        if assigned_citizens and actor.uuid not in assigned_citizens:
-            raise Invalid("INVALID_USER", f"Citizen not authorized to perform action on application: {business_id}")
+    if actor.is_citizen and current is not None and applicant and applicant != actor.uuid:
+        raise Invalid("INVALID_USER", f"Citizen not authorized to perform action on application: {business_id}")
+    if (
+        current is not None
+        and not escalated
+        and not may_act_on_assigned(actor, state, _current_assignees(current), tenant_id=tenant_id)
+    ):
+        raise Invalid(
+            "INVALID_USER",
+            f"the application {business_id} is assigned to someone else: only an assignee or a supervising "
+            "role of its state may act on it",
+        )
     assignees = [{"uuid": a.uuid} for a in instance.assignes or []]
     if len({a["uuid"] for a in assignees}) < len(assignees):
         raise Invalid("INVALID_ASSIGNEE", "an assignee appears twice")
     return Planned(instance, flow, current, state, action, to_state, assignees, applicant)
+
+
+def may_act_on_assigned(
+    actor: Actor, state: StateDef, assignees: Sequence[Mapping[str, Any]], *, tenant_id: str
+) -> bool:
+    """An application with assignees is theirs to act on, or a supervising role's (in the application's tenant)."""
+    holders = {a.get("uuid") for a in assignees}
+    return not holders or actor.uuid in holders or actor.has_any_role(state.supervisor_roles, tenant_id)
 
 
 def _current_assignees(current: CurrentStateRow) -> list[dict[str, Any]]:
@@ -209,50 +230,41 @@ async def _check_assignees(planned: Sequence[Planned], users: UserLookup | None)
             assignee["type"] = user.type
 
 
-async def _write(
-    session: AsyncSession, plan: Planned, *, actor: Actor, now_ms: int, escalated: bool
-) -> ProcessInstanceRow:
-    request = plan.request
+def _sla_due(plan: Planned, *, now_ms: int) -> tuple[int | None, int | None]:
+    """When the application (business SLA) and its current state (state SLA) fall due after this transition."""
     current = plan.current
-    changing = not plan.action.is_self_loop
-    details = request.additional_details or {}
-    assignees = plan.assignees
-    if not assignees and not changing and current is not None:
-        assignees = _current_assignees(current)  # a comment does not take the application off anyone's desk
     if current is None:
         business_due = now_ms + plan.flow.sla if plan.flow.sla is not None else None
         state_due = None
     else:
         business_due = current.business_sla_due_ms
         state_due = current.state_sla_due_ms
-    if changing:
+    if not plan.action.is_self_loop:
         state_due = now_ms + plan.to_state.sla if plan.to_state.sla is not None else None
-    step = (current.step if current else 0) + 1
-    instance_id = new_id()
+    return business_due, state_due
+
+
+def _inbox_attributes(
+    current: CurrentStateRow | None, details: dict[str, Any], assignees: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The current state's attributes the inbox filters on, updated from this transition's details."""
     attributes: dict[str, Any] = dict(current.attributes or {}) if current else {}
     for name in INBOX_ATTRIBUTES:
         value = details.get(name)
         if isinstance(value, str | int) and value != "":
             attributes[name] = str(value)
     attributes["_assignees"] = assignees
-    module_name = request.module_name or (current.module_name if current else None)
-    values: dict[str, Any] = {
-        "config_id": plan.flow.row_id,
-        "step": step,
-        "last_instance_id": instance_id,
-        "state_uuid": plan.to_state.uuid,
-        "state_name": plan.to_state.name,
-        "application_status": plan.to_state.application_status,
-        "is_terminal": plan.to_state.is_terminal,
-        "state_sla_due_ms": state_due,
-        "business_sla_due_ms": business_due,
-        "locality": attributes.get("locality"),
-        "applicant": plan.applicant,
-        "attributes": attributes,
-        "module_name": module_name,
-        "last_modified_by": actor.uuid,
-        "last_modified_time": now_ms,
-    }
+    return attributes
+
+
+async def _save_current_state(
+    session: AsyncSession, plan: Planned, values: dict[str, Any], *, actor: Actor, now_ms: int
+) -> str:
+    """Insert or move on the application's current-state row; returns its id.
+
+    A concurrent transition shows as a unique clash (first one) or a row_version miss (later ones): 409.
+    """
+    request, current = plan.request, plan.current
     if current is None:
         current_id = new_id()
         try:
@@ -271,22 +283,33 @@ async def _write(
                 )
         except IntegrityError:
             raise _conflict(request.business_id) from None
-    else:
-        current_id = current.id
-        result = await session.execute(
-            update(CurrentStateRow)
-            .where(CurrentStateRow.id == current.id, CurrentStateRow.row_version == current.row_version)
-            .values(row_version=current.row_version + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            raise _conflict(request.business_id)
-        await session.execute(delete(AssigneeRow).where(AssigneeRow.current_id == current.id))
+        return current_id
+    result = await session.execute(
+        update(CurrentStateRow)
+        .where(CurrentStateRow.id == current.id, CurrentStateRow.row_version == current.row_version)
+        .values(row_version=current.row_version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise _conflict(request.business_id)
+    await session.execute(delete(AssigneeRow).where(AssigneeRow.current_id == current.id))
+    return current.id
+
+
+def _add_assignees(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    current_id: str,
+    assignees: list[dict[str, Any]],
+    actor: Actor,
+    now_ms: int,
+) -> None:
     for assignee in assignees:
         session.add(
             AssigneeRow(
                 id=new_id(),
-                tenant_id=request.tenant_id,
+                tenant_id=tenant_id,
                 current_id=current_id,
                 assignee=assignee["uuid"],
                 created_by=actor.uuid,
@@ -295,15 +318,31 @@ async def _write(
                 last_modified_time=now_ms,
             )
         )
-    business_sla = business_due - now_ms if business_due is not None else None
-    state_sla = state_due - now_ms if state_due is not None else None
-    row = ProcessInstanceRow(
-        id=instance_id,
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one transition writes besides the plan: its history row's id, step and the current-state values."""
+
+    instance_id: str
+    step: int
+    module_name: str | None
+    assignees: list[dict[str, Any]]
+    business_due: int | None
+    state_due: int | None
+    details: dict[str, Any]
+
+
+def _instance_row(plan: Planned, written: _Step, *, actor: Actor, now_ms: int, escalated: bool) -> ProcessInstanceRow:
+    """The transition's history row; SLAs are stored as what is left of them now."""
+    request = plan.request
+    return ProcessInstanceRow(
+        id=written.instance_id,
         tenant_id=request.tenant_id,
         business_service=request.business_service,
         business_id=request.business_id,
-        module_name=module_name,
-        step=step,
+        module_name=written.module_name,
+        step=written.step,
         config_id=plan.flow.row_id,
         action=request.action,
         from_state=plan.from_state.uuid,
@@ -317,33 +356,34 @@ async def _write(
             for d in request.documents or []
         ],
         assigner=actor.uuid,
-        assignees=assignees,
-        state_sla=state_sla,
-        business_service_sla=business_sla,
+        assignees=written.assignees,
+        state_sla=written.state_due - now_ms if written.state_due is not None else None,
+        business_service_sla=written.business_due - now_ms if written.business_due is not None else None,
         rating=request.rating,
         escalated=escalated,
-        additional_details=details or None,
+        additional_details=written.details or None,
         created_by=actor.uuid,
         created_time=now_ms,
         last_modified_by=actor.uuid,
         last_modified_time=now_ms,
     )
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise _conflict(request.business_id) from None
+
+
+async def _emit_transition(
+    session: AsyncSession, plan: Planned, row: ProcessInstanceRow, written: _Step, *, actor: Actor, now_ms: int
+) -> None:
+    request = plan.request
     await emit(
         session,
         TRANSITION_TOPIC,
         tenant_id=request.tenant_id,
         aggregate_id=request.business_id,
         data={
-            "id": instance_id,
+            "id": written.instance_id,
             "businessService": request.business_service,
             "businessId": request.business_id,
             "tenantId": request.tenant_id,
-            "moduleName": module_name,
+            "moduleName": written.module_name,
             "action": request.action,
             "fromState": plan.from_state.name,
             "toState": plan.to_state.name,
@@ -351,15 +391,73 @@ async def _write(
             "previousStatus": plan.from_state.application_status,
             "actorUuid": actor.uuid,
             "actorType": actor.type,
-            "assignees": [a["uuid"] for a in assignees],
+            "assignees": [a["uuid"] for a in written.assignees],
             "applicantUuid": plan.applicant,
             "escalated": row.escalated,
             "rating": request.rating,
-            "step": step,
+            "step": written.step,
         },
         actor_uuid=actor.uuid,
         now_ms=now_ms,
     )
+
+
+def _plan_step(plan: Planned, *, now_ms: int) -> _Step:
+    """Number the step, settle its assignees and SLA due times, before anything is written."""
+    request, current = plan.request, plan.current
+    assignees: list[dict[str, Any]] = plan.assignees
+    if not assignees and plan.action.is_self_loop and current is not None:
+        assignees = _current_assignees(current)  # a comment does not take the application off anyone's desk
+    business_due, state_due = _sla_due(plan, now_ms=now_ms)
+    return _Step(
+        instance_id=new_id(),
+        step=(current.step if current else 0) + 1,
+        module_name=request.module_name or (current.module_name if current else None),
+        assignees=assignees,
+        business_due=business_due,
+        state_due=state_due,
+        details=request.additional_details or {},
+    )
+
+
+async def _write(
+    session: AsyncSession, plan: Planned, *, actor: Actor, now_ms: int, escalated: bool
+) -> ProcessInstanceRow:
+    written = _plan_step(plan, now_ms=now_ms)
+    attributes = _inbox_attributes(plan.current, written.details, written.assignees)
+    values: dict[str, Any] = {
+        "config_id": plan.flow.row_id,
+        "step": written.step,
+        "last_instance_id": written.instance_id,
+        "state_uuid": plan.to_state.uuid,
+        "state_name": plan.to_state.name,
+        "application_status": plan.to_state.application_status,
+        "is_terminal": plan.to_state.is_terminal,
+        "state_sla_due_ms": written.state_due,
+        "business_sla_due_ms": written.business_due,
+        "locality": attributes.get("locality"),
+        "applicant": plan.applicant,
+        "attributes": attributes,
+        "module_name": written.module_name,
+        "last_modified_by": actor.uuid,
+        "last_modified_time": now_ms,
+    }
+    current_id = await _save_current_state(session, plan, values, actor=actor, now_ms=now_ms)
+    _add_assignees(
+        session,
+        tenant_id=plan.request.tenant_id,
+        current_id=current_id,
+        assignees=written.assignees,
+        actor=actor,
+        now_ms=now_ms,
+    )
+    row = _instance_row(plan, written, actor=actor, now_ms=now_ms, escalated=escalated)
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise _conflict(plan.request.business_id) from None
+    await _emit_transition(session, plan, row, written, actor=actor, now_ms=now_ms)
     return row
 
 
@@ -375,8 +473,14 @@ def remaining(stored: int | None, last_modified_ms: int, now_ms: int) -> int | N
     return None if stored is None else stored - (now_ms - last_modified_ms)
 
 
-def next_actions(flow: Flow, state: StateDef, actor: Actor | None, tenant_id: str) -> list[dict[str, Any]]:
-    if actor is None:
+def next_actions(
+    flow: Flow,
+    state: StateDef,
+    actor: Actor | None,
+    tenant_id: str,
+    assignees: Sequence[Mapping[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    if actor is None or not may_act_on_assigned(actor, state, assignees, tenant_id=tenant_id):
         return []
     mine = actor.role_codes_in(tenant_id)
     allowed = [a for a in state.actions.values() if a.active and mine & flow.action_roles(a)]
@@ -403,7 +507,7 @@ def instance_wire(row: ProcessInstanceRow, *, flow: Flow | None, actor: Actor | 
         "documents": row.documents or None,
         "assigner": {"uuid": row.assigner},
         "assignes": [dict(a) for a in row.assignees] or None,
-        "nextActions": next_actions(flow, state, actor, row.tenant_id) if flow and state else [],
+        "nextActions": next_actions(flow, state, actor, row.tenant_id, row.assignees or ()) if flow and state else [],
         "stateSla": remaining(row.state_sla, row.last_modified_time, now_ms),
         "businesssServiceSla": remaining(row.business_service_sla, row.last_modified_time, now_ms),
         "previousStatus": row.previous_status,
@@ -429,6 +533,7 @@ class SearchCriteria:
     module_name: str | None = None
     offset: int = 0
     limit: int = DEFAULT_LIMIT
+    escalated: bool = False  # only applications the auto-escalation has acted on (DIGIT's escalate/_search)
 
 
 def tenant_filter(column: Any, tenant_id: str) -> Any:
@@ -464,6 +569,17 @@ def _latest_query(criteria: SearchCriteria, actor: Actor | None) -> Select[Any]:
         query = query.where(CurrentStateRow.last_modified_time >= criteria.from_date)
     if criteria.to_date is not None:
         query = query.where(CurrentStateRow.last_modified_time <= criteria.to_date)
+    if criteria.escalated:
+        query = query.where(
+            select(ProcessInstanceRow.id)
+            .where(
+                ProcessInstanceRow.tenant_id == CurrentStateRow.tenant_id,
+                ProcessInstanceRow.business_service == CurrentStateRow.business_service,
+                ProcessInstanceRow.business_id == CurrentStateRow.business_id,
+                ProcessInstanceRow.escalated.is_(True),
+            )
+            .exists()
+        )
     if actor is not None and actor.is_citizen:
         query = query.where(CurrentStateRow.applicant == actor.uuid)
     return query
@@ -504,6 +620,37 @@ async def count_instances(session: AsyncSession, criteria: SearchCriteria, actor
     return int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
 
 
+async def count_nearing_sla(
+    session: AsyncSession, criteria: SearchCriteria, actor: Actor | None, *, now_ms: int
+) -> int:
+    """DIGIT's _nearingslacount: open applications whose business SLA has not run out yet but has at most
+    `NEARING_SLA_PERCENT` of the business service's SLA left."""
+    ids = _latest_query(criteria, actor).with_only_columns(CurrentStateRow.id)
+    rows = (
+        await session.execute(
+            select(CurrentStateRow.config_id, CurrentStateRow.business_sla_due_ms).where(
+                CurrentStateRow.id.in_(ids),
+                CurrentStateRow.is_terminal.is_(False),
+                CurrentStateRow.business_sla_due_ms > now_ms,
+            )
+        )
+    ).all()
+    flows = await flows_by_id(session, list({config_id for config_id, _ in rows}))
+    nearing = 0
+    for config_id, due_ms in rows:
+        flow = flows.get(config_id)
+        if flow is not None and flow.sla is not None and due_ms is not None:
+            nearing += (due_ms - now_ms) * 100 <= flow.sla * NEARING_SLA_PERCENT
+    return nearing
+
+
+async def search_escalated(
+    session: AsyncSession, criteria: SearchCriteria, actor: Actor | None, *, now_ms: int
+) -> tuple[list[dict[str, Any]], int]:
+    """DIGIT's escalate/_search: the latest instance of each application the auto-escalation has acted on."""
+    return await search_instances(session, replace(criteria, escalated=True), actor, now_ms=now_ms)
+
+
 async def search_instances(
     session: AsyncSession, criteria: SearchCriteria, actor: Actor | None, *, now_ms: int
 ) -> tuple[list[dict[str, Any]], int]:
@@ -520,6 +667,16 @@ async def search_instances(
     rows = list(await session.scalars(rows_query))
     flows = await flows_by_id(session, [r.config_id for r in rows])
     return [instance_wire(r, flow=flows.get(r.config_id), actor=actor, now_ms=now_ms) for r in rows], total
+
+
+async def instances_by_id(
+    session: AsyncSession, *, tenant_id: str, ids: Sequence[str], actor: Actor | None, now_ms: int
+) -> list[dict[str, Any]]:
+    """History entries by their ids, in the order asked (a retried _transition answers these)."""
+    criteria = SearchCriteria(tenant_id=tenant_id, ids=list(ids), history=True, limit=MAX_LIMIT)
+    found, _ = await search_instances(session, criteria, actor, now_ms=now_ms)
+    by_id = {item["id"]: item for item in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 async def status_counts(session: AsyncSession, criteria: SearchCriteria, actor: Actor | None) -> list[dict[str, Any]]:
@@ -554,14 +711,20 @@ async def history_of(session: AsyncSession, *, tenant_id: str, business_id: str,
 
 
 async def latest_of(
-    session: AsyncSession, *, tenant_id: str, business_ids: Sequence[str], now_ms: int
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    business_ids: Sequence[str],
+    now_ms: int,
+    actor: Actor | None = None,
 ) -> dict[str, dict[str, Any]]:
+    """The newest instance of each business id; `nextActions` are the actor's (none without one)."""
     if not business_ids:
         return {}
     found, _ = await search_instances(
         session,
         SearchCriteria(tenant_id=tenant_id, business_ids=list(business_ids), limit=MAX_LIMIT),
-        None,
+        actor,
         now_ms=now_ms,
     )
     return {item["businessId"]: item for item in found}

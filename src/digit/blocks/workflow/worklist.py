@@ -30,6 +30,7 @@ class WorklistQuery:
     tenant_id: str
     business_services: list[str] = field(default_factory=list)
     module_name: str | None = None
+    business_ids: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     assignee: str | None = None
     localities: list[str] = field(default_factory=list)
@@ -62,6 +63,8 @@ def _filters(query: WorklistQuery, *, with_status: bool) -> list[Any]:
         conditions.append(CurrentStateRow.business_service.in_(query.business_services))
     if query.module_name:
         conditions.append(CurrentStateRow.module_name == query.module_name)
+    if query.business_ids:
+        conditions.append(CurrentStateRow.business_id.in_(query.business_ids))
     if query.assignee:
         conditions.append(
             CurrentStateRow.id.in_(select(AssigneeRow.current_id).where(AssigneeRow.assignee == query.assignee))

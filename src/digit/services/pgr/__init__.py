@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from digit.blocks.inbox.client import InboxClient
+from digit.blocks.inbox.client import INBOX_CLIENT
 from digit.kernel.blocks import Block
 from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
@@ -40,7 +40,7 @@ def install(platform: Platform) -> None:
                 session, PgrDeps.of(platform), tenant_id=tenant_id, service_request_ids=business_ids
             )
 
-    platform.get(InboxClient).register_business_objects(service.MODULE_NAME, fetch)  # type: ignore[type-abstract]
+    platform.get(INBOX_CLIENT).register_business_objects(service.MODULE_NAME, fetch, aliases=service.MODULE_ALIASES)
 
 
 BLOCK = Block(

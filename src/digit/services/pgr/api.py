@@ -1,4 +1,4 @@
-"""PGR v2 on DIGIT's paths: `/pgr-services/v2/request/_create|_update|_search|_count`."""
+"""PGR v2 on DIGIT's paths: `/pgr-services/v2/request/_create|_update|_search|_plainsearch|_count`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from digit.blocks.pdf.client import PdfClient
+from digit.blocks.pdf.client import PDF_CLIENT
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.request_tenants import TenantQuery
 from digit.services.pgr import service
 from digit.services.pgr.deps import PgrDeps
 from digit.services.pgr.schemas import CountResponse, ServiceRequest, ServiceResponse, ServiceWrapper
@@ -55,7 +57,7 @@ class SearchParams:
 
     def __init__(
         self,
-        tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+        tenant_id: TenantQuery,
         service_request_id: Annotated[str | None, Query(alias="serviceRequestId")] = None,
         ids: Annotated[str | None, Query()] = None,
         mobile_number: Annotated[str | None, Query(alias="mobileNumber", pattern=r"^\+?[0-9]{6,15}$")] = None,
@@ -66,7 +68,8 @@ class SearchParams:
         from_date: Annotated[int | None, Query(alias="fromDate", ge=0)] = None,
         to_date: Annotated[int | None, Query(alias="toDate", ge=0)] = None,
         sort_by: Annotated[str, Query(alias="sortBy", pattern="^(createdTime|lastModifiedTime)$")] = "createdTime",
-        sort_order: Annotated[str, Query(alias="sortOrder", pattern="^(?i)(ASC|DESC)$")] = "DESC",
+        # any case of ASC/DESC, spelt out: `(?i)` is no JSON Schema (ECMA) regex, and clients read it from /openapi.json
+        sort_order: Annotated[str, Query(alias="sortOrder", pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$")] = "DESC",
         limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> None:
@@ -90,9 +93,14 @@ class SearchParams:
 
 @router.post("/_create")
 async def create(
-    body: ServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: ServiceRequest,
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ServiceResponse:
-    """File a complaint (citizen for themself; CSR for a citizen by mobile number)."""
+    """File a complaint (citizen for themself; CSR for a citizen by mobile number); `Idempotency-Key` makes
+    a retry answer the complaint the first call filed."""
     wrapper = await service.create_request(
         session,
         PgrDeps.of(platform),
@@ -100,6 +108,7 @@ async def create(
         workflow=body.workflow,
         actor=actor,
         now_ms=platform.clock.now_ms(),
+        idempotency_key=idempotency_key,
     )
     return ServiceResponse(
         response_info=response_info(body.request_info), service_wrappers=[ServiceWrapper.model_validate(wrapper)]
@@ -143,6 +152,25 @@ async def search(
     )
 
 
+@router.post("/_plainsearch")
+async def plain_search(
+    body: RequestInfoBody,
+    params: Annotated[SearchParams, Depends()],
+    session: SessionDep,
+    actor: CurrentActor,
+    platform: PlatformDep,
+) -> ServiceResponse:
+    """Every complaint of a tenant, oldest first, page by page (DIGIT's system search; superusers only)."""
+    wrappers, total = await service.plain_search_requests(
+        session, PgrDeps.of(platform), criteria=params.criteria, actor=actor
+    )
+    return ServiceResponse(
+        response_info=response_info(body.request_info),
+        service_wrappers=[ServiceWrapper.model_validate(w) for w in wrappers],
+        total_count=total,
+    )
+
+
 @router.post("/_count")
 async def count(
     body: RequestInfoBody,
@@ -162,7 +190,7 @@ async def acknowledgement(
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
-    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1)],
+    tenant_id: TenantQuery,
     service_request_id: Annotated[str, Query(alias="serviceRequestId", min_length=1)],
     locale: Annotated[str | None, Query(pattern=r"^[a-z]{2}_[A-Z]{2}$")] = None,
 ) -> Response:
@@ -170,7 +198,7 @@ async def acknowledgement(
     pdf = await service.acknowledgement_pdf(
         session,
         PgrDeps.of(platform),
-        platform.get(PdfClient),  # type: ignore[type-abstract]
+        platform.get(PDF_CLIENT),
         tenant_id=tenant_id,
         service_request_id=service_request_id,
         actor=actor,

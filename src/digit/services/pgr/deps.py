@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.boundary.client import BoundaryClient
-from digit.blocks.encryption.client import EncryptionClient
-from digit.blocks.filestore.client import FilestoreClient
-from digit.blocks.hrms.client import HrmsClient
-from digit.blocks.idgen.client import IdgenClient
-from digit.blocks.mdms.client import MdmsClient
-from digit.blocks.urlshortener.client import UrlShortenerClient
-from digit.blocks.user.client import UserClient
-from digit.blocks.workflow.client import WorkflowClient
+from digit.blocks.boundary.client import BOUNDARY_CLIENT, BoundaryClient
+from digit.blocks.encryption.client import ENCRYPTION_CLIENT, EncryptionClient
+from digit.blocks.filestore.client import FILESTORE_CLIENT, FilestoreClient
+from digit.blocks.hrms.client import HRMS_CLIENT, HrmsClient
+from digit.blocks.idgen.client import IDGEN_CLIENT, IdgenClient
+from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
+from digit.blocks.urlshortener.client import URL_SHORTENER_CLIENT, UrlShortenerClient
+from digit.blocks.user.client import USER_CLIENT, UserClient
+from digit.blocks.workflow.client import WORKFLOW_CLIENT, WorkflowClient
 from digit.kernel.platform import Platform
 
 
@@ -34,15 +34,15 @@ class PgrDeps:
     @classmethod
     def of(cls, platform: Platform) -> PgrDeps:
         return cls(
-            mdms=platform.get(MdmsClient),  # type: ignore[type-abstract]
-            users=platform.get(UserClient),  # type: ignore[type-abstract]
-            idgen=platform.get(IdgenClient),  # type: ignore[type-abstract]
-            workflow=platform.get(WorkflowClient),  # type: ignore[type-abstract]
-            files=platform.get(FilestoreClient),  # type: ignore[type-abstract]
-            hrms=platform.get(HrmsClient),  # type: ignore[type-abstract]
-            boundaries=platform.get(BoundaryClient),  # type: ignore[type-abstract]
-            encryption=platform.get(EncryptionClient),  # type: ignore[type-abstract]
-            shortener=platform.get(UrlShortenerClient),  # type: ignore[type-abstract]
+            mdms=platform.get(MDMS_CLIENT),
+            users=platform.get(USER_CLIENT),
+            idgen=platform.get(IDGEN_CLIENT),
+            workflow=platform.get(WORKFLOW_CLIENT),
+            files=platform.get(FILESTORE_CLIENT),
+            hrms=platform.get(HRMS_CLIENT),
+            boundaries=platform.get(BOUNDARY_CLIENT),
+            encryption=platform.get(ENCRYPTION_CLIENT),
+            shortener=platform.get(URL_SHORTENER_CLIENT),
             public_url=platform.settings.public_url.rstrip("/"),
         )
 

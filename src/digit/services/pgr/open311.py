@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.kernel.db import stamp
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
@@ -290,33 +291,17 @@ async def create_request(
     email: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
     """File a PGR complaint for the citizen with this phone number (created if new)."""
-    client = await session.scalar(select(Open311ClientRow).where(Open311ClientRow.api_key_hash == _hash_key(api_key)))
-    if client is None or not client.active or client.tenant_id not in (jurisdiction_id, state_of(jurisdiction_id)):
-        raise Forbidden("INVALID_API_KEY", "the api_key is not valid for this jurisdiction")
+    client = await _client_for(session, api_key=api_key, jurisdiction_id=jurisdiction_id)
     deps = PgrDeps.of(platform)
-    locality = address_id
-    if not locality and lat is not None and long is not None:
-        locality = _nearest(await deps.boundaries.localities(jurisdiction_id), lat, long)
-    if not locality:
-        raise Invalid("INVALID_LOCATION", "give address_id (a locality code) or lat and long inside the city")
-    state = state_of(jurisdiction_id)
-    citizen = await deps.users.find_by_mobile(tenant_id=state, mobile_number=phone)
-    if citizen is None:
-        name = " ".join(p for p in (first_name, last_name) if p) or "Citizen"
-        citizen = await deps.users.create_user(
-            session,
-            user={
-                "name": name,
-                "userName": phone,
-                "mobileNumber": phone,
-                "emailId": email,
-                "type": "CITIZEN",
-                "tenantId": state,
-                "roles": [{"code": "CITIZEN", "name": "Citizen", "tenantId": state}],
-            },
-            actor=Actor.system(jurisdiction_id),
-        )
-    filer = Actor(uuid=citizen.uuid, type="CITIZEN", tenant_id=state, roles=(Role(code="CITIZEN", tenant_id=state),))
+    locality = await _locality_of(deps, jurisdiction_id=jurisdiction_id, address_id=address_id, lat=lat, lng=long)
+    filer = await _filer(
+        session,
+        deps,
+        jurisdiction_id=jurisdiction_id,
+        phone=phone,
+        name=" ".join(p for p in (first_name, last_name) if p) or "Citizen",
+        email=email,
+    )
     complaint = Service(
         tenant_id=jurisdiction_id,
         service_code=service_code,
@@ -336,6 +321,49 @@ async def create_request(
     request_id = wrapper["service"]["serviceRequestId"]
     payload = [{"service_request_id": request_id, "token": request_id, "service_notice": None, "account_id": None}]
     return _render(payload, fmt, root="service_requests", item="request")
+
+
+async def _client_for(session: AsyncSession, *, api_key: str, jurisdiction_id: str) -> Open311ClientRow:
+    """The active client whose key this is, registered for the city or its state."""
+    client = await session.scalar(select(Open311ClientRow).where(Open311ClientRow.api_key_hash == _hash_key(api_key)))
+    if client is None or not client.active or client.tenant_id not in (jurisdiction_id, state_of(jurisdiction_id)):
+        raise Forbidden("INVALID_API_KEY", "the api_key is not valid for this jurisdiction")
+    return client
+
+
+async def _locality_of(
+    deps: PgrDeps, *, jurisdiction_id: str, address_id: str | None, lat: float | None, lng: float | None
+) -> str:
+    """The locality named by address_id, or else the city's locality nearest to lat/long."""
+    locality = address_id
+    if not locality and lat is not None and lng is not None:
+        locality = _nearest(await deps.boundaries.localities(jurisdiction_id), lat, lng)
+    if not locality:
+        raise Invalid("INVALID_LOCATION", "give address_id (a locality code) or lat and long inside the city")
+    return locality
+
+
+async def _filer(
+    session: AsyncSession, deps: PgrDeps, *, jurisdiction_id: str, phone: str, name: str, email: str | None
+) -> Actor:
+    """The citizen with this mobile number in the state, created when new, acting as the complaint's filer."""
+    state = state_of(jurisdiction_id)
+    citizen = await deps.users.find_by_mobile(tenant_id=state, mobile_number=phone)
+    if citizen is None:
+        citizen = await deps.users.create_user(
+            session,
+            user={
+                "name": name,
+                "userName": phone,
+                "mobileNumber": phone,
+                "emailId": email,
+                "type": "CITIZEN",
+                "tenantId": state,
+                "roles": [{"code": "CITIZEN", "name": "Citizen", "tenantId": state}],
+            },
+            actor=Actor.system(jurisdiction_id),
+        )
+    return Actor(uuid=citizen.uuid, type="CITIZEN", tenant_id=state, roles=(Role(code="CITIZEN", tenant_id=state),))
 
 
 class CreateClientRequest(WireModel):

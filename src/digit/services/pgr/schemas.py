@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
 
@@ -60,6 +60,15 @@ class Document(WireModel):
     additional_details: dict[str, Any] | None = None
 
 
+def _drop_placeholders(value: Any) -> Any:
+    """DIGIT's UI sends document entries with an empty `fileStoreId` as placeholders; DIGIT ignores them."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return value
+    return [d for d in value if not (isinstance(d, dict) and not (d.get("fileStoreId") or d.get("file_store_id")))]
+
+
 class Citizen(WireModel):
     """The person a complaint is for, when an employee files on their behalf (name + mobile)."""
 
@@ -99,6 +108,11 @@ class Service(WireModel):
     row_version: int | None = None
     audit_details: AuditDetails | None = None
 
+    @field_validator("documents", mode="before")
+    @classmethod
+    def _without_placeholders(cls, value: Any) -> Any:
+        return None if value is None else _drop_placeholders(value)
+
 
 class Workflow(WireModel):
     model_config = ConfigDict(extra="ignore")
@@ -107,6 +121,11 @@ class Workflow(WireModel):
     assignes: list[str] = Field(default_factory=list)
     comments: str | None = Field(default=None, max_length=2000)
     verification_documents: list[Document] = Field(default_factory=list)
+
+    @field_validator("verification_documents", mode="before")
+    @classmethod
+    def _without_placeholders(cls, value: Any) -> Any:
+        return _drop_placeholders(value)
 
 
 class ServiceRequest(WireModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
+from digit.kernel import idempotency
 from digit.kernel.db import stamp
+from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
 from digit.kernel.security import Actor
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 BUSINESS_SERVICE = "PGR"
 MODULE_NAME = "pgr-services"
+MODULE_ALIASES = ("rainmaker-pgr", "PGR")  # what DIGIT's inbox pages send as moduleName (any case)
 ID_NAME = "pgr.servicerequestid"
 DEFAULT_ID_FORMAT = "PB-PGR-[cy:yyyy-MM-dd]-[SEQ_EG_PGR_ID]"
 DEFAULT_REOPEN_WINDOW_MS = 5 * 24 * 3600 * 1000
@@ -182,6 +185,7 @@ async def _emit(
             "serviceCode": row.service_code,
             "department": row.department,
             "locality": row.locality_code,
+            "source": row.source,
             "action": action,
             "fromStatus": from_status,
             "toStatus": row.application_status,
@@ -204,6 +208,43 @@ async def _emit(
 
 
 async def create_request(
+    session: AsyncSession,
+    deps: PgrDeps,
+    *,
+    service: Service,
+    workflow: Workflow,
+    actor: Actor,
+    now_ms: int,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """File a complaint once per `Idempotency-Key` of the caller: a retry answers the complaint filed first."""
+    claim = await idempotency.claim(
+        session,
+        key=idempotency_key,
+        operation="pgr.create",
+        tenant_id=service.tenant_id,
+        caller=actor.uuid,
+        request={"service": service.model_dump(mode="json"), "workflow": workflow.model_dump(mode="json")},
+        now_ms=now_ms,
+    )
+    if claim.reference is not None:
+        row = await _row_by_request_id(session, service.tenant_id, str(claim.reference["serviceRequestId"]))
+        return (await wrap(session, deps, [row], actor=actor))[0]
+    wrapper = await _file(session, deps, service=service, workflow=workflow, actor=actor, now_ms=now_ms)
+    await idempotency.remember(session, claim, {"serviceRequestId": wrapper["service"]["serviceRequestId"]})
+    return wrapper
+
+
+async def _row_by_request_id(session: AsyncSession, tenant_id: str, service_request_id: str) -> ServiceRow:
+    row = await session.scalar(
+        select(ServiceRow).where(ServiceRow.tenant_id == tenant_id, ServiceRow.service_request_id == service_request_id)
+    )
+    if row is None:
+        raise NotFound("INVALID_SEARCH", "no such complaint in this city")
+    return row
+
+
+async def _file(
     session: AsyncSession, deps: PgrDeps, *, service: Service, workflow: Workflow, actor: Actor, now_ms: int
 ) -> dict[str, Any]:
     """File a complaint: validate, number it, store it and APPLY it, all in the caller's transaction."""
@@ -277,11 +318,13 @@ async def update_request(
     if action == "REJECT" and not (workflow.comments or "").strip():
         raise Invalid("INVALID_REJECTION", "a rejection must give the reason in comments")
     if action == "RATE":
-        if service.rating is None or not 1 <= service.rating <= 5:
-            raise Invalid("INVALID_RATING", "RATE needs service.rating between 1 and 5")
+        # DIGIT's validator does not require a rating with RATE; one given must be on the 1-5 scale
+        if service.rating is not None and not 1 <= service.rating <= 5:
+            raise Invalid("INVALID_RATING", "service.rating must be between 1 and 5")
         if row.account_id != actor.uuid:
             raise Forbidden("INVALID_ACTION", "only the citizen who filed the complaint may rate it")
-        row.rating = service.rating
+        if service.rating is not None:
+            row.rating = service.rating
     if action == "REOPEN":
         await _check_reopen(deps, row, actor, now_ms)
     from_status, previous_assignee = row.application_status, row.assignee
@@ -469,6 +512,15 @@ async def search_requests(
     return await wrap(session, deps, rows, actor=actor), total
 
 
+async def plain_search_requests(
+    session: AsyncSession, deps: PgrDeps, *, criteria: SearchCriteria, actor: Actor
+) -> tuple[list[dict[str, Any]], int]:
+    """DIGIT's _plainsearch, for system users paging through every complaint of a tenant (re-indexing,
+    migration): the same criteria as _search, oldest first so that pages stay stable while complaints arrive."""
+    ordered = replace(criteria, sort_by="createdTime", sort_order="ASC")
+    return await search_requests(session, deps, criteria=ordered, actor=actor)
+
+
 async def count_requests(session: AsyncSession, deps: PgrDeps, *, criteria: SearchCriteria, actor: Actor) -> int:
     account_id, can_match = await _account_filter(deps, criteria, actor)
     if not can_match:
@@ -493,24 +545,16 @@ async def wrap(
     """Service + workflow wrappers for rows, in a fixed number of queries whatever the page size."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
-    addresses = {
-        a.service_id: a for a in await session.scalars(select(AddressRow).where(AddressRow.service_id.in_(ids)))
-    }
-    documents: dict[str, list[DocumentRow]] = {}
-    for document in await session.scalars(select(DocumentRow).where(DocumentRow.service_id.in_(ids))):
-        documents.setdefault(document.service_id, []).append(document)
+    addresses, documents = await _children_of(session, [r.id for r in rows])
     tenant_id = rows[0].tenant_id
     latest = dict(instances or {})
     missing = [r.service_request_id for r in rows if r.service_request_id not in latest]
     if missing:
-        latest.update(await deps.workflow.latest(tenant_id=tenant_id, business_ids=missing))
+        latest.update(await deps.workflow.latest(tenant_id=tenant_id, business_ids=missing, actor=actor))
     citizens = await deps.users.get_users(sorted({r.account_id for r in rows}))
     wrappers = []
     for row in rows:
         address = addresses.get(row.id)
-        citizen = citizens.get(row.account_id)
-        is_owner = actor.uuid == row.account_id
         service: dict[str, Any] = {
             "id": row.id,
             "tenantId": row.tenant_id,
@@ -525,29 +569,48 @@ async def wrap(
             "active": row.active,
             "rowVersion": row.row_version,
             "address": await _address_wire(deps, address) if address else None,
-            "citizen": {
-                "uuid": row.account_id,
-                "name": citizen.name if citizen and is_owner else _mask(citizen.name if citizen else None),
-                "mobileNumber": citizen.mobile_number
-                if citizen and is_owner
-                else _mask(citizen.mobile_number if citizen else None),
-                "tenantId": citizen.tenant_id if citizen else state_of(row.tenant_id),
-                "type": "CITIZEN",
-            },
-            "documents": [
-                {
-                    "id": d.id,
-                    "documentType": d.document_type,
-                    "fileStoreId": d.file_store_id,
-                    "documentUid": d.document_uid,
-                }
-                for d in documents.get(row.id, [])
-            ],
+            "citizen": _citizen_wire(row, citizens.get(row.account_id), is_owner=actor.uuid == row.account_id),
+            "documents": [_document_wire(d) for d in documents.get(row.id, [])],
             "auditDetails": row.audit_details(),
         }
         instance = latest.get(row.service_request_id)
         wrappers.append({"service": service, "workflow": _workflow_wire(instance)})
     return wrappers
+
+
+async def _children_of(
+    session: AsyncSession, ids: Sequence[str]
+) -> tuple[dict[str, AddressRow], dict[str, list[DocumentRow]]]:
+    """The address and the documents of many complaints, one query each."""
+    addresses = {
+        a.service_id: a for a in await session.scalars(select(AddressRow).where(AddressRow.service_id.in_(ids)))
+    }
+    documents: dict[str, list[DocumentRow]] = {}
+    for document in await session.scalars(select(DocumentRow).where(DocumentRow.service_id.in_(ids))):
+        documents.setdefault(document.service_id, []).append(document)
+    return addresses, documents
+
+
+def _citizen_wire(row: ServiceRow, citizen: UserInfo | None, *, is_owner: bool) -> dict[str, Any]:
+    """The complaint's citizen; name and mobile number are masked for anyone but the citizen themselves."""
+    return {
+        "uuid": row.account_id,
+        "name": citizen.name if citizen and is_owner else _mask(citizen.name if citizen else None),
+        "mobileNumber": citizen.mobile_number
+        if citizen and is_owner
+        else _mask(citizen.mobile_number if citizen else None),
+        "tenantId": citizen.tenant_id if citizen else state_of(row.tenant_id),
+        "type": "CITIZEN",
+    }
+
+
+def _document_wire(document: DocumentRow) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "documentType": document.document_type,
+        "fileStoreId": document.file_store_id,
+        "documentUid": document.document_uid,
+    }
 
 
 async def _address_wire(deps: PgrDeps, address: AddressRow) -> dict[str, Any]:
@@ -650,9 +713,21 @@ async def acknowledgement_pdf(
     wrappers, _ = await search_requests(session, deps, criteria=criteria, actor=actor)
     if not wrappers:
         raise NotFound("INVALID_SERVICE_REQUEST_ID", f"no complaint {service_request_id} you may see in {tenant_id}")
+    await _name_localities(deps, tenant_id, wrappers)
     return await pdf.render(
         key="pgr-acknowledgement", tenant_id=tenant_id, locale=locale, data={"ServiceWrappers": wrappers}
     )
+
+
+async def _name_localities(deps: PgrDeps, tenant_id: str, wrappers: list[dict[str, Any]]) -> None:
+    """Give each address's locality its boundary name (the code stays), for documents people read."""
+    localities = [(w["service"].get("address") or {}).get("locality") or {} for w in wrappers]
+    codes = sorted({str(loc["code"]) for loc in localities if loc.get("code")})
+    boundaries = await deps.boundaries.get_boundaries(tenant_id, codes) if codes else {}
+    for locality in localities:
+        boundary = boundaries.get(str(locality.get("code")))
+        if boundary and not locality.get("name"):
+            locality["name"] = boundary.get("name") or locality.get("code")
 
 
 async def business_objects(

@@ -1,0 +1,114 @@
+"""What every employee page shares: who may open which screen, the menu, the 403 page.
+
+Each screen names the platform routes it calls to do its work (`Screen.needs`). Whether a user sees a
+screen in the menu, and may open it, is decided by the role-action data the access gate itself uses:
+the actions `/access/v1/actions/mdms/_get` returns for the user's roles in the working city must
+include every route the screen needs. So no list of roles lives in the UI: granting a role an action
+in MDMS shows the screen; the API would refuse the calls anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.responses import Response
+
+from digit.web.backend import ApiError
+from digit.web.layout import EMPLOYEE_PREFIX, WebContext
+
+
+@dataclass(frozen=True)
+class Screen:
+    key: str  # the menu label's message code
+    path: str  # under EMPLOYEE_PREFIX
+    needs: tuple[str, ...]  # the platform routes the screen calls (action urls as MDMS spells them)
+
+
+INBOX = Screen("EU_MENU_INBOX", "/inbox", ("/inbox/v2/_search", "/pgr-services/v2/request/_search"))
+COMPLAINT = Screen("EU_MENU_INBOX", "/inbox", ("/pgr-services/v2/request/_search",))
+FILE_COMPLAINT = Screen("EU_MENU_FILE_COMPLAINT", "/pgr/create-complaint", ("/pgr-services/v2/request/_create",))
+COLLECT = Screen("EU_MENU_COLLECT", "/collect", ("/collection-services/payments/_create",))
+HRMS = Screen("EU_MENU_HRMS", "/hrms", ("/egov-hrms/employees/_create", "/egov-hrms/employees/_update"))
+DSS_PGR = Screen("EU_MENU_DSS_PGR", "/dss/dashboard/pgr", ("/dashboard-analytics/dashboard/getChartV2",))
+DSS_REVENUE = Screen("EU_MENU_DSS_REVENUE", "/dss/dashboard/revenue", ("/dashboard-analytics/dashboard/getChartV2",))
+# the administrator's screens (pages in digit.web.admin)
+MDMS_SEARCH = "/mdms-v2/v2/_search"
+MASTERS = Screen(
+    "EU_MENU_MDMS",
+    "/workbench/mdms",
+    ("/mdms-v2/schema/v1/_search", MDMS_SEARCH, "/mdms-v2/v2/_create/{schemaCode}", "/mdms-v2/v2/_update/{schemaCode}"),
+)
+COMPLAINT_TYPES = Screen(
+    "EU_MENU_COMPLAINT_TYPE",
+    "/workbench/complaint-type",
+    (MDMS_SEARCH, "/mdms-v2/v2/_create/{schemaCode}", "/localization/messages/v1/_upsert"),
+)
+MESSAGES = Screen(
+    "EU_MENU_MESSAGES",
+    "/workbench/localization",
+    ("/localization/messages/v1/_search", "/localization/messages/v1/_upsert"),
+)
+MENU = (INBOX, FILE_COMPLAINT, COLLECT, HRMS, DSS_PGR, DSS_REVENUE, MASTERS, COMPLAINT_TYPES, MESSAGES)
+
+
+@dataclass
+class Desk:
+    """An employee page once the gate let it open: the user's routes and menu, and rendering with them."""
+
+    web: WebContext
+    routes: frozenset[str]
+    current: Screen | None = None
+    menu: list[Screen] = field(default_factory=list)
+
+    def may(self, screen: Screen) -> bool:
+        return all(route in self.routes for route in screen.needs)
+
+    async def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
+        return await self.web.render(template, status=status, menu=self.menu, current=self.current, **context)
+
+    async def refused(self) -> Response:
+        """The 403 page (never a stack trace) for a screen the roles do not reach."""
+        t = self.web.t
+        return await self.render(
+            "employee/error.html", status=403, title=t("EU_FORBIDDEN"), detail=t("EU_FORBIDDEN_DETAIL")
+        )
+
+    async def not_found(self) -> Response:
+        t = self.web.t
+        return await self.render(
+            "employee/error.html", status=404, title=t("CU_ERROR_NOT_FOUND"), detail=t("CU_ERROR_NOT_FOUND_DETAIL")
+        )
+
+
+def login_redirect(web: WebContext) -> Response:
+    here = web.request.url.path + (f"?{web.request.url.query}" if web.request.url.query else "")
+    return web.redirect(web.url(f"{EMPLOYEE_PREFIX}/login", next=here))
+
+
+async def routes_of(web: WebContext) -> frozenset[str]:
+    """The action urls the user's roles in the working city map to (the gate's own data)."""
+    try:
+        body = await web.backend.post("/access/v1/actions/mdms/_get", {"tenantId": web.city})
+    except ApiError:
+        return frozenset()
+    return frozenset(str(a.get("url")) for a in body.get("actions") or [] if isinstance(a, dict) and a.get("url"))
+
+
+async def open_desk(web: WebContext, screen: Screen | None) -> Desk | Response:
+    """The desk for this screen, or the answer instead: to login without a session, 403 without the routes."""
+    if web.user is None or web.user.type != "EMPLOYEE":
+        return login_redirect(web)
+    desk = Desk(web=web, routes=await routes_of(web), current=screen)
+    desk.menu = [s for s in MENU if desk.may(s)]
+    if screen is not None and not desk.may(screen):
+        return await desk.refused()
+    return desk
+
+
+def sla_left(ms: object) -> dict[str, Any] | None:
+    """SLA left as whole days and hours (negative: overdue), for the inbox and the complaint page."""
+    if not isinstance(ms, int | float):
+        return None
+    hours = int(abs(ms) // 3_600_000)
+    return {"overdue": ms < 0, "days": hours // 24, "hours": hours % 24}
