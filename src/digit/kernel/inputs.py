@@ -41,6 +41,8 @@ from digit.kernel.envelope import ErrorDetail
 from digit.kernel.errors import Invalid, PayloadTooLarge, error_response
 from digit.kernel.settings import Settings
 
+PARSED_JSON = "digit.parsed_json"
+"""Where the middleware leaves a JSON body it has parsed and checked, for the access gate (ASGI scope key)."""
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 EPOCH_MS_MAX = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last instant a datetime can hold
@@ -227,7 +229,9 @@ class InputLimitsMiddleware:
         if body is None:
             await self._too_large(limit)(scope, receive, send)
             return
-        faults = self._body_faults(body, json_body=_is_json(content_type), declared_json=content_type is not None)
+        faults = self._body_faults(
+            scope, body, json_body=_is_json(content_type), declared_json=content_type is not None
+        )
         if faults:
             await error_response(400, faults)(scope, receive, send)
             return
@@ -242,7 +246,7 @@ class InputLimitsMiddleware:
             return []
         return pairs_faults(parse_qsl(query, keep_blank_values=True), self.limits, where="query")
 
-    def _body_faults(self, body: bytes, *, json_body: bool, declared_json: bool) -> list[ErrorDetail]:
+    def _body_faults(self, scope: Scope, body: bytes, *, json_body: bool, declared_json: bool) -> list[ErrorDetail]:
         if not body.strip():
             return []
         if not json_body:
@@ -251,7 +255,10 @@ class InputLimitsMiddleware:
         document, faults = parse_json(body, self.limits)
         if faults and not declared_json and faults[0].code == "INVALID_JSON":
             return []  # no content type and not JSON: the route decides what it makes of it
-        return faults or json_faults(document, self.limits)
+        faults = faults or json_faults(document, self.limits)
+        if not faults and declared_json:
+            scope[PARSED_JSON] = document  # the access gate reads it from here instead of parsing again
+        return faults
 
     @staticmethod
     def _too_large(limit: int) -> Callable[[Scope, Receive, Send], Awaitable[None]]:

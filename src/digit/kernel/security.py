@@ -25,6 +25,7 @@ from fastapi import Request
 
 from digit.kernel.envelope import Role, UserInfo
 from digit.kernel.errors import Forbidden, Invalid, Unauthenticated
+from digit.kernel.inputs import PARSED_JSON
 from digit.kernel.observability import set_correlation_id
 from digit.kernel.platform import Key
 from digit.kernel.request_tenants import CallTenants, from_places
@@ -109,6 +110,8 @@ async def read_json_body(request: Request) -> Any:
     """The parsed JSON body, or None; malformed JSON is the caller's fault (400), never a 500."""
     if "json" not in request.headers.get("content-type", "").lower():
         return None
+    if PARSED_JSON in request.scope:  # parsed and checked by the input limits middleware already
+        return request.scope[PARSED_JSON]
     raw = await request.body()
     if not raw.strip():
         return None
