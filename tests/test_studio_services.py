@@ -21,6 +21,7 @@ from tests.studio_helpers import (
     errors,
     load_config,
     register,
+    service_code,
     studio,
 )
 
@@ -236,3 +237,33 @@ async def test_register_a_copy_of_the_demo_trade_licence_definition_is_200(
     response = await register(api, admin, "Tradelicence", "NewTLCopy")
 
     assert response.status_code == 200, response.text
+
+
+INACTIVE_TL = {"tenantId": CITY, "module": "Tradelicence", "businessService": "NewTL", "status": "INACTIVE"}
+
+
+async def test_update_service_to_inactive_is_listed_as_inactive(api: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    code = await service_code(api, admin, "Tradelicence")
+    body = {
+        **RI,
+        "Service": {"tenantId": CITY, "module": "Tradelicence", "businessService": "NewTL", "status": "INACTIVE"},
+    }
+
+    response = await api.put(f"{SERVICES}/{code}", json=body, headers=studio(admin))
+
+    assert response.status_code == 200, response.text
+    listed = await api.get(SERVICES, params={"status": "INACTIVE"}, headers=studio(admin))
+    assert [s["serviceCode"] for s in listed.json()["Services"]] == [code]
+
+
+async def test_update_service_by_a_citizen_is_403(api: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    code = await service_code(api, admin, "Tradelicence")
+    citizen = await citizen_login(api)
+    body = {
+        **RI,
+        "Service": {"tenantId": CITY, "module": "Tradelicence", "businessService": "NewTL", "status": "INACTIVE"},
+    }
+
+    response = await api.put(f"{SERVICES}/{code}", json=body, headers=studio(citizen))
+
+    assert response.status_code == 403
