@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -233,8 +234,22 @@ def _env(database: str, tmp: Path, port: int) -> dict[str, str]:
     )
 
 
-def start_platform(database: str, tmp: Path, *, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+@dataclass(frozen=True)
+class Servers:
+    """The platform's processes: the uvicorn master (its API workers are its children) and one `digit worker`
+    that does all background work (dispatcher, notifications, escalation), so its CPU time is its own."""
+
+    api: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes]
+
+    @property
+    def pids(self) -> dict[str, int]:
+        return {"api": self.api.pid, "worker": self.worker.pid}
+
+
+def start_platform(database: str, tmp: Path, *, workers: int) -> tuple[Servers, str]:
     port = _free_port()
+    env = dict(_env(database, tmp, port), DIGIT_RUN_BACKGROUND="false")  # the worker below does it
     log = open(tmp / f"server-{port}.log", "wb")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
         [
@@ -250,26 +265,41 @@ def start_platform(database: str, tmp: Path, *, workers: int) -> tuple[subproces
             "--no-access-log",
             "--log-level",
             "warning",
+            "--timeout-graceful-shutdown",
+            "3",
         ],
-        env=_env(database, tmp, port),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    worker_log = open(tmp / f"worker-{port}.log", "wb")  # noqa: SIM115 - lives as long as the worker
+    worker = subprocess.Popen(
+        [str(VENV_BIN / "digit"), "worker"],
+        env=_env(database, tmp, port),
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    servers = Servers(api=process, worker=worker)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return process, base
+                return servers, base
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
+    stop_platform(servers)
     raise RuntimeError(f"the platform did not start; see {tmp}")
 
 
-def stop_platform(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(30)
+def stop_platform(servers: Servers) -> None:
+    for process in (servers.api, servers.worker):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in (servers.api, servers.worker):
+        process.wait(30)
 
 
 def load_complaints(database: str, count: int) -> float:
@@ -288,7 +318,11 @@ def load_complaints(database: str, count: int) -> float:
     )
     by_name = {s.get("state"): s for s in states}
     closed, pending = by_name["CLOSEDAFTERRESOLUTION"], by_name["PENDINGFORASSIGNMENT"]
-    localities = _psql("select string_agg(distinct locality_code, ',') from eg_pgr_address", database)
+    localities = _psql("select string_agg(distinct locality_code, ',') from eg_pgr_address", database) or _psql(
+        "select string_agg(code, ',') from eg_boundary_relationship where boundary_type = 'Locality' "
+        "and ancestral_materialized_path like '%pb.amritsar%'",
+        database,
+    )
     codes = "ARRAY['StreetLightNotWorking','GarbageNeedsTobeCleared','DamagedRoad','ShortageOfWater']"
     t0 = 1_735_689_600_000  # 2025-01-01
     locs = "ARRAY[" + ",".join(f"'{c}'" for c in (localities or "").split(",") if c) + "]"
@@ -327,14 +361,17 @@ def load_complaints(database: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def statements_per_lifecycle(database: str, tmp: Path) -> tuple[int, int]:
-    """Run one lifecycle in-process and count the SQL statements and transactions it takes."""
+def statements_per_lifecycle(database: str, tmp: Path, *, lifecycles: int = 20) -> tuple[float, float]:
+    """Run `lifecycles` lifecycles in-process, then the background work they cause (the outbox dispatcher
+    and every consumer, as `digit worker` runs them in batches), and count the SQL statements and
+    transactions of it all, per lifecycle."""
     code = f"""
 import asyncio, json
 from asgi_lifespan import LifespanManager
 import httpx
 from sqlalchemy import event
 from digit.app import create_app
+from digit.kernel.dispatch import drain
 from digit.kernel.settings import Settings
 import bench.pgr as b
 
@@ -352,19 +389,26 @@ async def main():
         if counts["on"]: counts["transactions"] += 1
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        original = b.drive
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as api:
             citizen = await b._citizen(api); gro = await b._login(api, "GRO_AMR", b.CITY, "EMPLOYEE", "eGov@123")
             lme = await b._login(api, "LME_AMR_1", b.CITY, "EMPLOYEE", "eGov@123"); loc = await b._locality(api)
-            counts["on"] = True
+            await drain(app.state.platform)
             service = {{"tenantId": b.CITY, "serviceCode": "StreetLightNotWorking", "source": "web",
-                        "address": {{"locality": {{"code": loc}}}}}}
-            r = await api.post(b.PGR + "/_create", json={{"RequestInfo": b.RI, "service": service, "workflow": {{"action": "APPLY"}}}}, headers=b._auth(citizen))
-            s = r.json()["ServiceWrappers"][0]["service"]
-            r = await api.post(b.PGR + "/_update", json={{"RequestInfo": b.RI, "service": s, "workflow": {{"action": "ASSIGN", "assignes": [lme["UserRequest"]["uuid"]]}}}}, headers=b._auth(gro))
-            s = r.json()["ServiceWrappers"][0]["service"]
-            r = await api.post(b.PGR + "/_update", json={{"RequestInfo": b.RI, "service": s, "workflow": {{"action": "RESOLVE"}}}}, headers=b._auth(lme))
-            await api.post(b.PGR + "/_search?tenantId=" + b.CITY + "&serviceRequestId=" + s["serviceRequestId"], json={{"RequestInfo": b.RI}}, headers=b._auth(gro))
+                        "description": "bench", "address": {{"locality": {{"code": loc}}}}}}
+            async def lifecycle():
+                r = await api.post(b.PGR + "/_create", json={{"RequestInfo": b.RI, "service": service, "workflow": {{"action": "APPLY"}}}}, headers=b._auth(citizen))
+                s = r.json()["ServiceWrappers"][0]["service"]
+                r = await api.post(b.PGR + "/_update", json={{"RequestInfo": b.RI, "service": s, "workflow": {{"action": "ASSIGN", "assignes": [lme["UserRequest"]["uuid"]]}}}}, headers=b._auth(gro))
+                s = r.json()["ServiceWrappers"][0]["service"]
+                r = await api.post(b.PGR + "/_update", json={{"RequestInfo": b.RI, "service": s, "workflow": {{"action": "RESOLVE"}}}}, headers=b._auth(lme))
+                r.raise_for_status()
+                await api.post(b.PGR + "/_search?tenantId=" + b.CITY + "&serviceRequestId=" + s["serviceRequestId"], json={{"RequestInfo": b.RI}}, headers=b._auth(gro))
+            await lifecycle()  # warm the per-process caches, as a running server has them
+            await drain(app.state.platform)
+            counts["on"] = True
+            for _ in range({lifecycles}):
+                await lifecycle()
+            await drain(app.state.platform)
             counts["on"] = False
     print(json.dumps(counts))
 
@@ -374,7 +418,38 @@ asyncio.run(main())
         [sys.executable, "-c", code], cwd=ROOT, env=_env(database, tmp, 0), capture_output=True, text=True, check=True
     )
     counts = json.loads(result.stdout.strip().splitlines()[-1])
-    return int(counts["statements"]), max(int(counts["transactions"]), 1)
+    return int(counts["statements"]) / lifecycles, max(int(counts["transactions"]), 1) / lifecycles
+
+
+def _process_tree(root: int) -> list[int]:
+    """`root` and every descendant (uvicorn's workers are children of its master)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += children
+        frontier = children
+    return tree
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """User + system CPU seconds used so far by the processes under `roots` (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for root in roots:
+        for pid in _process_tree(root):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def pgbench_tps(database: str, *, statements: int, transactions: int, clients: int, seconds: int, tmp: Path) -> float:
@@ -422,8 +497,11 @@ def pgbench_tps(database: str, *, statements: int, transactions: int, clients: i
     raise RuntimeError(result.stdout)
 
 
-def run_driver(base: str, *, concurrency: int, seconds: float, mode: str) -> dict[str, Any]:
-    """The load runs in a separate process, so it does not share a core's event loop with the platform."""
+def run_driver(base: str, *, concurrency: int, seconds: float, mode: str, servers: Servers) -> dict[str, Any]:
+    """The load runs in a separate process, so it does not share a core's event loop with the platform;
+    the CPU time the platform's processes (API workers and `digit worker`) spend meanwhile is measured."""
+    roots = list(servers.pids.values())
+    cpu_before = cpu_seconds(roots)
     result = subprocess.run(
         [
             sys.executable,
@@ -444,6 +522,8 @@ def run_driver(base: str, *, concurrency: int, seconds: float, mode: str) -> dic
         check=True,
     )
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    time.sleep(2)  # let the worker finish the background work of the last lifecycles
+    figures["app_cpu_s"] = cpu_seconds(roots) - cpu_before
     return figures
 
 
@@ -453,6 +533,9 @@ def report(title: str, figures: dict[str, Any]) -> None:
         f"  lifecycles/s {figures['lifecycles_per_s']:.1f}   creates/s {figures['creates_per_s']:.1f}   "
         f"transitions/s {figures['transitions_per_s']:.1f}   ({figures['elapsed_s']:.0f} s)"
     )
+    done = figures["lifecycles_per_s"] * figures["elapsed_s"]
+    if done:
+        print(f"  app CPU per lifecycle: {figures['app_cpu_s'] * 1000 / done:.1f} ms (API workers and digit worker)")
     for step, values in figures["latency_ms"].items():
         print(f"  {step:<40} p50 {values['p50']:7.1f} ms   p95 {values['p95']:7.1f} ms   n={values['n']}")
     if figures["errors"]:
@@ -491,12 +574,17 @@ def main() -> None:
     )
 
     statements, transactions = statements_per_lifecycle(db, tmp)
-    print(f"one lifecycle = {statements} SQL statements in {transactions} transactions (4 HTTP calls)")
+    print(
+        f"statements per lifecycle: {statements:.0f} (transactions {transactions:.0f}, background included; "
+        f"4 HTTP calls, averaged over 20 lifecycles, empty database)"
+    )
 
     server, base = start_platform(db, tmp, workers=args.workers)
     try:
-        empty = run_driver(base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle")
-        creates = run_driver(base, concurrency=args.concurrency, seconds=args.seconds / 2, mode="create")
+        empty = run_driver(base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle", servers=server)
+        creates = run_driver(
+            base, concurrency=args.concurrency, seconds=args.seconds / 2, mode="create", servers=server
+        )
     finally:
         stop_platform(server)
     report("empty database: lifecycles", empty)
@@ -505,24 +593,29 @@ def main() -> None:
     loaded_s = load_complaints(db, args.complaints)
     total = _psql("select count(*) from eg_pgr_service", db)
     print(f"\nloaded {args.complaints:,} complaints in {loaded_s:.0f} s ({total} in the table)")
+    statements, transactions = statements_per_lifecycle(db, tmp)
+    print(
+        f"statements per lifecycle: {statements:.0f} (transactions {transactions:.0f}, background included; "
+        f"at {int(total):,} complaints)"
+    )
     server, base = start_platform(db, tmp, workers=args.workers)
     try:
-        loaded = run_driver(base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle")
+        loaded = run_driver(base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle", servers=server)
     finally:
         stop_platform(server)
     report(f"{int(total):,} complaints loaded: lifecycles", loaded)
 
     tps = pgbench_tps(
         db,
-        statements=statements,
-        transactions=transactions,
+        statements=round(statements),
+        transactions=max(round(transactions), 1),
         clients=args.concurrency,
         seconds=max(int(args.seconds / 2), 10),
         tmp=tmp,
     )
-    ceiling = tps / transactions
+    ceiling = tps / max(round(transactions), 1)
     print(
-        f"\npgbench: {tps:.0f} TPS for transactions of {max(statements // transactions, 1)} statements "
+        f"\npgbench: {tps:.0f} TPS for transactions of {max(round(statements / transactions), 1)} statements "
         f"({args.concurrency} clients) -> at most {ceiling:.0f} lifecycles/s if PostgreSQL did nothing else"
     )
     print(

@@ -1,11 +1,14 @@
-"""What the citizen web UI costs: server time per page (p50, p95) on the demo data, and the page weights
+"""What the web UI costs: server time per page (p50, p95) on the demo data, and the page weights
 (HTML + CSS + JS, gzip-compressed, as a browser fetches them on a first visit).
 
     .venv/bin/python -m bench.ui [--calls 200] [--database-url URL]
+    .venv/bin/python -m bench.ui --complaints 100000 [--database digit_bench_ui]
 
 Default database: a fresh SQLite file in a temporary folder, migrated and loaded with the demo data, with
-one complaint filed by the demo citizen. The app runs in this process (httpx ASGI transport, no network),
-so the figures are the platform's own; each page includes its in-process API calls.
+one complaint filed by the demo citizen. With `--complaints N`: a fresh PostgreSQL database (dropped and
+created), N complaints bulk-loaded the way bench/pgr.py loads them, and the employee pages (inbox, filtered,
+searched, a complaint) timed as GRO_AMR besides the citizen pages. The app runs in this process (httpx ASGI
+transport, no network), so the figures are the platform's own; each page includes its in-process API calls.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 import httpx
 from asgi_lifespan import LifespanManager
 
+from bench.pgr import _psql as psql
+from bench.pgr import load_complaints
 from digit.app import create_app
 from digit.cli import seed_demo
 from digit.kernel.migrate import upgrade
@@ -30,7 +35,9 @@ from digit.kernel.platform import Platform
 from digit.kernel.settings import Environment, Settings
 
 C = "/digit-ui/citizen"
+E = "/digit-ui/employee"
 OTP = "123456"
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -41,7 +48,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 async def login(web: httpx.AsyncClient) -> None:
     """Log the demo citizen in through the UI's own forms (CSRF and all)."""
     page = await web.get(f"{C}/login")
-    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    token = CSRF.search(page.text)
     assert token
     await web.post(f"{C}/login", data={"csrf_token": token.group(1), "mobile": "9999999999"})
     await web.post(f"{C}/login/otp", data={"csrf_token": token.group(1), "mobile": "9999999999", "otp": OTP})
@@ -49,7 +56,7 @@ async def login(web: httpx.AsyncClient) -> None:
 
 async def file_complaint(web: httpx.AsyncClient) -> str:
     page = await web.get(f"{C}/pgr/create-complaint?tenantId=pb.amritsar")
-    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    token = CSRF.search(page.text)
     locality = re.search(r'<option value="(AMR_LOC_\d+)"', page.text)
     assert token and locality
     form = {
@@ -74,7 +81,51 @@ async def weight(web: httpx.AsyncClient, path: str) -> tuple[int, int]:
     return html_size, total
 
 
-async def main(database_url: str, var_dir: Path, calls: int) -> None:
+async def timings(web: httpx.AsyncClient, pages: dict[str, str], calls: int) -> None:
+    """p50 and p95 of each page's server time, one call at a time, after a warm-up."""
+    for label, path in pages.items():
+        for _ in range(10):  # warm caches (MDMS, messages, role-action index)
+            await web.get(path)
+        samples = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            response = await web.get(path)
+            samples.append(1000 * (time.perf_counter() - start))
+            if response.status_code != 200:
+                raise SystemExit(f"{path} -> {response.status_code}")
+        print(f"  {label:<34} p50 {statistics.median(samples):6.2f} ms   p95 {percentile(samples, 0.95):6.2f} ms")
+
+
+async def employee_pages(web: httpx.AsyncClient, database_url: str, complaints: int, calls: int) -> None:
+    """Bulk-load the complaints (after the one filed through the UI, whose locality they reuse), then time the
+    employee pages as the Amritsar GRO."""
+    database = database_url.rsplit("/", 1)[1]
+    seconds = load_complaints(database, complaints)
+    print(f"{complaints} complaints bulk-loaded in {seconds:.1f} s; employee pages as GRO_AMR")
+    web.cookies.clear()
+    page = await web.get(f"{E}/login")
+    token = CSRF.search(page.text)
+    assert token
+    form = {"csrf_token": token.group(1), "username": "GRO_AMR", "password": "eGov@123", "tenantId": "pb.amritsar"}
+    await web.post(f"{E}/login", data=form)
+    inbox = (await web.get(f"{E}/inbox")).text
+    listed = re.search(r'href="(/digit-ui/employee/pgr/complaint/[^"]+)"', inbox)
+    assert listed, "the inbox lists no complaint"
+    await timings(
+        web,
+        {
+            "employee home (menu)": E,
+            "inbox": f"{E}/inbox",
+            "inbox, status filter": f"{E}/inbox?status=PENDINGFORASSIGNMENT",
+            "inbox, page 5": f"{E}/inbox?page=5",
+            "inbox, search by number": f"{E}/inbox?q=PB-PGR-2025-01-01-0000010",
+            "complaint page (employee)": listed.group(1),
+        },
+        calls,
+    )
+
+
+async def main(database_url: str, var_dir: Path, calls: int, complaints: int) -> None:
     settings = Settings(
         env=Environment.TEST, database_url=database_url, var_dir=var_dir, run_background=False, fixed_otp=OTP
     )
@@ -109,19 +160,9 @@ async def main(database_url: str, var_dir: Path, calls: int) -> None:
                 html, total = await weight(web, pages[label])
                 print(f"  {label:<34} {html / 1024:6.1f} KB   {total / 1024:6.1f} KB")
             print("server time per page")
-            for label, path in pages.items():
-                for _ in range(10):  # warm caches (MDMS, messages, role-action index)
-                    await web.get(path)
-                samples = []
-                for _ in range(calls):
-                    start = time.perf_counter()
-                    response = await web.get(path)
-                    samples.append(1000 * (time.perf_counter() - start))
-                    if response.status_code != 200:
-                        raise SystemExit(f"{path} -> {response.status_code}")
-                print(
-                    f"  {label:<34} p50 {statistics.median(samples):6.2f} ms   p95 {percentile(samples, 0.95):6.2f} ms"
-                )
+            await timings(web, pages, calls)
+            if complaints:
+                await employee_pages(web, database_url, complaints, calls)
     print("reproduce: .venv/bin/python -m bench.ui " + " ".join(sys.argv[1:]))
 
 
@@ -129,7 +170,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--complaints", type=int, default=0, help="bulk-load N complaints (PostgreSQL)")
+    parser.add_argument("--database", default="digit_bench_ui", help="the PostgreSQL database --complaints uses")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         url = arguments.database_url or f"sqlite+aiosqlite:///{scratch}/bench.db"
-        asyncio.run(main(url, Path(scratch), arguments.calls))
+        if arguments.complaints:
+            psql(f"drop database if exists {arguments.database} with (force)")
+            psql(f"create database {arguments.database}")
+            url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{arguments.database}"
+        asyncio.run(main(url, Path(scratch), arguments.calls, arguments.complaints))

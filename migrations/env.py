@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from digit.kernel import anonymous, events, idempotency  # noqa: F401  (kernel tables)
+from digit.kernel import anonymous, events, idempotency, versions  # noqa: F401  (kernel tables)
 from digit.kernel.blocks import discover_blocks
 from digit.kernel.db import Base
 

@@ -134,3 +134,65 @@ async def collections(
         payment = response.json()["Payments"][0]
     await drain(platform)
     return payment
+
+
+async def licences(
+    api: httpx.AsyncClient, platform: Platform, clock: FrozenClock, *, approve_after_hours: int = 36
+) -> str:
+    """Two Studio trade-licence applications in Amritsar (address AMR_LOC_001): the first paid at the counter
+    (TL_TAX 400 + TL_ADHOC_PENALTY 40 = 440), inspected and approved `approve_after_hours` after it was
+    submitted; the second left waiting for payment. Returns the first one's application number."""
+    from tests.studio_helpers import act, apply, employee_with, service_code, studio
+    from tests.test_studio_tradelicence import documents_of, tl_application
+
+    citizen = await citizen_login(api)
+    code = await service_code(api, citizen, "Tradelicence")
+    inspector = await employee_with(api, "TL_INSP_D", "9123400301", "TL_FIELD_INSPECTOR")
+    approver = await employee_with(api, "TL_APPR_D", "9123400302", "TL_APPROVER")
+    numbers: list[str] = []
+    for _ in range(2):
+        response = await apply(api, citizen, code, tl_application(await documents_of(api, citizen)))
+        assert response.status_code == 200, response.text
+        numbers.append(response.json()["Application"]["applicationNumber"])
+    collector = await login(api, "COLL_AMR", AMRITSAR)
+    fetched = await api.post(
+        "/billing-service/bill/v2/_fetchbill",
+        params={"tenantId": AMRITSAR, "consumerCode": numbers[0], "businessService": "TL"},
+        json={"RequestInfo": RI},
+        headers=collector,
+    )
+    bill = fetched.json()["Bill"][0]
+    assert bill["totalAmount"] == 440, bill
+    detail = {"billId": bill["id"], "totalDue": 440, "totalAmountPaid": 440, "businessService": "TL"}
+    payment = {
+        "tenantId": AMRITSAR,
+        "totalDue": 440,
+        "totalAmountPaid": 440,
+        "paymentMode": "CASH",
+        "payerName": "Demo Citizen",
+        "paidBy": "OWNER",
+        "mobileNumber": "9999999999",
+        "paymentDetails": [detail],
+    }
+    paid = await api.post(
+        "/collection-services/payments/_create", json={"RequestInfo": RI, "Payment": payment}, headers=collector
+    )
+    assert paid.status_code == 200, paid.text
+    await drain(platform)
+    clock.advance(hours=approve_after_hours)
+
+    async def found(headers: dict[str, str]) -> dict[str, Any]:
+        response = await api.get(
+            f"/public-service/v1/application/{code}",
+            params={"applicationNumber": numbers[0]},
+            headers=studio(headers),
+        )
+        application: dict[str, Any] = response.json()["Application"][0]
+        return application
+
+    inspected = await act(api, inspector, code, await found(inspector), "INSPECT")
+    assert inspected.status_code == 200, inspected.text
+    approved = await act(api, approver, code, inspected.json()["Application"], "APPROVE")
+    assert approved.status_code == 200, approved.text
+    await drain(platform)
+    return numbers[0]

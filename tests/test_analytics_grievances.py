@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from digit.blocks.analytics import service
+from digit.blocks.analytics.deps import ANALYTICS_DEPS
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
 from tests.analytics_helpers import (
@@ -20,6 +21,7 @@ from tests.analytics_helpers import (
     chart_body,
     commissioner,
     grievances,
+    ms,
     pie,
     table,
     value,
@@ -163,7 +165,7 @@ async def test_rebuild_gives_the_same_numbers(api: httpx.AsyncClient, platform: 
     headers = await commissioner(api)
     before = await table(api, headers, "pgrStatusByLocality")
 
-    replayed = await service.rebuild(platform)
+    replayed = await service.rebuild(platform.get(ANALYTICS_DEPS))
 
     assert replayed > 0
     assert await table(api, headers, "pgrStatusByLocality") == before
@@ -172,8 +174,8 @@ async def test_rebuild_gives_the_same_numbers(api: httpx.AsyncClient, platform: 
 async def test_rebuild_twice_counts_each_event_once(
     api: httpx.AsyncClient, platform: Platform, history: list[str]
 ) -> None:
-    await service.rebuild(platform)
-    await service.rebuild(platform)
+    await service.rebuild(platform.get(ANALYTICS_DEPS))
+    await service.rebuild(platform.get(ANALYTICS_DEPS))
 
     assert await value(api, await commissioner(api), "totalComplaints") == 3
 
@@ -205,3 +207,61 @@ async def test_dashboard_config_for_a_role_without_the_dashboard_is_404(api: htt
     response = await api.get("/dashboard-analytics/dashboard/getDashboardConfig/nosuch", headers=admin)
 
     assert response.status_code == 404
+
+
+async def test_open_and_breached_is_zero_before_the_sla_runs_out(
+    api: httpx.AsyncClient, clock: FrozenClock, history: list[str]
+) -> None:
+    clock.advance(hours=36)  # filed 10:00 on the 26th, SLA 48 h: due 10:00 on the 28th; now 10:00 on the 28th
+
+    assert await value(api, await commissioner(api), "openBreachedComplaints") == 0
+
+
+async def test_open_and_breached_counts_the_open_complaint_once_its_sla_hour_has_passed(
+    api: httpx.AsyncClient, clock: FrozenClock, history: list[str]
+) -> None:
+    clock.advance(hours=37)  # 11:00 on the 28th: the 10:00 hour is over
+
+    assert await value(api, await commissioner(api), "openBreachedComplaints") == 1
+    assert await pie(api, await commissioner(api), "openBreachedByLocality") == {history[0]: 1}
+
+
+async def test_a_breached_complaint_resolved_late_leaves_the_open_breached_count(
+    api: httpx.AsyncClient, platform: Platform, clock: FrozenClock
+) -> None:
+    await grievances(api, platform, clock, resolve_after_hours=50)  # the resolved one was breached while open
+    clock.advance(hours=1)
+
+    assert await value(api, await commissioner(api), "openBreachedComplaints") == 1  # the one left open
+
+
+async def test_metric_carries_the_value_of_the_previous_period_of_the_same_length(
+    api: httpx.AsyncClient, history: list[str]
+) -> None:
+    two_days = (ms(2026, 11, 27), ms(2026, 11, 29) - 1)  # the previous two days: 25th and 26th (filed on the 26th)
+
+    response = await chart(api, await commissioner(api), "totalComplaints", dates=two_days)
+
+    [data] = response.json()["responseData"]["data"]
+    assert (data["headerValue"], data["priorValue"]) == (0, 3)
+    assert data["insight"] == {
+        "name": "INSIGHTS",
+        "value": "-100.0% than previous 2 days",
+        "indicator": "lower_red",
+        "colorCode": "lower_red",
+    }
+
+
+async def test_metric_without_a_previous_value_has_no_insight(api: httpx.AsyncClient, history: list[str]) -> None:
+    response = await chart(api, await commissioner(api), "totalComplaints")
+
+    [data] = response.json()["responseData"]["data"]
+    assert (data["headerValue"], data["priorValue"], data["insight"]) == (3, 0, None)
+
+
+async def test_closed_complaints_rise_against_the_previous_period(api: httpx.AsyncClient, history: list[str]) -> None:
+    """Two periods of 30 days: November closed 2, October closed 0 -> no % change (none of 0); a rise from 0."""
+    response = await chart(api, await commissioner(api), "closedComplaints")
+
+    [data] = response.json()["responseData"]["data"]
+    assert (data["headerValue"], data["priorValue"]) == (2, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select, text
 
+from digit.blocks.analytics.deps import ANALYTICS_DEPS
 from digit.blocks.analytics.facts import ALL_TABLES, FEEDS
 from digit.kernel.clock import FrozenClock
 from digit.kernel.events import Event, OutboxRow
@@ -38,7 +39,7 @@ async def test_an_event_applied_twice_counts_once(
         row = await session.scalar(select(OutboxRow).where(OutboxRow.topic == "save-pgr-request").limit(1))
         assert row is not None
         event = Event(row.id, row.topic, row.tenant_id, row.aggregate_id, row.data, row.created_time, row.created_by)
-        await FEEDS[0].apply(platform, session, event)
+        await FEEDS[0].apply(platform.get(ANALYTICS_DEPS), session, event)
         await session.commit()
 
     assert await value(api, await commissioner(api), "totalComplaints") == 3

@@ -7,7 +7,7 @@ import pytest
 
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
-from tests.analytics_helpers import grievances
+from tests.analytics_helpers import grievances, licences
 from tests.test_web_employee import E, staff_login
 from tests.test_web_employee import web as web  # the fixture
 
@@ -66,3 +66,27 @@ async def test_chart_csv_downloads_the_table(web: httpx.AsyncClient, history: li
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert history[0] in response.text
+
+
+async def test_services_dashboard_shows_applications_and_time_to_approve(
+    web: httpx.AsyncClient, platform: Platform, clock: FrozenClock
+) -> None:
+    await licences(web, platform, clock)
+    await staff_login(web, "COMM_AMR")
+
+    page = await web.get(f"{E}/dss/dashboard/services?{NOVEMBER}")
+
+    assert page.status_code == 200
+    assert '<strong class="kpi-value">2</strong>' in page.text.split('id="kpi-totalApplications"', 1)[1][:300]
+    assert '<strong class="kpi-value">1.5</strong>' in page.text.split('id="kpi-averageApproveTime"', 1)[1][:300]
+    assert 'id="chart-applicationsByState"' in page.text and "PENDINGPAYMENT" in page.text
+
+
+async def test_kpi_card_shows_the_previous_period(web: httpx.AsyncClient, history: list[str]) -> None:
+    await staff_login(web, "COMM_AMR")
+
+    page = await web.get(f"{E}/dss/dashboard/pgr?from=2026-11-27&to=2026-11-28")
+
+    card = page.text.split('id="kpi-totalComplaints"', 1)[1].split("</li>", 1)[0]
+    assert '<strong class="kpi-value">0</strong>' in card
+    assert "-100.0%" in card and "previous period: 3" in card.replace("</span>", "")

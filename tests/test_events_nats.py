@@ -17,7 +17,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from digit.kernel.dispatch import drain, stream_name, subscriptions
+from digit.kernel.dispatch import DISPATCHER, _Relay, drain, stream_name, subscriptions
+from digit.kernel.periodic import run_round
 from digit.kernel.platform import Platform
 from tests.test_events_dispatch import Recorder, write_events
 
@@ -67,6 +68,22 @@ async def test_nats_backend_delivers_events_in_order_per_aggregate(nats_platform
 
     assert len(recorder.seen) == 4
     assert [e.id for e in recorder.seen if e.aggregate_id == "A"] == [ids[0], ids[2], ids[3]]
+
+
+async def test_nats_background_rounds_keep_one_connection_and_close_it_when_stopped(nats_platform: Platform) -> None:
+    recorder = Recorder()
+    subscriptions(nats_platform).consumers.append(recorder.consumer)
+    ids = await write_events(nats_platform, "A", "A")
+
+    while await run_round(nats_platform, DISPATCHER):  # as `digit worker` does, while there is work
+        pass
+    relay = nats_platform.get(_Relay)
+    open_while_running = relay._transport is not None
+    assert DISPATCHER.close is not None
+    await DISPATCHER.close(nats_platform)
+
+    assert [e.id for e in recorder.seen] == ids
+    assert (open_while_running, relay._transport) == (True, None)
 
 
 async def test_nats_message_is_a_cloudevent_on_the_digit_topic_subject(

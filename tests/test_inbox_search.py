@@ -171,4 +171,4 @@ async def test_inbox_query_count_does_not_grow_with_the_page(api: httpx.AsyncCli
         event.remove(platform.engine.sync_engine, "before_cursor_execute", count)
 
     assert len(response.json()["items"]) == 25
-    assert large == small
+    assert large <= small  # never more; fewer when the first call filled the per-process caches

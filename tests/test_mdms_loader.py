@@ -108,9 +108,7 @@ async def test_load_edited_keyless_master_replaces_its_records(platform: Platfor
     write(path, {"tenantId": "pb", "moduleName": "RAINMAKER-PGR", "Banner": [{"REOPENSLA": 2000}]})
 
     report = await load(platform, tmp_path / "ui")
-    banner = await platform.get(MDMS_CLIENT).get_master(
-        tenant_id="pb", module="RAINMAKER-PGR", master="Banner"
-    )
+    banner = await platform.get(MDMS_CLIENT).get_master(tenant_id="pb", module="RAINMAKER-PGR", master="Banner")
 
     assert report.retired == 1
     assert banner == [{"REOPENSLA": 2000}]

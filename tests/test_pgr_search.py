@@ -157,7 +157,7 @@ async def test_search_runs_the_same_number_of_queries_for_one_or_three_results(
     finally:
         event.remove(platform.engine.sync_engine, "before_cursor_execute", count)
 
-    assert many == one
+    assert many <= one  # never more; fewer when the first search filled the per-process caches
 
 
 async def test_search_with_a_lowercase_sort_order_lists_the_oldest_first(

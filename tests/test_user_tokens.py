@@ -82,13 +82,38 @@ async def test_access_token_expires_after_its_lifetime(api: httpx.AsyncClient, c
     assert response.status_code == 401
 
 
-async def test_logout_in_one_process_revokes_the_token_in_another(make_api: StartApi) -> None:
+async def test_logout_in_one_process_revokes_the_token_in_another(make_api: StartApi, clock: FrozenClock) -> None:
+    """Each process caches live tokens; a logout elsewhere reaches it within `cache_check_ms` (1 s)."""
     _, first = await make_api()
     _, second = await make_api()
     headers = await login(first, "GRO_AMR", "pb.amritsar")
     assert (await _details(second, token_of(headers))).status_code == 200
 
     await first.post("/user/_logout", json={**RI, "access_token": token_of(headers)}, headers=headers)
+    assert (await _details(first, token_of(headers))).status_code == 401  # the process that logged out: at once
+    clock.advance(seconds=1)
+
+    assert (await _details(second, token_of(headers))).status_code == 401
+
+
+async def test_a_deactivated_user_is_refused_by_every_process_within_the_check_interval(
+    make_api: StartApi, clock: FrozenClock
+) -> None:
+    _, first = await make_api()
+    _, second = await make_api()
+    admin = await login(first, "ADMIN", "pb")
+    headers = await login(first, "GRO_AMR", "pb.amritsar")
+    assert (await _details(second, token_of(headers))).status_code == 200
+    found = await first.post(
+        "/user/_search", json={**RI, "userName": "GRO_AMR", "tenantId": "pb.amritsar"}, headers=admin
+    )
+    user = found.json()["user"][0]
+
+    updated = await first.post(
+        "/user/users/_updatenovalidate", json={**RI, "user": {**user, "active": False}}, headers=admin
+    )
+    assert updated.status_code == 200, updated.text
+    clock.advance(seconds=1)
 
     assert (await _details(second, token_of(headers))).status_code == 401
 

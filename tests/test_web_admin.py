@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.builders import login
-from tests.test_web_employee import StartApp, csrf_of, menu_links, post_form, staff_login, visible_text
+from tests.test_web_employee import menu_links, staff_login
+from tests.web_helpers import StartApp, csrf_of, post_form, visible_text
 
 E = "/digit-ui/employee"
 C = "/digit-ui/citizen"

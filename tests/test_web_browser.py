@@ -28,6 +28,8 @@ from digit.app import create_app
 from tests.builders import CLIENT_BASIC
 from tests.conftest import base_settings
 from tests.test_billing_support import demand_body
+from tests.web_helpers import OTP as OTP  # re-exported: other browser tests import it from here
+from tests.web_helpers import PNG as PNG
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -40,14 +42,9 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-OTP = "123456"
 C = "/digit-ui/citizen"
 AMRITSAR = "pb.amritsar"
 RI: dict[str, Any] = {"apiId": "browser-test"}
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2a6d6cf0000000049454e44ae426082"
-)
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"

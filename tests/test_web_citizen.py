@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from digit.kernel.resources import demo_data_dir
 from tests.builders import citizen_login, send_otp
 from tests.pgr_helpers import complaint, file_complaint, localities, service_of
+from tests.web_helpers import AMRITSAR, OTP, PNG, StartApp, csrf_of, post_form, visible_text
 
 C = "/digit-ui/citizen"
-OTP = "123456"
 CITIZEN = "9999999999"
-AMRITSAR = "pb.amritsar"
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2a6d6cf0000000049454e44ae426082"
-)
-StartApp = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient]]]
 
 
 @pytest.fixture
@@ -32,18 +24,6 @@ async def web(make_api: StartApp) -> httpx.AsyncClient:
     """The app with the demo's fixed OTP, as a browser would talk to it (cookies kept)."""
     _, client = await make_api(fixed_otp=OTP)
     return client
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
-    assert found, f"no CSRF field on {page.url}"
-    return found.group(1)
-
-
-async def post_form(web: httpx.AsyncClient, path: str, page: str, **fields: str) -> httpx.Response:
-    """Open `page` (for its CSRF token and cookie) and post the form to `path`."""
-    token = csrf_of(await web.get(page))
-    return await web.post(path, data={"csrf_token": token, **fields})
 
 
 async def web_login(web: httpx.AsyncClient, mobile: str = CITIZEN) -> httpx.Response:
@@ -56,10 +36,6 @@ async def register_citizen(api: httpx.AsyncClient, mobile: str, name: str = "Sec
     user = {"name": name, "mobileNumber": mobile, "userName": mobile, "otpReference": OTP, "tenantId": "pb"}
     response = await api.post("/user/citizen/_create", json={"RequestInfo": {}, "User": user})
     assert response.status_code == 200, response.text
-
-
-def visible_text(html: str) -> str:
-    return re.sub(r"<[^>]+>", " ", html)
 
 
 async def test_root_serves_html_that_links_to_the_citizen_app(web: httpx.AsyncClient) -> None:

@@ -5,26 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from digit.kernel.resources import demo_data_dir
 from tests.builders import citizen_login, login
 from tests.pgr_helpers import complaint, file_complaint, localities, service_of
 from tests.test_billing_support import create_demand
+from tests.web_helpers import AMRITSAR, OTP, PNG, StartApp, post_form, visible_text
+from tests.web_helpers import csrf_of as csrf_of  # other web tests import it from here
 
 E = "/digit-ui/employee"
-OTP = "123456"
-AMRITSAR = "pb.amritsar"
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2a6d6cf0000000049454e44ae426082"
-)
-StartApp = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient]]]
 
 
 @pytest.fixture
@@ -32,20 +25,6 @@ async def web(make_api: StartApp) -> httpx.AsyncClient:
     """The app as a browser talks to it (cookies kept), with the demo's fixed OTP."""
     _, client = await make_api(fixed_otp=OTP)
     return client
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
-    assert found, f"no CSRF field on {page.url} ({page.status_code})"
-    return found.group(1)
-
-
-async def post_form(
-    web: httpx.AsyncClient, path: str, page: str, files: Any = None, **fields: str | list[str]
-) -> httpx.Response:
-    """Open `page` (for its CSRF token and cookie) and post the form to `path`."""
-    token = csrf_of(await web.get(page))
-    return await web.post(path, data={"csrf_token": token, **fields}, files=files)
 
 
 async def staff_login(web: httpx.AsyncClient, user: str, tenant_id: str = AMRITSAR) -> httpx.Response:
@@ -59,10 +38,6 @@ async def filed_complaint(web: httpx.AsyncClient, mobile: str = "9999999999") ->
     """A complaint the demo citizen filed through the API (Street Lights, so DEPT_1)."""
     headers = await citizen_login(web, mobile, otp=OTP)
     return service_of(await file_complaint(web, headers, complaint(AMRITSAR, (await localities(web, AMRITSAR))[0])))
-
-
-def visible_text(html: str) -> str:
-    return re.sub(r"<[^>]+>", " ", html)
 
 
 def menu_links(html: str) -> list[str]:

@@ -3,7 +3,9 @@ Playwright) against a real uvicorn (package: digit.web).
 
 A citizen files a complaint in the browser; GRO_AMR logs in, filters the inbox and assigns it to the
 department's LME; LME_AMR_1 resolves it with a photo; the citizen sees it resolved; COLL_AMR takes a
-cash payment at the counter and opens the receipt PDF; HR_AMR creates an employee who then logs in.
+cash payment at the counter and opens the receipt PDF; HR_AMR creates an employee who then logs in; the
+state administrator adds a complaint type with its English and Hindi names, which the citizen then reads in
+Hindi in the file-a-complaint form, and opens the PGR workflow's diagram.
 The inbox is also opened in Hindi (labels from localization, `lang` set). Every page is checked with
 axe-core (no serious or critical violations); screenshots of each step go to `<tmp_path>/screens/`.
 """
@@ -19,7 +21,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 
 from tests.builders import DEMO_PASSWORD
-from tests.test_web_browser import CHROMIUM, CHROMIUM_FLAGS, OTP, PNG, Journey, Staff, served
+from tests.test_web_browser import CHROMIUM, CHROMIUM_FLAGS, Journey, Staff, served
+from tests.web_helpers import OTP, PNG
 
 __all__ = ["served"]  # the real-uvicorn fixture, shared with the citizen journey
 
@@ -32,14 +35,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _staff_page(browser: Browser, journey: Journey, base: str, user: str, password: str = DEMO_PASSWORD) -> Page:
-    """A fresh browser context logged in as this employee at Amritsar."""
+def _staff_page(
+    browser: Browser, journey: Journey, base: str, user: str, password: str = DEMO_PASSWORD, tenant: str = "pb.amritsar"
+) -> Page:
+    """A fresh browser context logged in as this employee (at Amritsar unless told)."""
     page = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True).new_page()
     journey.page = page
     page.goto(f"{base}{E}")
     page.fill("#username", user)
     page.fill("#password", password)
-    page.select_option("#tenantId", "pb.amritsar")
+    page.select_option("#tenantId", tenant)
     page.click("#login-submit")
     page.wait_for_selector("#menu, #no-menu")
     return page
@@ -148,6 +153,34 @@ def test_employee_journeys_in_a_real_browser(served: str, tmp_path: Path) -> Non
         newcomer = _staff_page(browser, journey, served, code, "Lineman@2026")
         newcomer_menu = newcomer.inner_text("#menu")
         journey.snap("newcomer-home")
+
+        # the administrator adds a complaint type in both languages; the citizen reads it in Hindi
+        admin = _staff_page(browser, journey, served, "ADMIN", tenant="pb")
+        admin.click("#menu-workbench-complaint-type")
+        admin.fill("#f-serviceCode", "BrokenBench")
+        admin.fill("#name_en_IN", "Broken bench in a park")
+        admin.fill("#name_hi_IN", "पार्क में टूटी बेंच")
+        admin.select_option("#f-menuPath", index=1)
+        admin.select_option("#f-department", "DEPT_1")
+        admin.fill("#f-slaHours", "72")
+        journey.snap("complaint-type-form")
+        admin.click("#add-complaint-type")
+        added_note = admin.inner_text("#added-note")
+        journey.snap("complaint-type-added")
+        journey.page = citizen
+        citizen.goto(f"{served}{C}/pgr/create-complaint?tenantId=pb.amritsar&locale=hi_IN")
+        hindi_type = citizen.inner_text("#serviceCode option[value=BrokenBench]")
+        journey.snap("citizen-hindi-complaint-type")
+
+        # the administrator opens the PGR workflow as a diagram
+        journey.page = admin
+        admin.click("#menu-workbench-workflow")
+        admin.select_option("#tenant", "pb.amritsar")
+        admin.select_option("#business-service", "PGR")
+        admin.click("#show-workflow")
+        diagram_states = admin.locator("#workflow-diagram .wf-state").count()
+        diagram_actions = admin.locator("#workflow-diagram .wf-edge").count()
+        journey.snap("workflow-diagram")
         browser.close()
 
     assert complaint_id.startswith("PB-PGR-")
@@ -158,5 +191,8 @@ def test_employee_journeys_in_a_real_browser(served: str, tmp_path: Path) -> Non
     assert citizen_status == "Resolved"
     assert receipt_number and receipt_pdf.startswith(b"%PDF")
     assert code.startswith("EMP-") and "Complaints inbox" in newcomer_menu
+    assert "Broken bench in a park" in added_note
+    assert hindi_type == "पार्क में टूटी बेंच"
+    assert (diagram_states, diagram_actions) == (8, 11)
     assert journey.violations == []
     assert len(list(screens.glob("*.png"))) == journey.step

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from digit.kernel.clock import FrozenClock
 from tests.workflow_helpers import RI, WF, Caller, codes, employee, instance, new_business_id, ok, transition
 
 
@@ -289,3 +292,24 @@ async def test_create_with_an_unknown_supervising_role_is_refused(api: httpx.Asy
 
     assert response.status_code == 400
     assert codes(response) == ["INVALID ROLE"]
+
+
+async def test_a_new_version_saved_by_one_process_governs_new_applications_in_another(
+    make_api: Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient]]], clock: FrozenClock
+) -> None:
+    """Each process caches business services; a save elsewhere reaches it within `cache_check_ms` (1 s)."""
+    _, first = await make_api()
+    _, second = await make_api()
+    admin, csr = await employee(first, "ADMIN", "pb"), await employee(second, "CSR_AMR")
+    await create(first, admin, small_config())
+    await ok(second, csr, instance(new_business_id(), "APPLY", businessService="TESTSVC"))  # cached in `second`
+    changed = copy.deepcopy(small_config())
+    changed["states"][0]["actions"][0]["action"] = "SUBMIT"
+
+    assert (await create(first, admin, changed, path="_update")).status_code == 200
+    clock.advance(seconds=1)
+
+    refused = await transition(second, csr, instance(new_business_id(), "APPLY", businessService="TESTSVC"))
+    accepted = await transition(second, csr, instance(new_business_id(), "SUBMIT", businessService="TESTSVC"))
+    assert codes(refused) == ["INVALID ACTION"]
+    assert accepted.status_code == 200, accepted.text

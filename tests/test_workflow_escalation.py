@@ -96,3 +96,21 @@ async def test_only_one_process_leads_the_escalation_on_postgresql(
     await second.release()
 
     assert (first_leads, second_leads_while_first_lives, second_leads_after) == (True, False, True)
+
+
+async def test_escalation_endpoint_runs_a_round_while_another_process_leads_the_scheduler(
+    api: httpx.AsyncClient, clock: FrozenClock, make_api: Callable[..., Awaitable[tuple[FastAPI, Any]]]
+) -> None:
+    business_id = await _assigned(api)
+    admin = await employee(api, "ADMIN", "pb")
+    worker_app, _ = await make_api()
+    worker = worker_app.state.platform.get(Escalator).leadership
+    worker_leads = await worker.acquire()  # as `digit worker` does
+    clock.advance(days=4)
+
+    response = await api.post(f"{WF}/auto/PGR/_escalate", json={"RequestInfo": RI}, headers=admin.headers)
+    await worker.release()
+
+    assert worker_leads is True
+    assert response.status_code == 200, response.text
+    assert [p["businessId"] for p in response.json()["ProcessInstances"]] == [business_id]

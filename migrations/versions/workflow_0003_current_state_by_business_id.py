@@ -21,6 +21,5 @@ def upgrade() -> None:
         batch_op.create_index("ix_eg_workflow_current_state_business_id", ["business_id", "tenant_id"], unique=False)
 
 
-
 def downgrade() -> None:
     raise NotImplementedError("migrations are forward-only")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -14,13 +13,14 @@ from digit import __version__
 from digit.kernel.apidocs import install_docs
 from digit.kernel.blocks import Block, discover_blocks
 from digit.kernel.clock import Clock
-from digit.kernel.dispatch import dispatch_forever
+from digit.kernel.dispatch import DISPATCHER
 from digit.kernel.errors import NotFound, install_error_handlers
 from digit.kernel.events import Subscriptions
 from digit.kernel.inputs import check_integer_parameters, install_input_limits
 from digit.kernel.network import client_address, is_address_in
 from digit.kernel.observability import RequestContextMiddleware
 from digit.kernel.openapi import install_openapi
+from digit.kernel.periodic import BackgroundRunner
 from digit.kernel.platform import Platform
 from digit.kernel.security import access_gate
 from digit.kernel.settings import Settings
@@ -38,7 +38,7 @@ def build_platform(settings: Settings, *, clock: Clock | None = None) -> tuple[P
             block.install(platform)
         platform.background.extend(block.background)
     platform.provide(Subscriptions, Subscriptions([c for b in blocks for c in b.consumers]))
-    platform.background.append(dispatch_forever)
+    platform.background.append(DISPATCHER)
     return platform, blocks
 
 
@@ -47,18 +47,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        tasks: list[asyncio.Task[None]] = []
-        if settings.run_background:
-            tasks = [asyncio.create_task(task(platform)) for task in platform.background]
+        background = BackgroundRunner(platform, platform.background if settings.run_background else ())
+        background.start()  # none when `digit worker` runs them (`run_background` off)
         log.info("platform_started", extra={"blocks": [b.name for b in blocks], "version": __version__})
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await background.stop()
             await platform.close()
 
     app = FastAPI(

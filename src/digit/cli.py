@@ -1,10 +1,14 @@
-"""The `digit` command: serve, migrate, seed, demo, and each block's own commands (`digit mdms load`)."""
+"""The `digit` command: serve, worker, migrate, seed, demo, and each block's own commands (`digit mdms load`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -114,10 +118,41 @@ def serve(
     port: Annotated[int | None, typer.Option(help="port (default DIGIT_PORT or 8000)")] = None,
     host: Annotated[str | None, typer.Option(help="interface (default 127.0.0.1)")] = None,
     blocks: Annotated[str | None, typer.Option(help="comma-separated blocks to serve (default all)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="API worker processes")] = 1,
+    background: Annotated[
+        bool | None,
+        typer.Option(
+            "--background/--no-background",
+            help="periodic work in the API processes (default: DIGIT_RUN_BACKGROUND with one worker, "
+            "off with several: run `digit worker` beside them)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API."""
-    settings = load_settings(port=port, host=host, blocks=_blocks_option(blocks))
-    _serve(settings)
+    if background is None and workers > 1:
+        background = False
+    settings = load_settings(port=port, host=host, blocks=_blocks_option(blocks), run_background=background)
+    if not settings.run_background:
+        console.print("background work is off in the API processes: run `digit worker` beside them")
+    _serve(settings, workers=workers)
+
+
+@cli.command()
+def worker(
+    blocks: Annotated[str | None, typer.Option(help="comma-separated blocks whose work to run (default all)")] = None,
+) -> None:
+    """Run the periodic work (outbox dispatcher, notification retries, escalation ...) without serving HTTP."""
+    from digit.worker import run_worker
+
+    settings = load_settings(blocks=_blocks_option(blocks))
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+    asyncio.run(run_worker(settings))
+    # Everything is stopped and closed; skip the interpreter's teardown of every module, which takes seconds
+    # on a busy machine (a stopping worker must be gone within 5 s of SIGTERM).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @cli.command()
@@ -125,8 +160,10 @@ def demo(
     port: Annotated[int | None, typer.Option(help="port (default DIGIT_PORT or 8000)")] = None,
     host: Annotated[str | None, typer.Option(help="interface (default 127.0.0.1)")] = None,
 ) -> None:
-    """Migrate, load the demo data and serve: what `make run` does. Turns on the fixed demo OTP."""
-    settings = load_settings(port=port, host=host, fixed_otp=os.environ.get("DIGIT_FIXED_OTP") or DEMO_OTP)
+    """Migrate, load the demo data, start a `digit worker` and serve: what `make run` does. Turns on the
+    fixed demo OTP. Ctrl-C stops both."""
+    fixed_otp = os.environ.get("DIGIT_FIXED_OTP") or DEMO_OTP
+    settings = load_settings(port=port, host=host, fixed_otp=fixed_otp, run_background=False)
     if settings.env is Environment.PRODUCTION:
         raise typer.BadParameter("`digit demo` does not run with DIGIT_ENV=production")
     with console.status("migrating"):
@@ -134,13 +171,76 @@ def demo(
     console.print(f"[green]database ready[/green] {_safe_url(settings.database_url)}")
     asyncio.run(seed_demo(settings))
     _print_welcome(settings)
-    _serve(settings)
+    background = _start_worker(settings)
+    try:
+        _serve(settings)
+    finally:
+        _stop_worker(background)
 
 
-def _serve(settings: Settings) -> None:
+def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    """`digit worker` as a child process with the same settings (it gets Ctrl-C with the terminal's group)."""
+    env = dict(
+        os.environ,
+        DIGIT_DATABASE_URL=settings.database_url,
+        DIGIT_VAR_DIR=str(settings.var_dir),
+        DIGIT_HOST=settings.host,
+        DIGIT_PORT=str(settings.port),
+        DIGIT_PUBLIC_URL=settings.public_url,
+        DIGIT_FIXED_OTP=settings.fixed_otp or "",
+        DIGIT_ENV=settings.env.value,
+    )
+    return subprocess.Popen([sys.executable, "-c", "from digit.cli import main; main()", "worker"], env=env)
+
+
+def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _serve(settings: Settings, *, workers: int = 1) -> None:
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    grace = settings.shutdown_grace_s
+    if workers == 1:
+        app = create_app(settings)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=grace,
+        )
+        return
+    os.environ.update(_settings_environment(settings))  # the worker processes build their own from it
+    uvicorn.run(
+        "digit.app:create_app_from_env",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=grace,
+    )
+
+
+def _settings_environment(settings: Settings) -> dict[str, str]:
+    """What `serve` decided from its options, as the DIGIT_* variables other processes read."""
+    return {
+        "DIGIT_HOST": settings.host,
+        "DIGIT_PORT": str(settings.port),
+        "DIGIT_PUBLIC_URL": settings.public_url,
+        "DIGIT_DATABASE_URL": settings.database_url,
+        "DIGIT_VAR_DIR": str(settings.var_dir),
+        "DIGIT_BLOCKS": json.dumps(settings.blocks),
+        "DIGIT_RUN_BACKGROUND": "true" if settings.run_background else "false",
+    }
 
 
 def _print_welcome(settings: Settings) -> None:

@@ -15,7 +15,8 @@ import typer
 from fastapi import APIRouter
 
 from digit.kernel.events import Consumer
-from digit.kernel.platform import BackgroundTask, Platform
+from digit.kernel.periodic import Periodic
+from digit.kernel.platform import Platform
 
 BLOCK_PACKAGES = ("digit.blocks", "digit.services")
 
@@ -36,7 +37,7 @@ class Block:
     optional: tuple[str, ...] = ()  # blocks it uses when they are served: installed before it, never pulled in
     install: Callable[[Platform], None] | None = None
     seed: Callable[[Platform, SeedContext], Awaitable[None]] | None = None
-    background: Sequence[BackgroundTask] = ()
+    background: Sequence[Periodic] = ()  # periodic work, run by `digit worker` (kernel/periodic.py)
     cli: typer.Typer | None = None
     consumers: Sequence[Consumer] = ()
     open_routes: tuple[str, ...] = field(default=())

@@ -28,6 +28,8 @@ NAMING = {
 }
 
 READ_ONLY_OPTION = "digit_read_only"
+VERSIONS_INFO = "digit_versions"
+"""Where a session's `info` holds the platform's `VersionWatch`, for ORM events that drop caches."""
 
 JsonType: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
 
@@ -113,15 +115,15 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessions(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
 
 
-def create_read_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_read_sessions(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
     """Sessions for reads only. On SQLite they never wait for (or block) a writer, so a client may read
     through one while the caller's write transaction is open. Never write through them."""
     return async_sessionmaker(
-        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False, autoflush=False
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False, autoflush=False, info=info or {}
     )
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.kernel.envelope import UserInfo
-from digit.kernel.errors import Unauthenticated
+from digit.kernel.errors import DomainError, Unauthenticated
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
@@ -29,6 +29,22 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+async def get_session_kept_on_refusal(request: Request) -> AsyncIterator[AsyncSession]:
+    """Like `get_session`, but a refusal (a `DomainError`) commits too: what the refusal recorded must stick
+    (failed logins, lockouts, a wrong OTP code counted against its OTP). Any other error rolls back."""
+    async with platform_of(request).sessions() as session:
+        try:
+            yield session
+        except DomainError:
+            if session.is_active:
+                await session.commit()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -60,6 +76,7 @@ def optional_actor(request: Request) -> Actor | None:
 
 PlatformDep = Annotated[Platform, Depends(platform_of)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SessionKeptOnRefusalDep = Annotated[AsyncSession, Depends(get_session_kept_on_refusal, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 CurrentUser = Annotated[UserInfo, Depends(current_user)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]

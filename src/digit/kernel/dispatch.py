@@ -17,12 +17,15 @@ an attempt count and the next attempt's time (`events_retry_base_ms * 2 ** (atte
 platform clock); after `events_max_attempts` the delivery moves to the dead-letter table, which no
 longer holds back later events of its aggregate; an admin lists and replays it (events block).
 
-Concurrency: one dispatcher at a time per database. On PostgreSQL a session-level advisory lock is
-held for a whole pass (`drain` waits for it, the background loop skips a pass when another process
-holds it); on SQLite an asyncio lock per platform, and across processes SQLite's `BEGIN IMMEDIATE`
-plus the processed-mark key make a double delivery a no-op for handlers that write through the
-delivery session. We chose one dispatcher over `FOR UPDATE SKIP LOCKED` claiming because skip-locked
-workers would have to coordinate per aggregate to keep the order; a single dispatcher keeps it trivially.
+Concurrency: one dispatcher at a time per database, by the kernel's leadership (kernel/periodic.py):
+the background job `DISPATCHER` runs only in the process that leads `events.dispatch` (PostgreSQL: an
+advisory lock held by its leader session; SQLite: a file lock), in bounded rounds of one batch, so a
+stopping worker waits for one batch at most. `drain` (tests, tools) enters when this process leads or
+takes the same lock for its pass, waiting for it. Within a process an asyncio lock keeps passes apart;
+across SQLite processes `BEGIN IMMEDIATE` plus the processed-mark key make a double delivery a no-op
+for handlers that write through the delivery session. We chose one dispatcher over `FOR UPDATE SKIP
+LOCKED` claiming because skip-locked workers would have to coordinate per aggregate to keep the order;
+a single dispatcher keeps it trivially.
 """
 
 from __future__ import annotations
@@ -32,16 +35,15 @@ import contextlib
 import enum
 import logging
 import re
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cloudevents.core.exceptions import BaseCloudEventException
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.kernel.errors import DomainError
 from digit.kernel.events import (
     Consumer,
     DeadLetterRow,
@@ -52,6 +54,7 @@ from digit.kernel.events import (
     Subscriptions,
     _delivery_session,
 )
+from digit.kernel.periodic import Leadership, Periodic, error_name
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
 
@@ -60,7 +63,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ADVISORY_LOCK_KEY = 0x6469676974  # "digit"
 BATCH = 500
 CLOUDEVENTS_CONTENT_TYPE = "application/json"
 
@@ -84,34 +86,63 @@ async def drain(platform: Platform) -> int:
         return await _pass(platform, subs, transport)
 
 
-async def dispatch_forever(platform: Platform) -> None:
-    """Background task (when `settings.run_background`): poll, route and deliver until cancelled."""
+async def dispatch_round(platform: Platform) -> int:
+    """`DISPATCHER`'s round: route and deliver one batch; returns what moved, was delivered or went dead.
+
+    The kernel's periodic loop runs it while this process leads the dispatch (`busy_again`: rounds follow
+    each other at once while there is work, then every `events_poll_ms`).
+    """
     subs = subscriptions(platform)
-    poll_s = max(platform.settings.events_poll_ms, 10) / 1000
-    while True:
-        try:
-            async with _transport(platform, subs) as transport:
-                while True:
-                    async with subs.lock, _dispatch_lock(platform, wait=False) as held:
-                        if held:
-                            await _finish_when_cancelled(_pass(platform, subs, transport))
-                    await asyncio.sleep(poll_s)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("dispatch_pass_failed")
-            await asyncio.sleep(poll_s)
+    relay = platform.find(_Relay)
+    if relay is None:
+        relay = _Relay(platform, subs)
+        platform.provide(_Relay, relay)
+    async with subs.lock:
+        return await _round(platform, subs, await relay.open())
 
 
-async def _finish_when_cancelled(work: Coroutine[Any, Any, int]) -> int:
-    """Run a pass to its end even if the task is cancelled meanwhile (shutdown), then stop: no database
-    call is abandoned half-way (a driver thread would otherwise answer into a closed event loop)."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise
+async def _close_relay(platform: Platform) -> None:
+    relay = platform.find(_Relay)
+    if relay is not None:
+        await relay.close()
+
+
+class _Relay:
+    """The background dispatcher's transport, kept open between rounds (NATS: one connection)."""
+
+    def __init__(self, platform: Platform, subs: Subscriptions) -> None:
+        self._platform = platform
+        self._subs = subs
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._transport: Transport | None = None
+
+    async def open(self) -> Transport:
+        if self._transport is None:
+            stack = contextlib.AsyncExitStack()
+            self._transport = await stack.enter_async_context(_transport(self._platform, self._subs))
+            self._stack = stack
+        return self._transport
+
+    async def close(self) -> None:
+        stack, self._stack, self._transport = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()
+
+
+DISPATCHER = Periodic(
+    name="events.dispatch",
+    every_s=lambda settings: max(settings.events_poll_ms, 10) / 1000,
+    run=dispatch_round,
+    leader=True,
+    busy_again=True,
+    close=_close_relay,
+)
+
+
+async def _round(platform: Platform, subs: Subscriptions, transport: Transport) -> int:
+    moved = await transport.route()
+    done, dead = await _deliver_due(platform, subs)
+    return moved + done + dead  # a dead letter frees later events of its aggregate: worth another round
 
 
 async def _pass(platform: Platform, subs: Subscriptions, transport: Transport) -> int:
@@ -124,25 +155,9 @@ async def _pass(platform: Platform, subs: Subscriptions, transport: Transport) -
             return delivered
 
 
-@contextlib.asynccontextmanager
-async def _dispatch_lock(platform: Platform, *, wait: bool) -> AsyncIterator[bool]:
-    if platform.settings.is_sqlite:
-        yield True
-        return
-    async with platform.engine.connect() as connection:
-        if wait:
-            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            held = True
-        else:
-            result = await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            held = bool(result.scalar())
-        await connection.commit()
-        try:
-            yield held
-        finally:
-            if held:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-                await connection.commit()
+def _dispatch_lock(platform: Platform, *, wait: bool) -> contextlib.AbstractAsyncContextManager[bool]:
+    """One dispatcher per database: enter if this process leads the dispatch or can take it for now."""
+    return Leadership(platform, DISPATCHER.name).round(wait=wait)
 
 
 # ---------------------------------------------------------------------------------------------- routing
@@ -206,7 +221,7 @@ class InProcessTransport:
                 return 0
             now_ms = platform.clock.now_ms()
             for row in rows:
-                for consumer in self._subs.for_topic(row.topic):
+                for consumer in self._subs.for_event(row.topic, row.data):
                     session.add(
                         _delivery(
                             consumer.name,
@@ -396,7 +411,7 @@ def _wanted_events(consumer: Consumer, messages: Sequence[Msg]) -> list[tuple[in
         except (ValueError, KeyError, TypeError, BaseCloudEventException):
             log.warning("nats_message_unreadable", extra={"subject": message.subject})
             continue  # acknowledged by the caller: a message no one can read must not block the rest
-        if consumer.wants(event.topic):
+        if consumer.wants(event.topic, event.data):
             wanted.append((seq, event))
     return wanted
 
@@ -477,27 +492,81 @@ async def _deliver_due(platform: Platform, subs: Subscriptions) -> tuple[int, in
             ProcessedRow.event_id.in_({r.event_id for r in rows})
         )
         seen = {(c, e) for c, e in (await session.execute(marked)).all()} if rows else set()
-    now_ms = platform.clock.now_ms()
-    blocked: set[tuple[str, str]] = set()
+    groups = _runnable_by_consumer(rows, by_name, now_ms=platform.clock.now_ms())
     finished: list[tuple[DeliveryRow, bool]] = []  # handled without a transaction of their own: marked in bulk
     delivered = dead = 0
-    for row in rows:
-        key = (row.consumer, row.aggregate_id)
-        consumer = by_name.get(row.consumer)
-        if key in blocked or consumer is None or row.next_attempt_ms > now_ms:
-            blocked.add(key)  # later events of this aggregate wait for this one
+    for name, group in groups.items():
+        consumer = by_name[name]
+        batched = consumer.together and len(group) > 1
+        together = await _deliver_together(platform, consumer, group, seen) if batched else None
+        if together is not None:
+            delivered += len(group)
+            if together is _Outcome.UNMARKED:
+                finished.extend((row, (row.consumer, row.event_id) in seen) for row in group)
             continue
-        already = (row.consumer, row.event_id) in seen
-        outcome = await _deliver_one(platform, consumer, row, already=already)
-        if outcome is _Outcome.FAILED:
-            blocked.add(key)
-            dead += await _record_failure(platform, row)
-            continue
-        delivered += 1
-        if outcome is _Outcome.UNMARKED:
-            finished.append((row, already))
+        blocked: set[str] = set()  # one by one: a failed event holds back the later ones of its aggregate
+        for row in group:
+            if row.aggregate_id in blocked:
+                continue
+            already = (row.consumer, row.event_id) in seen
+            outcome = await _deliver_one(platform, consumer, row, already=already)
+            if outcome is _Outcome.FAILED:
+                blocked.add(row.aggregate_id)
+                dead += await _record_failure(platform, row)
+                continue
+            delivered += 1
+            if outcome is _Outcome.UNMARKED:
+                finished.append((row, already))
     await _mark_processed(platform, finished)
     return delivered, dead
+
+
+def _runnable_by_consumer(
+    rows: Sequence[DeliveryRow], by_name: dict[str, Consumer], *, now_ms: int
+) -> dict[str, list[DeliveryRow]]:
+    """The deliveries to try now, per consumer in event order: not those of an unknown consumer, not those
+    waiting for a retry, and not the later events of an aggregate whose earlier event waits."""
+    waiting: set[tuple[str, str]] = set()
+    groups: dict[str, list[DeliveryRow]] = {}
+    for row in rows:
+        key = (row.consumer, row.aggregate_id)
+        if key in waiting or row.consumer not in by_name or row.next_attempt_ms > now_ms:
+            waiting.add(key)
+            continue
+        groups.setdefault(row.consumer, []).append(row)
+    return groups
+
+
+async def _deliver_together(
+    platform: Platform, consumer: Consumer, rows: Sequence[DeliveryRow], seen: set[tuple[str, str]]
+) -> _Outcome | None:
+    """Every row in one transaction, with their processed marks and removal in two statements; None when
+    any handler fails (nothing of the batch is kept, and the caller delivers them one by one)."""
+    async with platform.sessions() as session:
+        token = _delivery_session.set(session)
+        try:
+            for row in rows:
+                if (consumer.name, row.event_id) not in seen:
+                    await consumer.handle(platform, _event_of(row))
+                    if session.in_transaction():
+                        await session.flush()  # the next event's handler reads what this one wrote
+            if not session.in_transaction():
+                return _Outcome.UNMARKED
+            now_ms = platform.clock.now_ms()
+            fresh = [row for row in rows if (consumer.name, row.event_id) not in seen]
+            session.add_all(_processed(consumer.name, _event_of(row), now_ms) for row in fresh)
+            await session.execute(
+                delete(DeliveryRow).where(
+                    DeliveryRow.consumer == consumer.name, DeliveryRow.event_id.in_([row.event_id for row in rows])
+                )
+            )
+            await session.commit()
+            return _Outcome.COMMITTED
+        except Exception:  # noqa: BLE001 - retried one by one, where each failure is recorded
+            await session.rollback()
+            return None
+        finally:
+            _delivery_session.reset(token)
 
 
 class _Outcome(enum.Enum):
@@ -593,12 +662,6 @@ async def _forget(platform: Platform, consumer: str, event_id: str) -> None:
             delete(DeliveryRow).where(DeliveryRow.consumer == consumer, DeliveryRow.event_id == event_id)
         )
         await session.commit()
-
-
-def error_name(error: BaseException) -> str:
-    """What went wrong, without the message (messages may carry PII): class name, plus a DomainError's code."""
-    name = type(error).__name__
-    return f"{name}:{error.code}"[:200] if isinstance(error, DomainError) else name[:200]
 
 
 async def _record_failure(platform: Platform, row: DeliveryRow) -> int:

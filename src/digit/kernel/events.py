@@ -88,9 +88,19 @@ class Consumer:
     name: str
     topics: tuple[str, ...]
     handle: Handler
+    accepts: Callable[[dict[str, Any]], bool] | None = None
+    """Which events of its topics the consumer acts on, judged from the event's data when it is routed:
+    the others are never queued for it (no delivery row, no processed mark, no handler call)."""
+    together: bool = False
+    """The dispatcher may hand it many events in one transaction (one commit, processed marks in one
+    statement). Only for a handler that writes through `delivery_session()` alone and can be called again
+    for an event whose batch was rolled back: when one event of a batch fails, the batch is undone and
+    its events are delivered one by one, each failure recorded as usual."""
 
-    def wants(self, topic: str) -> bool:
-        return any(topic.startswith(t[:-1]) if t.endswith("*") else topic == t for t in self.topics)
+    def wants(self, topic: str, data: dict[str, Any] | None = None) -> bool:
+        if not any(topic.startswith(t[:-1]) if t.endswith("*") else topic == t for t in self.topics):
+            return False
+        return self.accepts is None or data is None or self.accepts(data)
 
 
 class DeliveryRow(Audited, Base):
@@ -152,8 +162,8 @@ class Subscriptions:
     consumers: list[Consumer] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False)
 
-    def for_topic(self, topic: str) -> list[Consumer]:
-        return [c for c in self.consumers if c.wants(topic)]
+    def for_event(self, topic: str, data: dict[str, Any]) -> list[Consumer]:
+        return [c for c in self.consumers if c.wants(topic, data)]
 
 
 _delivery_session: ContextVar[AsyncSession | None] = ContextVar("delivery_session", default=None)

@@ -6,19 +6,21 @@ no module-level state anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from digit.kernel.clock import Clock, SystemClock
-from digit.kernel.db import create_engine, create_read_sessions, create_sessions
+from digit.kernel.db import VERSIONS_INFO, create_engine, create_read_sessions, create_sessions
 from digit.kernel.observability import Metrics
 from digit.kernel.settings import Settings
+from digit.kernel.versions import VersionWatch
+
+if TYPE_CHECKING:
+    from digit.kernel.periodic import Periodic
 
 T = TypeVar("T")
-BackgroundTask = Callable[["Platform"], Coroutine[Any, Any, None]]
 
 
 class Key(Generic[T]):
@@ -48,19 +50,24 @@ class Platform:
     sessions: async_sessionmaker[AsyncSession]
     read_sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    versions: VersionWatch
     metrics: Metrics = field(default_factory=Metrics)
     _services: dict[Any, Any] = field(default_factory=dict)
-    background: list[BackgroundTask] = field(default_factory=list)
+    background: list[Periodic] = field(default_factory=list)  # every block's periodic work (kernel/periodic.py)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
         engine = create_engine(settings)
+        clock = clock or SystemClock()
+        versions = VersionWatch(engine, clock, check_ms=settings.cache_check_ms)
+        info = {VERSIONS_INFO: versions}
         return cls(
             settings=settings,
             engine=engine,
-            sessions=create_sessions(engine),
-            read_sessions=create_read_sessions(engine),
-            clock=clock or SystemClock(),
+            sessions=create_sessions(engine, info),
+            read_sessions=create_read_sessions(engine, info),
+            clock=clock,
+            versions=versions,
         )
 
     def provide(self, kind: Key[T] | type[T], implementation: T) -> None:

@@ -76,8 +76,11 @@ class Settings(BaseSettings):
     notification_max_attempts: int = 5
     pdf_font_dir: str = ""  # folder with NotoSans*.ttf; empty = the fonts the manimgx-fonts package ships
 
-    run_background: bool = True  # dispatcher, schedulers; tests drive them by hand
+    run_background: bool = True  # periodic work (dispatcher, schedulers) in API processes; off beside `digit worker`
+    shutdown_grace_s: int = 3  # on SIGTERM, how long an API process waits for open requests before it stops
     mdms_cache_check_ms: int = 1000  # how often a process looks for master data written by another
+    token_cache_ms: int = 60_000  # longest a process trusts a cached token or user (bumps drop them sooner)
+    cache_check_ms: int = 1000  # how often a process looks for changes (logout, roles, configs) made by another
     idgen_time_zone: str = "Asia/Kolkata"  # [cy:...] and [fy:...] in ids, as DIGIT's id.timezone=IST
     enc_key_check_ms: int = 5000  # how often a process re-reads which encryption key is active (rotation bound)
     password_hash_time_cost: int = 2

@@ -8,7 +8,9 @@ Errors come back as `ApiError` with DIGIT's code, for the page to show next to t
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,16 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
+
+
+async def answered(calls: Iterable[Awaitable[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Independent calls (one per city) made at once rather than one after another: the answers of those that
+    succeeded, in order; one the platform refuses (ApiError) is left out, anything else is raised."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, ApiError):
+            raise result
+    return [r for r in results if isinstance(r, dict)]
 
 
 def _error_of(response: httpx.Response) -> ApiError:
@@ -78,6 +90,28 @@ class Backend:
         query = {k: v for k, v in params.items() if v is not None}
         async with self._http() as http:
             response = await http.post(path, json=payload, params=query, headers=self._headers() | (headers or {}))
+        return self._json(response)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Any JSON call (Studio's GET searches and PUT updates, with its X-Tenant-Id header); a body gets the
+        RequestInfo envelope. The JSON answer, or ApiError."""
+        payload = None
+        if body is not None:
+            request_info = dict(REQUEST_INFO, authToken=self.token) if self.token else dict(REQUEST_INFO)
+            payload = {"RequestInfo": request_info, **body}
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        async with self._http() as http:
+            response = await http.request(
+                method, path, json=payload, params=query, headers=self._headers() | (headers or {})
+            )
         return self._json(response)
 
     async def post_form(self, path: str, form: dict[str, str], *, headers: dict[str, str]) -> dict[str, Any]:

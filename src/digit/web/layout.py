@@ -93,6 +93,7 @@ class WebContext:
     user: UserInfo | None
     backend: Backend
     cookies: dict[str, str] = field(default_factory=dict)
+    _unread: int | None = field(default=None, init=False)  # asked once per page
 
     @property
     def language(self) -> i18n.Language:
@@ -113,14 +114,23 @@ class WebContext:
         return self.request.url.path + "?" + urlencode(params)
 
     async def unread(self) -> int:
-        if self.user is None:
+        """The citizen's unread in-app messages (the header's badge); one API call per page at most, none for
+        employees, whose header has no badge."""
+        if self.user is None or self.user.type != "CITIZEN":
             return 0
+        if self._unread is not None:
+            return self._unread
         try:
             body = await self.backend.post("/egov-user-event/v1/events/notifications/_count", tenantId=self.city)
         except ApiError:
             return 0
         count = body.get("unreadCount")
-        return count if isinstance(count, int) else 0
+        self._unread = count if isinstance(count, int) else 0
+        return self._unread
+
+    def read_all(self) -> None:
+        """The citizen has just seen every message (the notifications page): the badge goes."""
+        self._unread = 0
 
     async def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         page = templates().get_template(template)

@@ -12,13 +12,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from digit.blocks.analytics import service
 from digit.blocks.analytics.api import router
 from digit.blocks.analytics.client import ANALYTICS_CLIENT, InProcessAnalyticsClient
+from digit.blocks.analytics.deps import ANALYTICS_DEPS, AnalyticsDeps
 from digit.blocks.analytics.facts import FEEDS
 from digit.kernel.blocks import Block
 from digit.kernel.platform import Platform
 
 
 def install(platform: Platform) -> None:
-    platform.provide(ANALYTICS_CLIENT, InProcessAnalyticsClient(platform))
+    deps = AnalyticsDeps.of(platform)
+    platform.provide(ANALYTICS_DEPS, deps)
+    platform.provide(ANALYTICS_CLIENT, InProcessAnalyticsClient(deps))
 
 
 commands = typer.Typer(
@@ -37,6 +40,7 @@ def rebuild_command(batch_size: int = typer.Option(2000, min=1, max=50_000, help
 
     async def run() -> int:
         platform, _ = build_platform(Settings())
+        deps = platform.get(ANALYTICS_DEPS)
         started = time.perf_counter()
         try:
             await upgrade(platform.engine)
@@ -47,7 +51,7 @@ def rebuild_command(batch_size: int = typer.Option(2000, min=1, max=50_000, help
                 def on_batch(done: int, total: int) -> None:
                     progress.update(task, completed=done, total=total)
 
-                applied = await service.rebuild(platform, batch_size=batch_size, on_batch=on_batch)
+                applied = await service.rebuild(deps, batch_size=batch_size, on_batch=on_batch)
         finally:
             await platform.close()
         seconds = max(time.perf_counter() - started, 1e-9)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from digit.blocks.analytics import service
+from digit.blocks.analytics.deps import AnalyticsDeps
 from digit.blocks.analytics.schemas import AggregationRequest, ChartData
-from digit.kernel.platform import Key, Platform
+from digit.kernel.platform import Key
 from digit.kernel.security import Actor
 
 
@@ -19,16 +20,16 @@ class AnalyticsClient(Protocol):
 
 
 class InProcessAnalyticsClient:
-    def __init__(self, platform: Platform) -> None:
-        self._platform = platform
+    def __init__(self, deps: AnalyticsDeps) -> None:
+        self._deps = deps
 
     async def chart(self, *, request: AggregationRequest, tenants: frozenset[str], actor: Actor) -> ChartData:
         """The caller must have checked `tenants` against the actor's roles (the web does, through the gate)."""
-        async with self._platform.read_sessions() as session:
-            return await service.get_chart(session, self._platform, request=request, tenants=tenants, actor=actor)
+        async with self._deps.read_sessions() as session:
+            return await service.get_chart(session, self._deps, request=request, tenants=tenants, actor=actor)
 
     async def dashboards(self, *, tenant_id: str, actor: Actor) -> list[dict[str, Any]]:
-        return await service.dashboards(self._platform, tenant_id=tenant_id, actor=actor)
+        return await service.dashboards(self._deps, tenant_id=tenant_id, actor=actor)
 
     async def chart_csv(self, chart: ChartData) -> str:
         return service.chart_csv(chart)

@@ -14,25 +14,31 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, UniqueConstraint, and_, delete, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
+from digit.blocks.analytics.deps import ANALYTICS_DEPS, AnalyticsDeps
+from digit.blocks.analytics.grains import projections
 from digit.blocks.analytics.models import (
     ApplicationDailyRow,
     ApplicationFactRow,
     AppliedEventRow,
     CollectionDailyRow,
     CollectionFactRow,
+    ComplaintBacklogRow,
     ComplaintDailyRow,
     ComplaintFactRow,
+    ConsumerLocalityRow,
     DemandFactRow,
     DemandPeriodRow,
     ResolutionHourlyRow,
 )
-from digit.blocks.mdms.client import MDMS_CLIENT
-from digit.kernel.db import Base
+from digit.kernel.db import Base, new_id
 from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -44,11 +50,11 @@ HOUR_MS = 3_600_000
 PGR_TOPICS = ("save-pgr-request", "update-pgr-request")
 PAYMENT_CREATE, PAYMENT_CANCEL = "egov.collection.payment-create", "egov.collection.payment-cancel"
 DEMAND_TOPICS = ("save-demand", "update-demand")
-WORKFLOW_TOPIC = "save-wf-transitions"
+APPLICATION_TOPICS = ("save-public-service-application", "update-public-service-application")  # Studio's
 CLOSED_STATUSES = frozenset({"RESOLVED", "REJECTED", "CLOSEDAFTERRESOLUTION", "CLOSEDAFTERREJECTION"})
 RESOLVED_STATUSES = frozenset({"RESOLVED", "CLOSEDAFTERRESOLUTION"})
 REJECTED_STATUSES = frozenset({"REJECTED", "CLOSEDAFTERREJECTION"})
-APPROVED_STATES = frozenset({"APPROVED"})
+APPROVED_STATUS = "ACTIVE"  # Studio: the application reached a state its service lists as ACTIVE (approved)
 UNKNOWN = "UNKNOWN"
 
 
@@ -67,38 +73,74 @@ Measures = dict[str, int | Decimal]
 Contribution = tuple[dict[str, Any], Measures]
 
 
-async def _bump(
-    session: AsyncSession, model: type[Base], tenant_id: str, key: Mapping[str, Any], measures: Measures, sign: int
-) -> None:
-    """Add (sign 1) or take off (sign -1) measures on the cube row of `key`, creating it at zero."""
-    await session.flush()  # sessions do not autoflush: earlier changes must be visible to the lookup
-    query = select(model).where(model.tenant_id == tenant_id)  # type: ignore[attr-defined]
-    for column, value in key.items():
-        query = query.where(getattr(model, column) == value)
-    row = await session.scalar(query)
-    if row is None:
-        if sign < 0:
-            return
-        row = model(tenant_id=tenant_id, **key, **{m: 0 for m in measures})
-        _stamp_system(row, 0)
-        session.add(row)
-    for column, value in measures.items():
-        setattr(row, column, (getattr(row, column) or 0) + sign * value)
-    if sign < 0 and all(not getattr(row, column) for column in measures):
-        await session.delete(row)  # an empty cell: the cube holds only what has happened
-        await session.flush()
-
-
 async def _move(
     session: AsyncSession, model: type[Base], tenant_id: str, old: Contribution | None, new: Contribution | None
 ) -> None:
-    if old is not None and new is not None and old == new:
+    """Take the old contribution off and add the new one, in every grain of the table (grains.py).
+
+    Two statements whatever the number of grains: one multi-row upsert adds each cell's net change (a cell
+    is created at the change, or its measures summed), then the cells that lost something and now hold
+    nothing are deleted (the cube holds only what has happened).
+    """
+    if old == new:
         return
-    if old is not None:
-        await _bump(session, model, tenant_id, old[0], old[1], -1)
-        await session.flush()
-    if new is not None:
-        await _bump(session, model, tenant_id, new[0], new[1], 1)
+    table = str(model.__tablename__)
+    net: dict[tuple[tuple[str, Any], ...], tuple[dict[str, Any], dict[str, int | Decimal]]] = {}
+    lowered: list[dict[str, Any]] = []
+    for contribution, sign in ((old, -1), (new, 1)):
+        if contribution is None:
+            continue
+        for key in projections(table, contribution[0]):
+            cell = net.setdefault(tuple(sorted(key.items())), (key, {}))
+            for column, value in contribution[1].items():
+                cell[1][column] = cell[1].get(column, 0) + sign * value
+            if sign < 0:
+                lowered.append(key)
+    cells = [(key, measures) for key, measures in net.values() if any(measures.values())]
+    if not cells:
+        return
+    columns = sorted({column for _, measures in cells for column in measures})
+    rows = [
+        {
+            **key,
+            **dict.fromkeys(columns, 0),
+            **measures,
+            "id": new_id(),
+            "tenant_id": tenant_id,
+            "created_by": SYSTEM_UUID,
+            "created_time": 0,
+            "last_modified_by": SYSTEM_UUID,
+            "last_modified_time": 0,
+            "row_version": 1,
+        }
+        for key, measures in cells
+    ]
+    await session.execute(_upsert(session, model, rows, columns))
+    if lowered:
+        cube = cast(Table, model.__table__).c
+        emptied = [and_(*(cube[c] == v for c, v in key.items())) for key in lowered]
+        await session.execute(
+            delete(model)
+            .where(cube["tenant_id"] == tenant_id, or_(*emptied))
+            .where(*(cube[c] == 0 for c in columns))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _upsert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], measures: list[str]) -> Executable:
+    """INSERT the cells, or add their measures to the cells that exist (the table's unique cell key)."""
+    table = cast(Table, model.__table__)
+    cell_key = next(c for c in table.constraints if isinstance(c, UniqueConstraint))
+    index = [column.name for column in cell_key.columns]
+    if session.get_bind().dialect.name == "postgresql":
+        pg = pg_insert(model).values(rows)
+        return pg.on_conflict_do_update(
+            index_elements=index, set_={m: getattr(model, m) + getattr(pg.excluded, m) for m in measures}
+        )
+    lite = sqlite_insert(model).values(rows)
+    return lite.on_conflict_do_update(
+        index_elements=index, set_={m: getattr(model, m) + getattr(lite.excluded, m) for m in measures}
+    )
 
 
 def _stamp_system(row: Any, now_ms: int) -> None:
@@ -106,15 +148,30 @@ def _stamp_system(row: Any, now_ms: int) -> None:
     row.created_time = row.last_modified_time = now_ms
 
 
-async def _first_time(session: AsyncSession, fact: str, event: Event) -> bool:
-    """True once per (fact, event id): records the event as applied in the caller's transaction."""
-    await session.flush()
-    if await session.get(AppliedEventRow, (fact, event.id)) is not None:
-        return False
-    row = AppliedEventRow(fact=fact, event_id=event.id, tenant_id=event.tenant_id)
-    _stamp_system(row, event.time_ms)
-    session.add(row)
-    return True
+async def _first_time(session: AsyncSession, fact: str, event: Event, *, check: bool = True) -> bool:
+    """True once per (fact, event id): records the event as applied in the caller's transaction (one statement).
+
+    The rebuild (`check=False`) replays each stored event once into an emptied store: nothing to look up.
+    """
+    if not check:
+        await session.flush()  # sessions do not autoflush: the facts of earlier events must be visible
+        row = AppliedEventRow(fact=fact, event_id=event.id, tenant_id=event.tenant_id)
+        _stamp_system(row, event.time_ms)
+        session.add(row)
+        return True
+    values = {
+        "fact": fact,
+        "event_id": event.id,
+        "tenant_id": event.tenant_id,
+        "created_by": SYSTEM_UUID,
+        "created_time": event.time_ms,
+        "last_modified_by": SYSTEM_UUID,
+        "last_modified_time": event.time_ms,
+        "row_version": 1,
+    }
+    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert_(AppliedEventRow).values(values).on_conflict_do_nothing(index_elements=["fact", "event_id"])
+    return await session.scalar(statement.returning(AppliedEventRow.event_id)) is not None
 
 
 # ------------------------------------------------------------------------------------------- complaints
@@ -165,19 +222,34 @@ def resolution_contribution(fact: ComplaintFactRow) -> Contribution | None:
     return key, {"complaints": 1, "resolution_ms_sum": resolution_ms}
 
 
-async def _sla_ms(platform: Platform, tenant_id: str, service_code: str) -> int | None:
-    mdms = platform.find(MDMS_CLIENT)
-    if mdms is None:
+def backlog_contribution(fact: ComplaintFactRow) -> Contribution | None:
+    """An open complaint with a known SLA, under the hour its SLA runs out."""
+    if fact.status in CLOSED_STATUSES or fact.sla_ms is None:
         return None
-    for definition in await mdms.get_master(tenant_id=tenant_id, module="RAINMAKER-PGR", master="ServiceDefs"):
+    due_ms = fact.filed_ms + fact.sla_ms
+    key = {
+        "day_ms": day_of(fact.filed_ms),
+        "due_hour_ms": due_ms - due_ms % HOUR_MS,
+        "service_code": fact.service_code,
+        "department": fact.department,
+        "locality": fact.locality,
+        "channel": fact.channel,
+    }
+    return key, {"complaints": 1}
+
+
+async def _sla_ms(deps: AnalyticsDeps, tenant_id: str, service_code: str) -> int | None:
+    for definition in await deps.mdms.get_master(tenant_id=tenant_id, module="RAINMAKER-PGR", master="ServiceDefs"):
         if isinstance(definition, dict) and definition.get("serviceCode") == service_code:
             hours = definition.get("slaHours")
             return int(float(hours) * HOUR_MS) if isinstance(hours, int | float) else None
     return None
 
 
-async def apply_complaint_event(platform: Platform, session: AsyncSession, event: Event) -> None:
-    if not await _first_time(session, "complaint", event):
+async def apply_complaint_event(
+    deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
+) -> None:
+    if not await _first_time(session, "complaint", event, check=rollups):
         return
     data = event.data
     request_id = str(data.get("serviceRequestId") or event.aggregate_id)
@@ -186,7 +258,11 @@ async def apply_complaint_event(platform: Platform, session: AsyncSession, event
             ComplaintFactRow.tenant_id == event.tenant_id, ComplaintFactRow.service_request_id == request_id
         )
     )
-    old = (complaint_contribution(fact), resolution_contribution(fact)) if fact is not None else (None, None)
+    old = (
+        (complaint_contribution(fact), resolution_contribution(fact), backlog_contribution(fact))
+        if fact is not None
+        else (None, None, None)
+    )
     if fact is None:
         service_code = _code(data.get("serviceCode"))
         fact = ComplaintFactRow(
@@ -199,7 +275,7 @@ async def apply_complaint_event(platform: Platform, session: AsyncSession, event
             status=_code(data.get("applicationStatus") or data.get("toStatus")),
             assignee="",
             filed_ms=event.time_ms,
-            sla_ms=await _sla_ms(platform, event.tenant_id, service_code),
+            sla_ms=await _sla_ms(deps, event.tenant_id, service_code),
             reopened_count=0,
             escalated_count=0,
         )
@@ -227,25 +303,57 @@ async def apply_complaint_event(platform: Platform, session: AsyncSession, event
     if action == "RATE" and isinstance(data.get("rating"), int):
         fact.rating = int(data["rating"])
     fact.last_modified_time = event.time_ms
-    await _move(session, ComplaintDailyRow, event.tenant_id, old[0], complaint_contribution(fact))
-    await _move(session, ResolutionHourlyRow, event.tenant_id, old[1], resolution_contribution(fact))
+    if rollups:
+        await _move(session, ComplaintDailyRow, event.tenant_id, old[0], complaint_contribution(fact))
+        await _move(session, ResolutionHourlyRow, event.tenant_id, old[1], resolution_contribution(fact))
+        await _move(session, ComplaintBacklogRow, event.tenant_id, old[2], backlog_contribution(fact))
 
 
 # ------------------------------------------------------------------------------------------- collections
 
 
-def _payment_lines(data: Mapping[str, Any]) -> dict[tuple[str, str], Decimal]:
-    """(business service, tax head) -> amount; a detail without its tax heads counts under UNKNOWN."""
-    lines: dict[tuple[str, str], Decimal] = {}
+def _payment_lines(data: Mapping[str, Any]) -> dict[tuple[str, str], tuple[Decimal, str]]:
+    """(business service, tax head) -> (amount, consumer code); a detail without tax heads counts under UNKNOWN."""
+    lines: dict[tuple[str, str], tuple[Decimal, str]] = {}
     for detail in data.get("paymentDetails") or []:
         service = _code(detail.get("businessService"))
+        consumer = str(detail.get("consumerCode") or "")
         heads = detail.get("taxHeads") or []
         if not heads:
             heads = [{"taxHeadCode": UNKNOWN, "amount": detail.get("totalAmountPaid") or 0}]
         for head in heads:
             key = (service, _code(head.get("taxHeadCode")))
-            lines[key] = lines.get(key, Decimal(0)) + Decimal(str(head.get("amount") or 0))
+            before, _ = lines.get(key, (Decimal(0), consumer))
+            lines[key] = (before + Decimal(str(head.get("amount") or 0)), consumer)
     return lines
+
+
+async def _consumer_locality(session: AsyncSession, tenant_id: str, consumer_code: str) -> str:
+    locality = await session.scalar(
+        select(ConsumerLocalityRow.locality).where(
+            ConsumerLocalityRow.tenant_id == tenant_id, ConsumerLocalityRow.consumer_code == consumer_code[:64]
+        )
+    )
+    return locality or UNKNOWN
+
+
+async def _note_consumer_locality(session: AsyncSession, event: Event) -> None:
+    """A Studio application event: its application number is the consumer code of its bills."""
+    consumer, locality = str(event.data.get("applicationNumber") or ""), event.data.get("locality")
+    if not consumer or not locality:
+        return
+    row = await session.scalar(
+        select(ConsumerLocalityRow).where(
+            ConsumerLocalityRow.tenant_id == event.tenant_id, ConsumerLocalityRow.consumer_code == consumer[:64]
+        )
+    )
+    if row is None:
+        row = ConsumerLocalityRow(tenant_id=event.tenant_id, consumer_code=consumer[:64], locality=_code(locality))
+        _stamp_system(row, event.time_ms)
+        session.add(row)
+    else:
+        row.locality = _code(locality)
+        row.last_modified_time = event.time_ms
 
 
 def collection_contribution(fact: CollectionFactRow) -> Contribution | None:
@@ -256,14 +364,21 @@ def collection_contribution(fact: CollectionFactRow) -> Contribution | None:
         "business_service": fact.business_service,
         "tax_head": fact.tax_head,
         "payment_mode": fact.payment_mode,
+        "locality": fact.locality,
     }
     return key, {"amount": fact.amount, "lines": 1}
 
 
-async def apply_payment_event(_platform: Platform, session: AsyncSession, event: Event) -> None:
-    if not await _first_time(session, "collection", event):
+async def apply_payment_event(
+    deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
+) -> None:
+    """Payments and cancellations; Studio's application events tell the locality of a consumer code first."""
+    if not await _first_time(session, "collection", event, check=rollups):
         return
     data = event.data
+    if event.topic in APPLICATION_TOPICS:
+        await _note_consumer_locality(session, event)
+        return
     payment_id = str(data.get("paymentId") or event.aggregate_id)
     existing = {
         (f.business_service, f.tax_head): f
@@ -274,9 +389,10 @@ async def apply_payment_event(_platform: Platform, session: AsyncSession, event:
             old = collection_contribution(fact)
             fact.status = "CANCELLED"
             fact.last_modified_time = event.time_ms
-            await _move(session, CollectionDailyRow, fact.tenant_id, old, None)
+            if rollups:
+                await _move(session, CollectionDailyRow, fact.tenant_id, old, None)
         return
-    for (service, head), amount in _payment_lines(data).items():
+    for (service, head), (amount, consumer) in _payment_lines(data).items():
         if (service, head) in existing:
             continue
         fact = CollectionFactRow(
@@ -285,13 +401,15 @@ async def apply_payment_event(_platform: Platform, session: AsyncSession, event:
             business_service=service,
             tax_head=head,
             payment_mode=_code(data.get("paymentMode")),
+            locality=await _consumer_locality(session, event.tenant_id, consumer),
             receipt_ms=event.time_ms,
             amount=amount,
             status="ACTIVE",
         )
         _stamp_system(fact, event.time_ms)
         session.add(fact)
-        await _move(session, CollectionDailyRow, event.tenant_id, None, collection_contribution(fact))
+        if rollups:
+            await _move(session, CollectionDailyRow, event.tenant_id, None, collection_contribution(fact))
 
 
 # ------------------------------------------------------------------------------------------- demands
@@ -309,17 +427,20 @@ def demand_contribution(fact: DemandFactRow) -> Contribution | None:
     return key, {"tax_amount": fact.tax_amount, "collected_amount": fact.collected_amount}
 
 
-async def _set_demand(session: AsyncSession, fact: DemandFactRow, changes: Mapping[str, Any], now_ms: int) -> None:
+async def _set_demand(
+    session: AsyncSession, fact: DemandFactRow, changes: Mapping[str, Any], now_ms: int, *, rollups: bool
+) -> None:
     old = demand_contribution(fact)
     for column, value in changes.items():
         setattr(fact, column, value)
     fact.last_modified_time = now_ms
-    await _move(session, DemandPeriodRow, fact.tenant_id, old, demand_contribution(fact))
+    if rollups:
+        await _move(session, DemandPeriodRow, fact.tenant_id, old, demand_contribution(fact))
 
 
-async def apply_demand_event(_platform: Platform, session: AsyncSession, event: Event) -> None:
+async def apply_demand_event(deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True) -> None:
     """Demands as billing states them; payments and cancellations move what was collected on each line."""
-    if not await _first_time(session, "demand", event):
+    if not await _first_time(session, "demand", event, check=rollups):
         return
     data = event.data
     if event.topic in (PAYMENT_CREATE, PAYMENT_CANCEL):
@@ -331,7 +452,7 @@ async def apply_demand_event(_platform: Platform, session: AsyncSession, event: 
                 )
                 if fact is not None:
                     collected = fact.collected_amount + sign * Decimal(str(head.get("amount") or 0))
-                    await _set_demand(session, fact, {"collected_amount": collected}, event.time_ms)
+                    await _set_demand(session, fact, {"collected_amount": collected}, event.time_ms, rollups=rollups)
         return
     demand_id = str(data.get("demandId") or event.aggregate_id)
     known = {
@@ -356,9 +477,10 @@ async def apply_demand_event(_platform: Platform, session: AsyncSession, event: 
             fact = DemandFactRow(tenant_id=event.tenant_id, demand_id=demand_id, demand_detail_id=detail_id, **changes)
             _stamp_system(fact, event.time_ms)
             session.add(fact)
-            await _move(session, DemandPeriodRow, event.tenant_id, None, demand_contribution(fact))
+            if rollups:
+                await _move(session, DemandPeriodRow, event.tenant_id, None, demand_contribution(fact))
         else:
-            await _set_demand(session, fact, changes, event.time_ms)
+            await _set_demand(session, fact, changes, event.time_ms, rollups=rollups)
 
 
 # ------------------------------------------------------------------------------------------- applications
@@ -374,15 +496,17 @@ def application_contribution(fact: ApplicationFactRow) -> Contribution:
     }
 
 
-async def apply_application_event(_platform: Platform, session: AsyncSession, event: Event) -> None:
-    """Workflow transitions of every business service but PGR (complaints have their own facts)."""
+async def apply_application_event(
+    deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
+) -> None:
+    """Studio's application events (the services configured as data): created, and every action after."""
     data = event.data
     service = str(data.get("businessService") or "")
-    if not service or service.upper() == "PGR" or str(data.get("moduleName") or "").lower() == "rainmaker-pgr":
+    if not service:
         return
-    if not await _first_time(session, "application", event):
+    if not await _first_time(session, "application", event, check=rollups):
         return
-    business_id = str(data.get("businessId") or event.aggregate_id)
+    business_id = str(data.get("applicationNumber") or event.aggregate_id)
     fact = await session.scalar(
         select(ApplicationFactRow).where(
             ApplicationFactRow.tenant_id == event.tenant_id,
@@ -391,7 +515,7 @@ async def apply_application_event(_platform: Platform, session: AsyncSession, ev
         )
     )
     old = application_contribution(fact) if fact is not None else None
-    state = _code(data.get("applicationStatus") or data.get("toState"))
+    state = _code(data.get("workflowStatus"))
     if fact is None:
         fact = ApplicationFactRow(
             tenant_id=event.tenant_id,
@@ -403,15 +527,23 @@ async def apply_application_event(_platform: Platform, session: AsyncSession, ev
         _stamp_system(fact, event.time_ms)
         session.add(fact)
     fact.state = state
-    if state in APPROVED_STATES and fact.approved_ms is None:
+    if data.get("status") == APPROVED_STATUS and fact.approved_ms is None:
         fact.approved_ms = event.time_ms
     fact.last_modified_time = event.time_ms
-    await _move(session, ApplicationDailyRow, event.tenant_id, old, application_contribution(fact))
+    if rollups:
+        await _move(session, ApplicationDailyRow, event.tenant_id, old, application_contribution(fact))
 
 
 # ------------------------------------------------------------------------------------------- consumers
 
-Apply = Callable[[Platform, AsyncSession, Event], Awaitable[None]]
+
+class Apply(Protocol):
+    """Apply one event to a fact table. `rollups=False` is the rebuild's replay into an emptied store: the
+    rollups are left to `build_rollups`, and no applied-event mark needs looking up."""
+
+    def __call__(
+        self, deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
+    ) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
@@ -427,23 +559,76 @@ class FactFeed:
             session = delivery_session()
             if session is None:  # pragma: no cover - the dispatcher always provides one
                 raise RuntimeError("analytics consumers run inside the dispatcher's delivery session")
-            await self.apply(platform, session, event)
+            await self.apply(platform.get(ANALYTICS_DEPS), session, event)
 
-        return Consumer(self.name, self.topics, handle)
+        return Consumer(self.name, self.topics, handle, together=True)
 
 
 FEEDS = (
     FactFeed("analytics-complaints", PGR_TOPICS, apply_complaint_event),
-    FactFeed("analytics-collections", (PAYMENT_CREATE, PAYMENT_CANCEL), apply_payment_event),
+    FactFeed("analytics-collections", (*APPLICATION_TOPICS, PAYMENT_CREATE, PAYMENT_CANCEL), apply_payment_event),
     FactFeed("analytics-demands", (*DEMAND_TOPICS, PAYMENT_CREATE, PAYMENT_CANCEL), apply_demand_event),
-    FactFeed("analytics-applications", (WORKFLOW_TOPIC,), apply_application_event),
+    FactFeed("analytics-applications", APPLICATION_TOPICS, apply_application_event),
 )
+
+# fact table -> (rollup table, contribution); what `build_rollups` recomputes
+ROLLUPS: tuple[tuple[type[Base], type[Base], Callable[[Any], Contribution | None]], ...] = (
+    (ComplaintFactRow, ComplaintDailyRow, complaint_contribution),
+    (ComplaintFactRow, ResolutionHourlyRow, resolution_contribution),
+    (ComplaintFactRow, ComplaintBacklogRow, backlog_contribution),
+    (CollectionFactRow, CollectionDailyRow, collection_contribution),
+    (DemandFactRow, DemandPeriodRow, demand_contribution),
+    (ApplicationFactRow, ApplicationDailyRow, application_contribution),
+)
+
+
+async def build_rollups(session: AsyncSession, *, now_ms: int, chunk: int = 5000) -> int:
+    """Every rollup from the facts as they stand, with the consumers' own contribution arithmetic (the
+    rebuild replays events into facts only, then calls this once: far fewer writes than cell by cell).
+    The rollups must be empty. Returns the rollup rows written."""
+    written = 0
+    for fact_model, rollup, contribution in ROLLUPS:
+        cells: dict[tuple[Any, ...], dict[str, Any]] = {}
+        table = str(rollup.__tablename__)
+        stream = await session.stream_scalars(select(fact_model).execution_options(yield_per=chunk))
+        async for fact in stream:
+            tenant_id: str = getattr(fact, "tenant_id")  # noqa: B009 - every fact model is Audited
+            found = contribution(fact)
+            if found is None:
+                continue
+            key, measures = found
+            for cell in projections(table, key):
+                index = (tenant_id, *sorted(cell.items()))
+                row = cells.get(index)
+                if row is None:
+                    row = cells[index] = {"tenant_id": tenant_id, **cell, **dict.fromkeys(measures, 0)}
+                for column, value in measures.items():
+                    row[column] += value
+        rows = [
+            {
+                **row,
+                "id": new_id(),
+                "created_by": SYSTEM_UUID,
+                "last_modified_by": SYSTEM_UUID,
+                "created_time": now_ms,
+                "last_modified_time": now_ms,
+                "row_version": 1,
+            }
+            for row in cells.values()
+        ]
+        for start in range(0, len(rows), chunk):
+            await session.execute(insert(rollup), rows[start : start + chunk])
+        written += len(rows)
+    return written
+
 
 ALL_TABLES: tuple[type[Base], ...] = (
     AppliedEventRow,
     ComplaintFactRow,
     ComplaintDailyRow,
     ResolutionHourlyRow,
+    ComplaintBacklogRow,
+    ConsumerLocalityRow,
     CollectionFactRow,
     CollectionDailyRow,
     DemandFactRow,

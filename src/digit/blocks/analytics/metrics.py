@@ -25,10 +25,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.analytics.facts import DAY_MS, day_of
+from digit.blocks.analytics.facts import DAY_MS, HOUR_MS, day_of
+from digit.blocks.analytics.grains import GRAINS, narrowest
 from digit.blocks.analytics.models import (
     ApplicationDailyRow,
     CollectionDailyRow,
+    ComplaintBacklogRow,
     ComplaintDailyRow,
     DemandPeriodRow,
     ResolutionHourlyRow,
@@ -81,6 +83,11 @@ class Scope:
     def between(self, start_ms: int, end_ms: int) -> Scope:
         return replace(self, start_ms=start_ms, end_ms=end_ms)
 
+    def prior(self) -> Scope:
+        """The period of the same length that ends just before this one begins (period-over-period)."""
+        length = self.end_ms - self.start_ms + 1
+        return replace(self, start_ms=self.start_ms - length, end_ms=self.start_ms - 1)
+
     @property
     def days(self) -> int:
         return (day_of(self.end_ms) - day_of(self.start_ms)) // DAY_MS + 1
@@ -120,6 +127,15 @@ class Cube:
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
 
+    def grain(self, scope: Scope, group: Sequence[str]) -> list[ColumnElement[bool]]:
+        """The narrowest grain holding every dimension the scope filters on and the query groups by."""
+        table = str(self.model.__tablename__)
+        if table not in GRAINS:
+            return []
+        names = {*(n for n in scope.filters if n in self.dims), *(g for g in group if g in self.dims)}
+        needed = {self.dims[n] for n in names if n != "tenantId"}
+        return [self.column("grain") == narrowest(table, needed)]
+
     def where(self, scope: Scope) -> list[ColumnElement[bool]]:
         day = self.column(self.day_column)
         clauses = [
@@ -133,12 +149,17 @@ class Cube:
         return clauses
 
     async def sums(
-        self, session: AsyncSession, scope: Scope, columns: Sequence[str], group: Sequence[str] = ()
+        self,
+        session: AsyncSession,
+        scope: Scope,
+        columns: Sequence[str],
+        group: Sequence[str] = (),
+        extra: Sequence[ColumnElement[bool]] = (),
     ) -> list[tuple[tuple[Any, ...], dict[str, float]]]:
         """(group values, column sums) per group; group names are dimensions, `day`, or a column of the cube."""
         keys = [self.column(self.day_column if g == "day" else self.dims.get(g, g)) for g in group]
         sums = [func.coalesce(func.sum(self.column(c)), 0) for c in columns]
-        query = select(*keys, *sums).where(and_(*self.where(scope)))
+        query = select(*keys, *sums).where(and_(*self.where(scope), *self.grain(scope, group), *extra))
         if keys:
             query = query.group_by(*keys)
         rows = (await session.execute(query)).all()
@@ -160,6 +181,7 @@ COMPLAINT_DIMS = {
 }
 COMPLAINTS = Cube(ComplaintDailyRow, COMPLAINT_DIMS)
 RESOLUTION = Cube(ResolutionHourlyRow, {k: v for k, v in COMPLAINT_DIMS.items() if k not in ("status", "employee")})
+BACKLOG = Cube(ComplaintBacklogRow, {k: v for k, v in COMPLAINT_DIMS.items() if k not in ("status", "employee")})
 COLLECTIONS = Cube(
     CollectionDailyRow,
     {
@@ -167,6 +189,7 @@ COLLECTIONS = Cube(
         "businessService": "business_service",
         "taxHead": "tax_head",
         "paymentMode": "payment_mode",
+        "locality": "locality",
     },
 )
 APPLICATIONS = Cube(
@@ -185,12 +208,21 @@ def _column(name: str) -> Callable[[Mapping[str, float]], float | None]:
     return lambda sums: sums[name]
 
 
+def _past_due(scope: Scope) -> list[ColumnElement[bool]]:
+    """Backlog rows whose SLA ran out in an hour that has fully passed by `now`."""
+    return [ComplaintBacklogRow.due_hour_ms + HOUR_MS <= scope.now_ms]
+
+
 @dataclass(frozen=True)
 class CubeMeasure:
     cube: Cube
     columns: tuple[str, ...]
     formula: Callable[[Mapping[str, float]], float | None]
     cumulable: bool = True  # a running total of it makes sense (counts and sums, not ratios)
+    when: Callable[[Scope], list[ColumnElement[bool]]] | None = None  # more conditions, from the scope
+
+    def conditions(self, scope: Scope) -> list[ColumnElement[bool]]:
+        return self.when(scope) if self.when is not None else []
 
 
 CUBE_MEASURES: dict[str, CubeMeasure] = {
@@ -212,6 +244,14 @@ CUBE_MEASURES: dict[str, CubeMeasure] = {
         ("resolution_ms_sum", "resolution_count"),
         _ratio("resolution_ms_sum", "resolution_count", 1 / DAY_MS),
         False,
+    ),
+    "openBreachedComplaints": CubeMeasure(BACKLOG, ("complaints",), _column("complaints"), True, _past_due),
+    "openWithinSlaComplaints": CubeMeasure(
+        BACKLOG,
+        ("complaints",),
+        _column("complaints"),
+        True,
+        lambda scope: [ComplaintBacklogRow.due_hour_ms + HOUR_MS > scope.now_ms],
     ),
     "collection": CubeMeasure(COLLECTIONS, ("amount",), _column("amount")),
     "applications": CubeMeasure(APPLICATIONS, ("applications",), _column("applications")),
@@ -277,7 +317,7 @@ def _period(text: str) -> tuple[int, int]:
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 
-TARGET_DIMS = ("businessService", "taxHead", "serviceCode", "department")
+TARGET_DIMS = ("businessService", "taxHead", "serviceCode", "department", "locality")
 
 
 def parse_targets(records: Sequence[Any]) -> list[Target]:
@@ -343,7 +383,7 @@ class Engine:
     async def value(self, measure: str, scope: Scope) -> float | None:
         if measure in CUBE_MEASURES:
             spec = CUBE_MEASURES[measure]
-            [(_, sums)] = await spec.cube.sums(self.session, scope, spec.columns)
+            [(_, sums)] = await spec.cube.sums(self.session, scope, spec.columns, (), spec.conditions(scope))
             return spec.formula(sums)
         if measure in PERCENTILES:
             return await self._percentile(scope, PERCENTILES[measure])
@@ -368,7 +408,7 @@ class Engine:
             raise Invalid("INVALID_GROUP", f"{measure} cannot be grouped by {dimension}")
         if measure in CUBE_MEASURES:
             spec = CUBE_MEASURES[measure]
-            rows = await cube.sums(self.session, scope, spec.columns, (dimension,))
+            rows = await cube.sums(self.session, scope, spec.columns, (dimension,), spec.conditions(scope))
             return {str(values[0]): spec.formula(sums) for values, sums in rows}
         rows = await cube.sums(self.session, scope, (), (dimension,))
         return {str(v[0]): await self.value(measure, scope.narrowed(**{dimension: str(v[0])})) for v, _ in rows}
@@ -378,7 +418,7 @@ class Engine:
         buckets = bucket_starts(scope.start_ms, scope.end_ms, interval)
         if measure in CUBE_MEASURES:
             spec = CUBE_MEASURES[measure]
-            rows = await spec.cube.sums(self.session, scope, spec.columns, ("day",))
+            rows = await spec.cube.sums(self.session, scope, spec.columns, ("day",), spec.conditions(scope))
             sums = {b: dict.fromkeys(spec.columns, 0.0) for b in buckets}
             for (day_ms,), values in rows:
                 bucket = bucket_of(int(day_ms), interval)
@@ -412,7 +452,9 @@ class Engine:
         elapsed_days = (day_of(min(scope.now_ms, scope.end_ms)) - day_of(scope.start_ms)) // DAY_MS + 1
         return actual * scope.days / max(elapsed_days, 1)
 
-    async def _demand(self, measure: str, scope: Scope) -> float:
+    async def _demand(self, measure: str, scope: Scope) -> float | None:
+        if set(scope.filters) - {"businessService", "taxHead"}:
+            return None  # demands are known by service and tax head only: no figure for a locality or a mode
         model = DemandPeriodRow
         clauses = [tenant_clause(model.tenant_id, scope.tenants)]
         if measure == "arrears":  # dues of tax periods that ended before the range began, still unpaid

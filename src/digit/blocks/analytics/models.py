@@ -66,12 +66,23 @@ class ComplaintDailyRow(Audited, Base):
     __tablename__ = "eg_analytics_complaint_daily"
     __table_args__ = (
         UniqueConstraint(
-            "tenant_id", "day_ms", "service_code", "department", "locality", "channel", "status", "assignee"
+            "grain",
+            "tenant_id",
+            "day_ms",
+            "service_code",
+            "department",
+            "locality",
+            "channel",
+            "status",
+            "assignee",
+            name="uq_eg_analytics_complaint_daily_cell",
         ),
         Index("ix_eg_analytics_complaint_daily_day", "day_ms", "tenant_id"),
+        Index("ix_eg_analytics_complaint_daily_grain_day", "grain", "day_ms", "tenant_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
     day_ms: Mapped[int] = mapped_column(BigInteger)
     service_code: Mapped[str] = mapped_column(CODE)
     department: Mapped[str] = mapped_column(CODE)
@@ -98,10 +109,22 @@ class ResolutionHourlyRow(Audited, Base):
 
     __tablename__ = "eg_analytics_resolution_hist"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "day_ms", "service_code", "department", "locality", "channel", "hours"),
+        UniqueConstraint(
+            "grain",
+            "tenant_id",
+            "day_ms",
+            "service_code",
+            "department",
+            "locality",
+            "channel",
+            "hours",
+            name="uq_eg_analytics_resolution_hist_cell",
+        ),
+        Index("ix_eg_analytics_resolution_hist_grain_day", "grain", "day_ms", "tenant_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
     day_ms: Mapped[int] = mapped_column(BigInteger)
     service_code: Mapped[str] = mapped_column(CODE)
     department: Mapped[str] = mapped_column(CODE)
@@ -110,6 +133,55 @@ class ResolutionHourlyRow(Audited, Base):
     hours: Mapped[int]
     complaints: Mapped[int] = mapped_column(default=0)
     resolution_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ComplaintBacklogRow(Audited, Base):
+    """Open complaints with a known SLA, by filing day and the hour their SLA runs out (`due_hour_ms`).
+
+    Whether an open complaint has breached its SLA changes with the clock, not with an event; keeping the
+    deadline hour in the key lets "open and breached now" be a sum over the hours before now.
+    """
+
+    __tablename__ = "eg_analytics_complaint_backlog"
+    __table_args__ = (
+        UniqueConstraint(
+            "grain",
+            "tenant_id",
+            "day_ms",
+            "due_hour_ms",
+            "service_code",
+            "department",
+            "locality",
+            "channel",
+            name="uq_eg_analytics_complaint_backlog_cell",
+        ),
+        Index("ix_eg_analytics_complaint_backlog_grain_day", "grain", "day_ms", "tenant_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
+    day_ms: Mapped[int] = mapped_column(BigInteger)
+    due_hour_ms: Mapped[int] = mapped_column(BigInteger)
+    service_code: Mapped[str] = mapped_column(CODE)
+    department: Mapped[str] = mapped_column(CODE)
+    locality: Mapped[str] = mapped_column(CODE)
+    channel: Mapped[str] = mapped_column(CODE)
+    complaints: Mapped[int] = mapped_column(default=0)
+
+
+class ConsumerLocalityRow(Audited, Base):
+    """The locality (boundary code) of a consumer code, as the service that owns it stated it.
+
+    Payments carry consumer codes, not places: their locality is the consumer's (DIGIT's DSS finds it the
+    same way, through the property or licence behind the consumer code).
+    """
+
+    __tablename__ = "eg_analytics_consumer"
+    __table_args__ = (UniqueConstraint("tenant_id", "consumer_code"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    consumer_code: Mapped[str] = mapped_column(String(64))
+    locality: Mapped[str] = mapped_column(CODE)
 
 
 class CollectionFactRow(Audited, Base):
@@ -123,22 +195,37 @@ class CollectionFactRow(Audited, Base):
     business_service: Mapped[str] = mapped_column(CODE)
     tax_head: Mapped[str] = mapped_column(CODE)
     payment_mode: Mapped[str] = mapped_column(CODE)
+    locality: Mapped[str] = mapped_column(CODE, server_default="UNKNOWN")
     receipt_ms: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(16))
 
 
 class CollectionDailyRow(Audited, Base):
-    """Money collected by receipt day, business service, tax head and payment mode."""
+    """Money collected by receipt day, business service, tax head, payment mode and locality."""
 
     __tablename__ = "eg_analytics_collection_daily"
-    __table_args__ = (UniqueConstraint("tenant_id", "day_ms", "business_service", "tax_head", "payment_mode"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "grain",
+            "tenant_id",
+            "day_ms",
+            "business_service",
+            "tax_head",
+            "payment_mode",
+            "locality",
+            name="uq_eg_analytics_collection_daily_cell",
+        ),
+        Index("ix_eg_analytics_collection_daily_grain_day", "grain", "day_ms", "tenant_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
     day_ms: Mapped[int] = mapped_column(BigInteger)
     business_service: Mapped[str] = mapped_column(CODE)
     tax_head: Mapped[str] = mapped_column(CODE)
     payment_mode: Mapped[str] = mapped_column(CODE)
+    locality: Mapped[str] = mapped_column(CODE, server_default="UNKNOWN")
     amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     lines: Mapped[int] = mapped_column(default=0)
 

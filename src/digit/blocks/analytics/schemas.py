@@ -64,10 +64,13 @@ class Insight(WireModel):
 
 
 class Data(WireModel):
+    """A chart's series or row; a metric's also carries `priorValue`, its value over the previous period."""
+
     header_name: str
     header_value: float | str | None = None
     header_symbol: str
     insight: Insight | None = None
+    prior_value: float | None = None
     plots: list[Plot] = Field(default_factory=list)
 
 

@@ -18,13 +18,12 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from digit.blocks.analytics.facts import ALL_TABLES, FEEDS
+from digit.blocks.analytics.deps import AnalyticsDeps
+from digit.blocks.analytics.facts import ALL_TABLES, FEEDS, build_rollups, day_of
 from digit.blocks.analytics.metrics import Engine, Scope, bucket_label, is_cumulable, normal_filters, parse_targets
-from digit.blocks.analytics.schemas import AggregationRequest, ChartData, Data, FilterKey, Plot
-from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
+from digit.blocks.analytics.schemas import AggregationRequest, ChartData, Data, FilterKey, Insight, Plot
 from digit.kernel.errors import Forbidden, Invalid, NotFound
 from digit.kernel.events import Event, OutboxRow
-from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
@@ -60,6 +59,7 @@ class Chart:
     plot_label: str | None
     limit: int | None
     definition: str
+    window: str | None = None  # "today": the chart reads only today, whatever the range
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> Chart:
@@ -77,15 +77,12 @@ class Chart:
             plot_label=record.get("plotLabel"),
             limit=record.get("limit"),
             definition=str(record.get("definition", "")),
+            window=record.get("window"),
         )
 
 
-def _mdms(platform: Platform) -> MdmsClient:
-    return platform.get(MDMS_CLIENT)
-
-
-async def find_chart(platform: Platform, *, tenant_id: str, code: str) -> Chart:
-    records = await _mdms(platform).get_master(tenant_id=state_of(tenant_id), module=MODULE, master="ChartApiConfig")
+async def find_chart(deps: AnalyticsDeps, *, tenant_id: str, code: str) -> Chart:
+    records = await deps.mdms.get_master(tenant_id=state_of(tenant_id), module=MODULE, master="ChartApiConfig")
     for record in records:
         if isinstance(record, dict) and record.get("visualizationCode") == code:
             return Chart.of(record)
@@ -120,7 +117,7 @@ def default_interval(scope: Scope) -> str:
 
 async def get_chart(
     session: AsyncSession,
-    platform: Platform,
+    deps: AnalyticsDeps,
     *,
     request: AggregationRequest,
     tenants: frozenset[str],
@@ -131,13 +128,13 @@ async def get_chart(
         raise Forbidden("NOT_AUTHORIZED", "dashboards are for employees")
     if not tenants:
         raise Invalid("INVALID_TENANT_ID", "tenant is missing", params=["tenantId"])
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.clock.now_ms()
     first = sorted(tenants)[0]
-    chart = await find_chart(platform, tenant_id=first, code=request.visualization_code)
+    chart = await find_chart(deps, tenant_id=first, code=request.visualization_code)
     scope, interval = _scope(request, tenants=tenants, now_ms=now_ms)
-    targets = parse_targets(
-        await _mdms(platform).get_master(tenant_id=state_of(first), module=MODULE, master="Targets")
-    )
+    if chart.window == "today":
+        scope = scope.between(day_of(now_ms), now_ms)
+    targets = parse_targets(await deps.mdms.get_master(tenant_id=state_of(first), module=MODULE, master="Targets"))
     engine = Engine(session, targets)
     symbol = SYMBOLS.get(chart.value_type, "number")
     if chart.chart_type == "metric":
@@ -168,10 +165,31 @@ def _round(value: float | None) -> float | None:
 
 
 async def _metric(engine: Engine, chart: Chart, scope: Scope, symbol: str) -> list[Data]:
+    """The value, and beside it the value of the previous period of the same length (`priorValue`, `insight`)."""
     [series] = chart.series[:1] or (Series(chart.name, "complaints"),)
     value = _round(await engine.value(series.measure, scope))
+    prior_scope = scope.prior()
+    prior = _round(await engine.value(series.measure, prior_scope))
     stubs = [Plot(name=name, value=0.0, symbol="number") for name in TIMESTAMP_STUBS]
-    return [Data(header_name=chart.name, header_value=value, header_symbol=symbol, plots=stubs)]
+    return [
+        Data(
+            header_name=chart.name,
+            header_value=value,
+            header_symbol=symbol,
+            insight=insight(value, prior, days=prior_scope.days),
+            prior_value=prior,
+            plots=stubs,
+        )
+    ]
+
+
+def insight(value: float | None, prior: float | None, *, days: int) -> Insight | None:
+    """DIGIT's insight line: the change from the previous period, in % of it (none when it was 0 or unknown)."""
+    if value is None or not prior:
+        return None
+    change = (value - prior) / abs(prior) * 100
+    indicator = "upper_green" if change >= 0 else "lower_red"
+    return Insight(value=f"{change:+.1f}% than previous {days} days", indicator=indicator, color_code=indicator)
 
 
 async def _line(engine: Engine, chart: Chart, scope: Scope, interval: str, symbol: str) -> list[Data]:
@@ -249,24 +267,22 @@ def _cell(value: float | str | None) -> str:
 # ------------------------------------------------------------------------------------------- dashboards
 
 
-async def dashboards(platform: Platform, *, tenant_id: str, actor: Actor) -> list[dict[str, Any]]:
+async def dashboards(deps: AnalyticsDeps, *, tenant_id: str, actor: Actor) -> list[dict[str, Any]]:
     """The dashboards (MasterDashboardConfig) one of the caller's roles in the tenant may open."""
-    records = await _mdms(platform).get_master(
-        tenant_id=state_of(tenant_id), module=MODULE, master="MasterDashboardConfig"
-    )
+    records = await deps.mdms.get_master(tenant_id=state_of(tenant_id), module=MODULE, master="MasterDashboardConfig")
     roles = actor.role_codes_in(tenant_id)
     return [r for r in records if isinstance(r, dict) and roles & set(r.get("roles") or [])]
 
 
 async def get_dashboard_config(
-    platform: Platform, *, dashboard_id: str, category: str | None, tenant_id: str, actor: Actor
+    deps: AnalyticsDeps, *, dashboard_id: str, category: str | None, tenant_id: str, actor: Actor
 ) -> list[dict[str, Any]]:
     """DIGIT getDashboardConfig: the dashboard's layout, if one of the caller's roles may open it."""
-    allowed = await dashboards(platform, tenant_id=tenant_id, actor=actor)
+    allowed = await dashboards(deps, tenant_id=tenant_id, actor=actor)
     found = next((d for d in allowed if d.get("id") == dashboard_id), None)
     if found is None:
         raise NotFound("DASHBOARD_NOT_FOUND", f"no dashboard {dashboard_id[:64]} for your roles")
-    now = datetime.fromtimestamp(platform.clock.now_ms() / 1000, tz=UTC)
+    now = datetime.fromtimestamp(deps.clock.now_ms() / 1000, tz=UTC)
     title = f"From Apr 01, {now.year - 1 if now.month < 4 else now.year} to {now.strftime('%b %d, %Y')}"
     rows = found.get("visualizations") or []
     if category:
@@ -296,20 +312,22 @@ async def clear_store(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 async def rebuild(
-    platform: Platform, *, batch_size: int = 2000, on_batch: Callable[[int, int], None] | None = None
+    deps: AnalyticsDeps, *, batch_size: int = 2000, on_batch: Callable[[int, int], None] | None = None
 ) -> int:
-    """Drop every fact and rollup, then replay the outbox through the same consumers; returns events applied.
+    """Drop every fact and rollup, replay the outbox into the facts through the same consumers, then build
+    the rollups from the facts in one pass (`facts.build_rollups`); returns the events applied.
 
-    Run it with the dispatcher stopped or running: each event is applied once per fact table either way
-    (applied-event marks), and the dispatcher's later deliveries of replayed events change nothing.
+    Run it with the dispatcher stopped (events delivered during the replay would touch rollups it
+    is about to build). Each event is applied once per fact table (applied-event marks), so the dispatcher's
+    later deliveries of replayed events change nothing.
     """
     topics = {t for feed in FEEDS for t in feed.topics}
-    await clear_store(platform.sessions)
-    async with platform.read_sessions() as session:
+    await clear_store(deps.sessions)
+    async with deps.read_sessions() as session:
         total = int(await session.scalar(select(func.count()).where(OutboxRow.topic.in_(topics))) or 0)
     applied, last_seq = 0, -1
     while True:
-        async with platform.sessions() as session:
+        async with deps.sessions() as session:
             query = (
                 select(OutboxRow)
                 .where(OutboxRow.topic.in_(topics), OutboxRow.seq > last_seq)
@@ -318,6 +336,8 @@ async def rebuild(
             )
             rows = list(await session.scalars(query))
             if not rows:
+                await build_rollups(session, now_ms=deps.clock.now_ms())
+                await session.commit()
                 return applied
             for row in rows:
                 event = Event(
@@ -330,8 +350,8 @@ async def rebuild(
                     actor_uuid=row.created_by,
                 )
                 for feed in FEEDS:
-                    if feed.consumer().wants(row.topic):
-                        await feed.apply(platform, session, event)
+                    if row.topic in feed.topics:
+                        await feed.apply(deps, session, event, rollups=False)
                 applied += 1
             last_seq = rows[-1].seq
             await session.commit()

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from digit.blocks.billing import amendments, service
+from digit.blocks.billing.deps import BillingDepsDep
 from digit.blocks.billing.schemas import (
     AmendmentRequest,
     AmendmentResponse,
+    AmendmentSearch,
     AmendmentUpdateRequest,
     BillResponse,
+    BillSearch,
     CancelBillResponse,
     DemandRequest,
     DemandResponse,
+    DemandSearch,
     UpdateBillRequest,
 )
 from digit.kernel import idempotency
 from digit.kernel.anonymous import anonymous_actor
-from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
+from digit.kernel.deps import CurrentActor, OptionalActor, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.idempotency import IdempotencyKey
@@ -33,7 +37,7 @@ async def create_demands(
     body: DemandRequest,
     session: SessionDep,
     actor: CurrentActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DemandResponse:
     """DIGIT demand/_create; with an `Idempotency-Key` a retry answers the demands the first call made."""
@@ -45,8 +49,8 @@ async def create_demands(
         tenant_id=tenant_id,
         caller=actor.uuid,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=platform.clock.now_ms(),
-        create=lambda: service.create_demands(session, platform, demands=body.demands, actor=actor),
+        now_ms=deps.platform.clock.now_ms(),
+        create=lambda: service.create_demands(session, deps, demands=body.demands, actor=actor),
         reference=lambda made: {"demandIds": [d.id for d in made]},
         replay=lambda first: service.search_demands(session, tenant_id=tenant_id, demand_ids=first["demandIds"]),
     )
@@ -55,10 +59,10 @@ async def create_demands(
 
 @router.post("/demand/_update")
 async def update_demands(
-    body: DemandRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: DemandRequest, session: SessionDep, actor: CurrentActor, deps: BillingDepsDep
 ) -> DemandResponse:
     """DIGIT demand/_update: amendments, each former state kept in the history."""
-    demands = await service.update_demands(session, platform, demands=body.demands, actor=actor)
+    demands = await service.update_demands(session, deps, demands=body.demands, actor=actor)
     return DemandResponse(response_info=response_info(body.request_info), demands=demands)
 
 
@@ -66,31 +70,13 @@ async def update_demands(
 async def search_demands(
     session: SessionDep,
     actor: CurrentActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     tenant_id: TenantQuery,
-    consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
-    demand_id: list[str] | None = Query(default=None, alias="demandId"),
-    business_service: str | None = Query(default=None, alias="businessService"),
-    is_payment_completed: bool | None = Query(default=None, alias="isPaymentCompleted"),
-    status: str | None = Query(default=None),
-    mobile_number: str | None = Query(default=None, alias="mobileNumber", max_length=20),
+    criteria: Annotated[DemandSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> DemandResponse:
     """DIGIT demand/_search (criteria as query parameters; `mobileNumber` finds the payer's demands)."""
-    payer_uuids = await service.payers_by_mobile(platform, tenant_id=tenant_id, mobile_number=mobile_number)
-    if mobile_number and not payer_uuids:
-        return DemandResponse(response_info=response_info(body), demands=[])
-    demands = await service.search_demands(
-        session,
-        payer_uuids=payer_uuids,
-        tenant_id=tenant_id,
-        demand_ids=split_values(demand_id),
-        consumer_codes=split_values(consumer_code),
-        business_service=business_service,
-        is_payment_completed=is_payment_completed,
-        status=status,
-        actor=actor,
-    )
+    demands = await service.find_demands(session, deps, tenant_id=tenant_id, criteria=criteria, actor=actor)
     return DemandResponse(response_info=response_info(body), demands=demands)
 
 
@@ -114,7 +100,7 @@ FETCH_BILL = "/billing-service/bill/v2/_fetchbill"
 async def fetch_bill(
     session: SessionDep,
     actor: OptionalActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     tenant_id: TenantQuery,
     consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
     business_service: str = Query(alias="businessService", min_length=1),
@@ -129,7 +115,7 @@ async def fetch_bill(
         raise Invalid("EG_BS_FETCHBILL_CONSUMERCODE_MISSING", "consumerCode is required")
     bills = await service.fetch_bill(
         session,
-        platform,
+        deps,
         tenant_id=tenant_id,
         consumer_codes=consumer_codes,
         business_service=business_service,
@@ -143,21 +129,17 @@ async def search_bills(
     session: SessionDep,
     actor: CurrentActor,
     tenant_id: TenantQuery,
-    bill_id: list[str] | None = Query(default=None, alias="billId"),
-    consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
-    business_service: str | None = Query(default=None, alias="businessService"),
-    service_code: str | None = Query(default=None, alias="service"),
-    status: str | None = Query(default=None),
+    criteria: Annotated[BillSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> BillResponse:
     """DIGIT bill/v2/_search."""
     bills = await service.search_bills(
         session,
         tenant_id=tenant_id,
-        bill_ids=split_values(bill_id),
-        consumer_codes=split_values(consumer_code),
-        business_service=business_service or service_code,
-        status=status,
+        bill_ids=criteria.bill_id,
+        consumer_codes=criteria.consumer_code,
+        business_service=criteria.business_service or criteria.service,
+        status=criteria.status,
         actor=actor,
     )
     return BillResponse(resposne_info=response_info(body), bill=bills)
@@ -171,7 +153,7 @@ async def generate_bill(actor: CurrentActor, body: RequestInfoBody | None = None
 
 @router.post("/bill/v2/_cancelbill")
 async def cancel_bill(
-    body: UpdateBillRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+    body: UpdateBillRequest, session: SessionDep, actor: CurrentActor, deps: BillingDepsDep
 ) -> CancelBillResponse:
     """DIGIT bill/v2/_cancelbill: cancel the open bills of consumer codes; 400 when none is open."""
     criteria = body.update_bill_criteria
@@ -181,7 +163,7 @@ async def cancel_bill(
         consumer_codes=criteria.consumer_codes,
         business_service=criteria.business_service,
         actor=actor,
-        now_ms=platform.clock.now_ms(),
+        now_ms=deps.platform.clock.now_ms(),
     )
     return CancelBillResponse(
         response_info=response_info(body.request_info),
@@ -194,7 +176,7 @@ async def create_amendment(
     body: AmendmentRequest,
     session: SessionDep,
     actor: CurrentActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> AmendmentResponse:
     """DIGIT amendment/_create: a credit or debit note, folded into the consumer's demand at the next bill.
@@ -222,8 +204,8 @@ async def create_amendment(
         tenant_id=tenant_id,
         caller=actor.uuid,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=platform.clock.now_ms(),
-        create=lambda: service.create_amendment(session, platform, amendment=body.amendment, actor=actor),
+        now_ms=deps.platform.clock.now_ms(),
+        create=lambda: service.create_amendment(session, deps, amendment=body.amendment, actor=actor),
         reference=lambda made: {"amendmentId": made["amendmentId"]},
         replay=made_before,
     )
@@ -234,20 +216,17 @@ async def create_amendment(
 async def search_amendments(
     session: SessionDep,
     tenant_id: TenantQuery,
-    consumer_code: list[str] | None = Query(default=None, alias="consumerCode"),
-    business_service: str | None = Query(default=None, alias="businessService"),
-    amendment_id: list[str] | None = Query(default=None, alias="amendmentId"),
-    status: list[str] | None = Query(default=None),
+    criteria: Annotated[AmendmentSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> AmendmentResponse:
     """DIGIT amendment/_search (consumer codes need businessService)."""
     found = await amendments.search_amendments(
         session,
         tenant_id=tenant_id,
-        consumer_codes=split_values(consumer_code),
-        business_service=business_service,
-        amendment_ids=split_values(amendment_id),
-        statuses=split_values(status),
+        consumer_codes=criteria.consumer_code,
+        business_service=criteria.business_service,
+        amendment_ids=criteria.amendment_id,
+        statuses=criteria.status,
     )
     return AmendmentResponse(response_info=response_info(body), amendments=found)
 
@@ -261,13 +240,13 @@ async def update_amendment(body: AmendmentUpdateRequest, actor: CurrentActor) ->
 @router.post("/taxheads/_search")
 async def search_tax_heads(
     actor: CurrentActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     tenant_id: TenantQuery,
     service_code: str = Query(alias="service", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """DIGIT taxheads/_search: the TaxHeadMaster records of a business service (MDMS, city -> state)."""
-    heads = await service.tax_heads(platform, tenant_id=tenant_id, business_service=service_code)
+    heads = await service.tax_heads(deps, tenant_id=tenant_id, business_service=service_code)
     return {
         "ResponseInfo": response_info(body).wire(),
         "TaxHeadMasters": list(heads.values()),
@@ -277,26 +256,26 @@ async def search_tax_heads(
 @router.post("/taxperiods/_search")
 async def search_tax_periods(
     actor: CurrentActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     tenant_id: TenantQuery,
     service_code: str = Query(alias="service", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """DIGIT taxperiods/_search."""
-    periods = await service.tax_periods(platform, tenant_id=tenant_id, business_service=service_code)
+    periods = await service.tax_periods(deps, tenant_id=tenant_id, business_service=service_code)
     return {"ResponseInfo": response_info(body).wire(), "TaxPeriods": periods}
 
 
 @router.post("/businessservices/_search")
 async def search_business_services(
     actor: CurrentActor,
-    platform: PlatformDep,
+    deps: BillingDepsDep,
     tenant_id: TenantQuery,
     business_service: str = Query(alias="businessService", min_length=1),
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
     """DIGIT businessservices/_search."""
-    found = await service.find_business_service(platform, tenant_id=tenant_id, code=business_service)
+    found = await service.find_business_service(deps, tenant_id=tenant_id, code=business_service)
     return {
         "ResponseInfo": response_info(body).wire(),
         "BusinessServiceDetails": [found] if found else [],

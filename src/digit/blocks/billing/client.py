@@ -1,29 +1,49 @@
 """What other blocks use from billing: bills to pay, payments applied to demands, and reversals.
 
 `Money` is the wire type for amounts every pay-and-bill block shares: a Decimal inside, a JSON number
-on the wire (as DIGIT sends it), never a float in arithmetic.
+on the wire (as DIGIT sends it), never a float in arithmetic. Everything crosses this interface as typed
+models (`Bill`, `Demand`, `AppliedPayment`, `Apportioned`, `PayableBill`); the camelCase wire shape is
+made by the routers alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing import service
-from digit.blocks.billing.schemas import CENT, Demand, DemandDetail, Money, Payer, money_out
-from digit.kernel.platform import Key, Platform
+from digit.blocks.billing.deps import BillingDeps
+from digit.blocks.billing.schemas import (
+    CENT,
+    AppliedPayment,
+    Apportioned,
+    Bill,
+    BillStatus,
+    Demand,
+    DemandDetail,
+    Money,
+    PayableBill,
+    Payer,
+    money_out,
+)
+from digit.kernel.platform import Key
 from digit.kernel.security import Actor
 
 __all__ = [
     "CENT",
+    "AppliedPayment",
+    "Apportioned",
+    "Bill",
+    "BillStatus",
     "BillingClient",
     "Demand",
     "DemandDetail",
     "InProcessBillingClient",
     "Money",
+    "PayableBill",
     "Payer",
     "money_out",
 ]
@@ -40,12 +60,8 @@ class BillingClient(Protocol):
         payment_id: str,
         payment_mode: str,
         actor: Actor,
-    ) -> dict[str, Any]:
-        """Lock the bill, apportion `amount` to its tax heads, update demands and bill status.
-
-        Returns `{"bill": <Bill wire dict, adjustedAmount = this payment's share>, "apportioned":
-        [{demandDetailId, taxHeadCode, amount}], "totalDue": Decimal}`.
-        """
+    ) -> AppliedPayment:
+        """Lock the bill, apportion `amount` to its tax heads, update demands and bill status."""
         ...
 
     async def reverse_payment(
@@ -54,7 +70,7 @@ class BillingClient(Protocol):
         *,
         tenant_id: str,
         bill_id: str,
-        apportioned: Sequence[dict[str, Any]],
+        apportioned: Sequence[Apportioned],
         payment_id: str,
         actor: Actor,
     ) -> None:
@@ -63,8 +79,8 @@ class BillingClient(Protocol):
 
     async def search_bills(
         self, session: AsyncSession | None, *, tenant_id: str, bill_ids: Sequence[str]
-    ) -> list[dict[str, Any]]:
-        """Bills as on the wire (amounts Decimal), with `amountDue` (what is still payable)."""
+    ) -> list[PayableBill]:
+        """Bills by id, each with what is still payable on it."""
         ...
 
     async def create_demands(self, session: AsyncSession, *, demands: Sequence[Demand], actor: Actor) -> list[Demand]:
@@ -73,8 +89,8 @@ class BillingClient(Protocol):
 
 
 class InProcessBillingClient:
-    def __init__(self, platform: Platform) -> None:
-        self._platform = platform
+    def __init__(self, deps: BillingDeps) -> None:
+        self._deps = deps
 
     async def apply_payment(
         self,
@@ -86,10 +102,10 @@ class InProcessBillingClient:
         payment_id: str,
         payment_mode: str,
         actor: Actor,
-    ) -> dict[str, Any]:
+    ) -> AppliedPayment:
         return await service.apply_payment(
             session,
-            self._platform,
+            self._deps,
             tenant_id=tenant_id,
             bill_id=bill_id,
             amount=amount,
@@ -104,13 +120,13 @@ class InProcessBillingClient:
         *,
         tenant_id: str,
         bill_id: str,
-        apportioned: Sequence[dict[str, Any]],
+        apportioned: Sequence[Apportioned],
         payment_id: str,
         actor: Actor,
     ) -> None:
         await service.reverse_payment(
             session,
-            self._platform,
+            self._deps,
             tenant_id=tenant_id,
             bill_id=bill_id,
             apportioned=apportioned,
@@ -120,14 +136,14 @@ class InProcessBillingClient:
 
     async def search_bills(
         self, session: AsyncSession | None, *, tenant_id: str, bill_ids: Sequence[str]
-    ) -> list[dict[str, Any]]:
+    ) -> list[PayableBill]:
         if session is not None:
             return await service.bills_by_id(session, tenant_id=tenant_id, bill_ids=bill_ids)
-        async with self._platform.read_sessions() as own:
+        async with self._deps.platform.read_sessions() as own:
             return await service.bills_by_id(own, tenant_id=tenant_id, bill_ids=bill_ids)
 
     async def create_demands(self, session: AsyncSession, *, demands: Sequence[Demand], actor: Actor) -> list[Demand]:
-        return await service.create_demands(session, self._platform, demands=demands, actor=actor)
+        return await service.create_demands(session, self._deps, demands=demands, actor=actor)
 
 
 BILLING_CLIENT = Key[BillingClient](BillingClient)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.errors import Invalid
 from digit.kernel.inputs import EpochMs
+from digit.kernel.paging import Csv, SearchQuery
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -35,6 +39,29 @@ Money = Annotated[
     PlainSerializer(money_out, return_type=int | float, when_used="json"),
 ]
 """An amount: finite, within +-MAX_AMOUNT; whole paise and the sign its tax head allows are the service's rules."""
+
+
+class DemandStatus(StrEnum):
+    """DIGIT's demand StatusEnum; the wire strings are the values."""
+
+    ACTIVE = "ACTIVE"
+    CANCELLED = "CANCELLED"
+    ADJUSTED = "ADJUSTED"
+
+
+class BillStatus(StrEnum):
+    """A bill's life: ACTIVE until paid in part or full, replaced (EXPIRED), cancelled, or its payment cancelled."""
+
+    ACTIVE = "ACTIVE"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+    PAYMENT_CANCELLED = "PAYMENT_CANCELLED"
+
+
+OPEN_BILL_STATUSES = (BillStatus.ACTIVE, BillStatus.PARTIALLY_PAID)
+"""The statuses of a bill that still takes payments."""
 
 
 class AuditDetails(WireModel):
@@ -78,7 +105,7 @@ class Demand(WireModel):
     additional_details: dict[str, Any] | None = None
     minimum_amount_payable: Money = Decimal(0)
     is_payment_completed: bool = False
-    status: str | None = None
+    status: DemandStatus | None = None
     row_version: int | None = None
 
 
@@ -123,7 +150,7 @@ class Bill(WireModel):
     bill_date: int
     consumer_code: str
     business_service: str
-    status: str
+    status: BillStatus
     total_amount: Money
     amount_paid: Money
     payer_id: str | None = None
@@ -132,6 +159,57 @@ class Bill(WireModel):
     bill_details: list[BillDetail]
     audit_details: AuditDetails | None = None
     additional_details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Apportioned:
+    """What one payment put on one demand detail (tax head): kept by collection so a cancellation can undo it."""
+
+    demand_detail_id: str
+    tax_head_code: str
+    amount: Decimal
+
+    def record(self) -> dict[str, str]:
+        """The stored form (JSON in the payment detail row; `amount` a decimal string)."""
+        return {"demandDetailId": self.demand_detail_id, "taxHeadCode": self.tax_head_code, "amount": str(self.amount)}
+
+    @classmethod
+    def of_record(cls, record: dict[str, Any]) -> Apportioned:
+        return cls(
+            demand_detail_id=record["demandDetailId"],
+            tax_head_code=record["taxHeadCode"],
+            amount=Decimal(str(record["amount"])),
+        )
+
+
+@dataclass(frozen=True)
+class AppliedPayment:
+    """Billing's answer to a payment: the bill (its paid and adjusted amounts this payment's share alone),
+    the share per tax head, what the bill owed before it, and the bill's status after it."""
+
+    bill: Bill
+    apportioned: list[Apportioned]
+    total_due: Decimal
+    status: BillStatus
+
+
+@dataclass(frozen=True)
+class PayableBill:
+    """A bill with what is still payable on it, as collection and the gateway check a payment against it."""
+
+    bill: Bill
+    amount_due: Decimal
+
+    @property
+    def expiry_date(self) -> int:
+        return min((d.expiry_date for d in self.bill.bill_details), default=0)
+
+    def check_open(self, now_ms: int) -> None:
+        """Refuse a bill that is paid, cancelled or expired (DIGIT's codes), before anything is taken."""
+        if self.bill.status == BillStatus.PAID:
+            raise Invalid("BILL_ALREADY_PAID", f"bill {self.bill.bill_number} is paid already")
+        if self.bill.status not in OPEN_BILL_STATUSES or self.expiry_date <= now_ms:
+            raise Invalid("BILL_EXPIRED", f"bill {self.bill.bill_number} has expired; fetch the bill again")
 
 
 class BillResponse(WireModel):
@@ -194,3 +272,33 @@ class AmendmentUpdateRequest(WireModel):
 class AmendmentResponse(WireModel):
     response_info: ResponseInfo = Field(alias="ResponseInfo")
     amendments: list[dict[str, Any]] = Field(alias="Amendments")
+
+
+class DemandSearch(SearchQuery):
+    """demand/_search criteria (query parameters); `mobileNumber` finds the payer's demands."""
+
+    consumer_code: Csv
+    demand_id: Csv
+    business_service: str | None = None
+    is_payment_completed: bool | None = None
+    status: str | None = None
+    mobile_number: str | None = Field(default=None, max_length=20)
+
+
+class BillSearch(SearchQuery):
+    """bill/v2/_search criteria; `service` is DIGIT's other name for `businessService`."""
+
+    bill_id: Csv
+    consumer_code: Csv
+    business_service: str | None = None
+    service: str | None = None
+    status: str | None = None
+
+
+class AmendmentSearch(SearchQuery):
+    """amendment/_search criteria (consumer codes need businessService)."""
+
+    consumer_code: Csv
+    business_service: str | None = None
+    amendment_id: Csv
+    status: Csv

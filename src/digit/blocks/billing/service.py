@@ -19,33 +19,36 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing import amendments
+from digit.blocks.billing.deps import BillingDeps
 from digit.blocks.billing.models import BillRow, DemandDetailRow, DemandHistoryRow, DemandRow
 from digit.blocks.billing.schemas import (
     CENT,
     MAX_AMOUNT,
+    OPEN_BILL_STATUSES,
     Amendment,
+    AppliedPayment,
+    Apportioned,
     AuditDetails,
     Bill,
+    BillStatus,
     Demand,
     DemandDetail,
+    DemandSearch,
+    DemandStatus,
+    PayableBill,
     Payer,
     money_out,
 )
-from digit.blocks.idgen.client import IDGEN_CLIENT
-from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
-from digit.blocks.user.client import USER_CLIENT
 from digit.kernel.anonymous import is_anonymous, mask
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.events import emit
-from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
 log = logging.getLogger(__name__)
 
 MODULE = "BillingService"
-OPEN_BILL_STATUSES = ("ACTIVE", "PARTIALLY_PAID")
 DEFAULT_BILL_EXPIRY_MS = 86_400_000
 ZERO = Decimal(0)
 DEBIT_CATEGORIES = frozenset({"REBATE", "EXEMPTION", "ADVANCE_COLLECTION"})  # when a head has no isDebit
@@ -54,23 +57,19 @@ DEBIT_CATEGORIES = frozenset({"REBATE", "EXEMPTION", "ADVANCE_COLLECTION"})  # w
 # ----------------------------------------------------------------------------------------------- masters
 
 
-def _mdms(platform: Platform) -> MdmsClient:
-    return platform.get(MDMS_CLIENT)
-
-
-async def find_business_service(platform: Platform, *, tenant_id: str, code: str) -> dict[str, Any] | None:
+async def find_business_service(deps: BillingDeps, *, tenant_id: str, code: str) -> dict[str, Any] | None:
     """The `BillingService.BusinessService` record (city, else state), or None."""
-    records = await _mdms(platform).get_master(tenant_id=tenant_id, module=MODULE, master="BusinessService")
+    records = await deps.mdms.get_master(tenant_id=tenant_id, module=MODULE, master="BusinessService")
     return next((r for r in records if isinstance(r, dict) and code in (r.get("code"), r.get("businessService"))), None)
 
 
-async def tax_heads(platform: Platform, *, tenant_id: str, business_service: str) -> dict[str, dict[str, Any]]:
-    records = await _mdms(platform).get_master(tenant_id=tenant_id, module=MODULE, master="TaxHeadMaster")
+async def tax_heads(deps: BillingDeps, *, tenant_id: str, business_service: str) -> dict[str, dict[str, Any]]:
+    records = await deps.mdms.get_master(tenant_id=tenant_id, module=MODULE, master="TaxHeadMaster")
     return {r["code"]: r for r in records if isinstance(r, dict) and r.get("service") == business_service}
 
 
-async def tax_periods(platform: Platform, *, tenant_id: str, business_service: str) -> list[dict[str, Any]]:
-    records = await _mdms(platform).get_master(tenant_id=tenant_id, module=MODULE, master="TaxPeriod")
+async def tax_periods(deps: BillingDeps, *, tenant_id: str, business_service: str) -> list[dict[str, Any]]:
+    records = await deps.mdms.get_master(tenant_id=tenant_id, module=MODULE, master="TaxPeriod")
     return [r for r in records if isinstance(r, dict) and r.get("service") == business_service]
 
 
@@ -83,17 +82,6 @@ def _money(value: Decimal | str | int) -> Decimal:
 
 def _has_cents_only(value: Decimal) -> bool:
     return value == value.quantize(CENT)
-
-
-async def _generate_ids(
-    session: AsyncSession, platform: Platform, *, tenant_id: str, id_name: str, id_format: str, count: int
-) -> list[str]:
-    """Ids from the idgen block when it is installed; otherwise a unique fallback in the same spirit."""
-    client = platform.find(IDGEN_CLIENT)
-    if client is not None:
-        return await client.generate(session, tenant_id=tenant_id, id_name=id_name, format=id_format, count=count)
-    prefix = id_format.split("[", 1)[0]
-    return [f"{prefix}{uuid.uuid4().hex[:12].upper()}" for _ in range(count)]
 
 
 def demand_to_wire(row: DemandRow) -> Demand:
@@ -178,19 +166,19 @@ def _validate_detail_sign(detail: DemandDetail, head: dict[str, Any], faults: li
         faults.append(("EG_DEMAND_DEATIL_INVALID", f"taxAmount of {code} must not be negative: it is not a rebate"))
 
 
-async def _validate_against_masters(platform: Platform, demand: Demand, faults: list[tuple[str, str]]) -> None:
+async def _validate_against_masters(deps: BillingDeps, demand: Demand, faults: list[tuple[str, str]]) -> None:
     service_code = demand.business_service
-    if await find_business_service(platform, tenant_id=demand.tenant_id, code=service_code) is None:
+    if await find_business_service(deps, tenant_id=demand.tenant_id, code=service_code) is None:
         faults.append(("EG_BS_BUSINESSSERVICE_NOTFOUND", f"no business service {service_code} in {demand.tenant_id}"))
         return
-    heads = await tax_heads(platform, tenant_id=demand.tenant_id, business_service=service_code)
+    heads = await tax_heads(deps, tenant_id=demand.tenant_id, business_service=service_code)
     unknown = sorted({d.tax_head_master_code for d in demand.demand_details} - set(heads))
     if unknown:
         faults.append(("EG_BS_TAXHEADS_NOTFOUND", f"unknown tax heads for {service_code}: {', '.join(unknown)}"))
     if demand.tax_period_from > demand.tax_period_to:
         faults.append(("EG_BS_TAXPERIODS_DEMAND", "taxPeriodFrom is after taxPeriodTo"))
     else:
-        periods = await tax_periods(platform, tenant_id=demand.tenant_id, business_service=service_code)
+        periods = await tax_periods(deps, tenant_id=demand.tenant_id, business_service=service_code)
         start, end = demand.tax_period_from, demand.tax_period_to
         if not any(p.get("fromDate", 0) <= start and end <= p.get("toDate", -1) for p in periods):
             faults.append(("EG_BS_TAXPERIODS_DEMAND", f"no {service_code} tax period covers the demand's period"))
@@ -204,9 +192,8 @@ async def _validate_against_masters(platform: Platform, demand: Demand, faults: 
     if demand.payer is not None and demand.payer.uuid is None:
         faults.append(("EG_BS_DEMAND_PAYER_INVALID", "payer needs a uuid"))
     elif demand.payer is not None and demand.payer.uuid is not None:
-        users = platform.find(USER_CLIENT)
-        found = (await users.get_users([demand.payer.uuid])).get(demand.payer.uuid) if users is not None else None
-        if users is not None and (found is None or found.type != "CITIZEN"):
+        found = (await deps.users.get_users([demand.payer.uuid])).get(demand.payer.uuid)
+        if found is None or found.type != "CITIZEN":
             faults.append(("EG_BS_DEMAND_PAYER_INVALID", "the payer must be an existing citizen"))
 
 
@@ -220,7 +207,7 @@ async def _expire_open_bills(
         .with_for_update()
     )
     for bill in rows:
-        bill.status = "EXPIRED"
+        bill.status = BillStatus.EXPIRED
         bill.open_key = None
         stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
 
@@ -247,7 +234,7 @@ async def _check_no_duplicate_demands(
                 DemandRow.business_service == business_service,
                 DemandRow.tax_period_from == period_from,
                 DemandRow.tax_period_to == period_to,
-                DemandRow.status != "CANCELLED",
+                DemandRow.status != DemandStatus.CANCELLED,
             )
         )
         if existing is not None:
@@ -269,7 +256,7 @@ def _new_demand_row(demand: Demand, *, actor: Actor, now_ms: int) -> DemandRow:
         tax_period_to=demand.tax_period_to,
         bill_expiry_time=demand.bill_expiry_time,
         minimum_amount_payable=demand.minimum_amount_payable,
-        status="ACTIVE",
+        status=DemandStatus.ACTIVE,
         additional_details=demand.additional_details,
         details=[],
     )
@@ -290,16 +277,16 @@ def _new_demand_row(demand: Demand, *, actor: Actor, now_ms: int) -> DemandRow:
 
 
 async def create_demands(
-    session: AsyncSession, platform: Platform, *, demands: Sequence[Demand], actor: Actor
+    session: AsyncSession, deps: BillingDeps, *, demands: Sequence[Demand], actor: Actor
 ) -> list[Demand]:
     """DIGIT demand/_create: validate against the masters, refuse duplicates, store with history."""
     faults: list[tuple[str, str]] = []
     for demand in demands:
-        await _validate_against_masters(platform, demand, faults)
+        await _validate_against_masters(deps, demand, faults)
     await _check_no_duplicate_demands(session, demands, faults)
     if faults:
         raise Invalid.many(faults)
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     created: list[DemandRow] = []
     for demand in demands:
         row = _new_demand_row(demand, actor=actor, now_ms=now_ms)
@@ -351,7 +338,7 @@ async def _lock_demands_for_update(
 
 
 async def _check_demand_update(
-    platform: Platform, demand: Demand, row: DemandRow | None, faults: list[tuple[str, str]]
+    deps: BillingDeps, demand: Demand, row: DemandRow | None, faults: list[tuple[str, str]]
 ) -> None:
     """Raise for a missing or stale demand; collect every other fault of the change in `faults`."""
     if row is None or row.tenant_id != demand.tenant_id:
@@ -360,7 +347,7 @@ async def _check_demand_update(
         raise Conflict("STALE_DATA", f"demand {demand.id} was changed by someone else; search again and retry")
     if (demand.consumer_code, demand.business_service) != (row.consumer_code, row.business_service):
         faults.append(("EG_BS_DEMAND_UPDATE_INVALID", "consumerCode and businessService cannot change"))
-    await _validate_against_masters(platform, demand, faults)
+    await _validate_against_masters(deps, demand, faults)
     existing = {d.id: d for d in row.details}
     for detail in demand.demand_details:
         if detail.id is not None and detail.id not in existing:
@@ -397,14 +384,14 @@ def _apply_demand_update(row: DemandRow, demand: Demand, *, actor: Actor, now_ms
     row.additional_details = demand.additional_details
     if demand.payer is not None:
         row.payer_uuid = demand.payer.uuid
-    if demand.status in ("ACTIVE", "CANCELLED"):
+    if demand.status in (DemandStatus.ACTIVE, DemandStatus.CANCELLED):
         row.status = demand.status
     row.is_payment_completed = _is_paid(row)
     stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
 
 
 async def update_demands(
-    session: AsyncSession, platform: Platform, *, demands: Sequence[Demand], actor: Actor
+    session: AsyncSession, deps: BillingDeps, *, demands: Sequence[Demand], actor: Actor
 ) -> list[Demand]:
     """DIGIT demand/_update: amend tax amounts, add details, cancel; history keeps every former state.
 
@@ -413,10 +400,10 @@ async def update_demands(
     faults: list[tuple[str, str]] = []
     if any(d.id is None for d in demands):
         raise Invalid("EG_BS_DEMAND_ID_MISSING", "every demand to update needs its id")
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     rows = await _lock_demands_for_update(session, demands, actor=actor, now_ms=now_ms)
     for demand in demands:
-        await _check_demand_update(platform, demand, rows.get(demand.id or ""), faults)
+        await _check_demand_update(deps, demand, rows.get(demand.id or ""), faults)
     if faults:
         raise Invalid.many(faults)
     for demand in demands:
@@ -494,12 +481,31 @@ async def search_demands(
     return [demand_to_wire(row) for row in rows]
 
 
-async def payers_by_mobile(platform: Platform, *, tenant_id: str, mobile_number: str | None) -> list[str]:
-    """The uuid of the citizen with this mobile number (citizens live at the state tenant), if any."""
-    users = platform.find(USER_CLIENT)
-    if not mobile_number or users is None:
+async def find_demands(
+    session: AsyncSession, deps: BillingDeps, *, tenant_id: str, criteria: DemandSearch, actor: Actor
+) -> list[Demand]:
+    """DIGIT demand/_search: the criteria of `search_demands`, a `mobileNumber` naming the payer's demands."""
+    payer_uuids = await payers_by_mobile(deps, tenant_id=tenant_id, mobile_number=criteria.mobile_number)
+    if criteria.mobile_number and not payer_uuids:
         return []
-    found = await users.find_by_mobile(tenant_id=state_of(tenant_id), mobile_number=mobile_number)
+    return await search_demands(
+        session,
+        tenant_id=tenant_id,
+        demand_ids=criteria.demand_id,
+        consumer_codes=criteria.consumer_code,
+        business_service=criteria.business_service,
+        is_payment_completed=criteria.is_payment_completed,
+        status=criteria.status,
+        payer_uuids=payer_uuids,
+        actor=actor,
+    )
+
+
+async def payers_by_mobile(deps: BillingDeps, *, tenant_id: str, mobile_number: str | None) -> list[str]:
+    """The uuid of the citizen with this mobile number (citizens live at the state tenant), if any."""
+    if not mobile_number:
+        return []
+    found = await deps.users.find_by_mobile(tenant_id=state_of(tenant_id), mobile_number=mobile_number)
     return [found.uuid] if found is not None else []
 
 
@@ -555,7 +561,7 @@ async def _open_demands(
                 DemandRow.tenant_id == tenant_id,
                 DemandRow.consumer_code == consumer_code,
                 DemandRow.business_service == business_service,
-                DemandRow.status == "ACTIVE",
+                DemandRow.status == DemandStatus.ACTIVE,
                 DemandRow.is_payment_completed.is_(False),
             )
             .order_by(DemandRow.tax_period_from, DemandRow.created_time)
@@ -600,7 +606,7 @@ def _bill_detail(
 
 async def _build_bill(
     session: AsyncSession,
-    platform: Platform,
+    deps: BillingDeps,
     *,
     tenant_id: str,
     consumer_code: str,
@@ -616,8 +622,8 @@ async def _build_bill(
     latest = demands[-1]
     for amendment_id in await amendments.consume_active(session, demand=latest, actor=actor, now_ms=now_ms):
         _record_history(session, latest, reason="AMENDMENT", reference_id=amendment_id, actor=actor, now_ms=now_ms)
-    heads = await tax_heads(platform, tenant_id=tenant_id, business_service=business_service)
-    master = await find_business_service(platform, tenant_id=tenant_id, code=business_service) or {}
+    heads = await tax_heads(deps, tenant_id=tenant_id, business_service=business_service)
+    master = await find_business_service(deps, tenant_id=tenant_id, code=business_service) or {}
     default_expiry_ms = int(master.get("billExpiryTime") or DEFAULT_BILL_EXPIRY_MS)
     bill_id = str(uuid.uuid4())
     details: list[dict[str, Any]] = []
@@ -635,9 +641,7 @@ async def _build_bill(
     if abs(total) > MAX_AMOUNT or any(abs(Decimal(d["amount"])) > MAX_AMOUNT for d in details):
         raise Invalid("EG_BS_BILL_AMOUNT_TOO_LARGE", f"the bill would exceed {MAX_AMOUNT}; split the demands")
     bill_format = f"BILLNO-{business_service}-[SEQ_EGBS_BILLNUMBER]"
-    [bill_number] = await _generate_ids(
-        session, platform, tenant_id=tenant_id, id_name="bill.number", id_format=bill_format, count=1
-    )
+    [bill_number] = await deps.idgen.generate(session, tenant_id=tenant_id, id_name="bill.number", format=bill_format)
     bill = BillRow(
         id=bill_id,
         tenant_id=tenant_id,
@@ -646,7 +650,7 @@ async def _build_bill(
         consumer_code=consumer_code,
         business_service=business_service,
         payer_uuid=demands[0].payer_uuid,
-        status="ACTIVE",
+        status=BillStatus.ACTIVE,
         open_key=_open_key(consumer_code, business_service),
         total_amount=total,
         amount_paid=ZERO,
@@ -659,7 +663,7 @@ async def _build_bill(
 
 async def fetch_bill(
     session: AsyncSession,
-    platform: Platform,
+    deps: BillingDeps,
     *,
     tenant_id: str,
     consumer_codes: Sequence[str],
@@ -674,7 +678,7 @@ async def fetch_bill(
         raise Invalid("EG_BS_FETCHBILL_CONSUMERCODE_INVALID", "without a token, fetch one consumerCode at a time")
     bills = await _fetch_bills(
         session,
-        platform,
+        deps,
         tenant_id=tenant_id,
         consumer_codes=consumer_codes,
         business_service=business_service,
@@ -693,33 +697,33 @@ def _payer_masked(bill: Bill) -> Bill:
 
 async def _fetch_bills(
     session: AsyncSession,
-    platform: Platform,
+    deps: BillingDeps,
     *,
     tenant_id: str,
     consumer_codes: Sequence[str],
     business_service: str,
     actor: Actor,
 ) -> list[Bill]:
-    if await find_business_service(platform, tenant_id=tenant_id, code=business_service) is None:
+    if await find_business_service(deps, tenant_id=tenant_id, code=business_service) is None:
         raise Invalid("EG_BS_BUSINESSSERVICE_NOTFOUND", f"no business service {business_service} in {tenant_id}")
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     bills: list[Bill] = []
     for consumer_code in dict.fromkeys(consumer_codes):
         key = _open_key(consumer_code, business_service)
         current = await session.scalar(
             select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.open_key == key).with_for_update()
         )
-        if current is not None and current.status == "ACTIVE" and current.expiry_date > now_ms:
+        if current is not None and current.status == BillStatus.ACTIVE and current.expiry_date > now_ms:
             bills.append(bill_to_wire(current))
             continue
         if current is not None:
-            current.status = "EXPIRED"
+            current.status = BillStatus.EXPIRED
             current.open_key = None
             stamp(current, actor_uuid=actor.uuid, now_ms=now_ms)
             await session.flush()
         built = await _build_bill(
             session,
-            platform,
+            deps,
             tenant_id=tenant_id,
             consumer_code=consumer_code,
             business_service=business_service,
@@ -768,14 +772,9 @@ async def search_bills(
     return [bill_to_wire(row) for row in rows]
 
 
-async def bills_by_id(session: AsyncSession, *, tenant_id: str, bill_ids: Sequence[str]) -> list[dict[str, Any]]:
+async def bills_by_id(session: AsyncSession, *, tenant_id: str, bill_ids: Sequence[str]) -> list[PayableBill]:
     rows = await session.scalars(select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.id.in_(bill_ids)))
-    found = []
-    for row in rows:
-        wire = bill_to_wire(row).model_dump(by_alias=True)
-        wire["amountDue"] = row.total_amount - row.amount_paid
-        found.append(wire)
-    return found
+    return [PayableBill(bill=bill_to_wire(row), amount_due=row.total_amount - row.amount_paid) for row in rows]
 
 
 # ----------------------------------------------------------------------------------------------- payments
@@ -838,12 +837,12 @@ def _spread_shares(
     *,
     actor: Actor,
     now_ms: int,
-) -> list[dict[str, Any]]:
+) -> list[Apportioned]:
     """Book each account's share on the bill, its snapshot (this payment only) and the demand detail.
 
     Returns what went to which demand detail and tax head.
     """
-    apportioned: list[dict[str, Any]] = []
+    apportioned: list[Apportioned] = []
     for detail, snapshot_detail in zip(details, snapshot_details, strict=True):
         paid_here = ZERO
         for account, snapshot_account in zip(
@@ -859,28 +858,28 @@ def _spread_shares(
             demand_detail.collection_amount += share
             stamp(demand_detail, actor_uuid=actor.uuid, now_ms=now_ms)
             apportioned.append(
-                {"demandDetailId": demand_detail.id, "taxHeadCode": account["taxHeadCode"], "amount": str(share)}
+                Apportioned(demand_detail_id=demand_detail.id, tax_head_code=account["taxHeadCode"], amount=share)
             )
         detail["amountPaid"] = str(Decimal(detail["amountPaid"]) + paid_here)
         snapshot_detail["amountPaid"] = str(paid_here)
     return apportioned
 
 
-def _paid_bill_wire(bill: BillRow, snapshot_details: list[dict[str, Any]]) -> dict[str, Any]:
-    """The bill on the wire, its paid and adjusted amounts those of this payment alone."""
-    wire = bill_to_wire(bill).wire()
-    for detail_wire, snapshot_detail in zip(wire["billDetails"], snapshot_details, strict=True):
-        detail_wire["amountPaid"] = money_out(Decimal(snapshot_detail["amountPaid"]))
-        for account_wire, snapshot_account in zip(
-            detail_wire["billAccountDetails"], snapshot_detail["billAccountDetails"], strict=True
+def _paid_bill(bill: BillRow, snapshot_details: list[dict[str, Any]]) -> Bill:
+    """The bill, its paid and adjusted amounts those of this payment alone."""
+    paid = bill_to_wire(bill)
+    for detail, snapshot_detail in zip(paid.bill_details, snapshot_details, strict=True):
+        detail.amount_paid = Decimal(snapshot_detail["amountPaid"])
+        for account, snapshot_account in zip(
+            detail.bill_account_details, snapshot_detail["billAccountDetails"], strict=True
         ):
-            account_wire["adjustedAmount"] = money_out(Decimal(snapshot_account["adjustedAmount"]))
-    return wire
+            account.adjusted_amount = Decimal(snapshot_account["adjustedAmount"])
+    return paid
 
 
 async def apply_payment(
     session: AsyncSession,
-    platform: Platform,
+    deps: BillingDeps,
     *,
     tenant_id: str,
     bill_id: str,
@@ -888,17 +887,17 @@ async def apply_payment(
     payment_id: str,
     payment_mode: str,
     actor: Actor,
-) -> dict[str, Any]:
-    now_ms = platform.clock.now_ms()
+) -> AppliedPayment:
+    now_ms = deps.platform.clock.now_ms()
     bill = await _lock_bill(session, tenant_id=tenant_id, bill_id=bill_id)
-    if bill.status == "PAID":
+    if bill.status == BillStatus.PAID:
         raise Invalid("BILL_ALREADY_PAID", f"bill {bill.bill_number} is paid already")
     if bill.status not in OPEN_BILL_STATUSES or bill.expiry_date <= now_ms:
         raise Invalid("BILL_EXPIRED", f"bill {bill.bill_number} has expired; fetch the bill again")
     due = bill.total_amount - bill.amount_paid
     if amount <= 0 or not _has_cents_only(amount):
         raise Invalid("INVALID_AMOUNT", "the amount paid must be positive, in whole paise")
-    master = await find_business_service(platform, tenant_id=tenant_id, code=bill.business_service) or {}
+    master = await find_business_service(deps, tenant_id=tenant_id, code=bill.business_service) or {}
     if amount > due:
         raise Invalid("AMOUNT_EXCEEDS_DUE", f"the amount paid is more than the {due} due on the bill")
     if amount < due and not master.get("partPaymentAllowed", False):
@@ -915,8 +914,9 @@ async def apply_payment(
     apportioned = _spread_shares(details, snapshot_details, shares, detail_rows, actor=actor, now_ms=now_ms)
     bill.bill_details = details
     bill.amount_paid += amount
-    bill.status = "PAID" if bill.amount_paid == bill.total_amount else "PARTIALLY_PAID"
-    if bill.status == "PAID":
+    status = BillStatus.PAID if bill.amount_paid == bill.total_amount else BillStatus.PARTIALLY_PAID
+    bill.status = status
+    if status is BillStatus.PAID:
         bill.open_key = None
     stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
     for demand in demands.values():
@@ -925,24 +925,24 @@ async def apply_payment(
     await session.flush()
     for demand in demands.values():
         _record_history(session, demand, reason="PAYMENT", reference_id=payment_id, actor=actor, now_ms=now_ms)
-    wire = _paid_bill_wire(bill, snapshot_details)
-    log.info("bill_paid", extra={"bill_id": bill.id, "status": bill.status, "mode": payment_mode})
-    return {"bill": wire, "apportioned": apportioned, "totalDue": due, "status": bill.status}
+    paid_bill = _paid_bill(bill, snapshot_details)
+    log.info("bill_paid", extra={"bill_id": bill.id, "status": status.value, "mode": payment_mode})
+    return AppliedPayment(bill=paid_bill, apportioned=apportioned, total_due=due, status=status)
 
 
 async def reverse_payment(
     session: AsyncSession,
-    platform: Platform,
+    deps: BillingDeps,
     *,
     tenant_id: str,
     bill_id: str,
-    apportioned: Sequence[dict[str, Any]],
+    apportioned: Sequence[Apportioned],
     payment_id: str,
     actor: Actor,
 ) -> None:
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     bill = await _lock_bill(session, tenant_id=tenant_id, bill_id=bill_id)
-    detail_ids = [a["demandDetailId"] for a in apportioned]
+    detail_ids = [a.demand_detail_id for a in apportioned]
     demand_ids = set(await session.scalars(select(DemandDetailRow.demand_id).where(DemandDetailRow.id.in_(detail_ids))))
     touched = {
         d.id: d
@@ -955,12 +955,12 @@ async def reverse_payment(
     }
     detail_rows = {d.id: d for demand in touched.values() for d in demand.details}
     for share in apportioned:
-        row = detail_rows[share["demandDetailId"]]
-        row.collection_amount -= Decimal(share["amount"])
+        row = detail_rows[share.demand_detail_id]
+        row.collection_amount -= share.amount
         stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
-    total = sum((Decimal(a["amount"]) for a in apportioned), ZERO)
+    total = sum((a.amount for a in apportioned), ZERO)
     bill.amount_paid -= total
-    bill.status = "PAYMENT_CANCELLED"
+    bill.status = BillStatus.PAYMENT_CANCELLED
     bill.open_key = None
     stamp(bill, actor_uuid=actor.uuid, now_ms=now_ms)
     await _expire_open_bills(
@@ -1010,12 +1010,12 @@ async def cancel_bills(
             .with_for_update()
         )
     )
-    if any(row.status != "ACTIVE" for row in rows):
+    if any(row.status != BillStatus.ACTIVE for row in rows):
         raise Invalid(CANCEL_BILL_ERROR, "You cannot cancel the bill in the workflow", params=["consumerCodes"])
     if not rows:
         raise Invalid(CANCEL_BILL_ERROR, "No Active bills found for cancellation for the given criteria")
     for row in rows:
-        row.status = "CANCELLED"
+        row.status = BillStatus.CANCELLED
         row.open_key = None
         stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
         await emit(
@@ -1033,24 +1033,24 @@ async def cancel_bills(
 
 
 async def create_amendment(
-    session: AsyncSession, platform: Platform, *, amendment: Amendment, actor: Actor
+    session: AsyncSession, deps: BillingDeps, *, amendment: Amendment, actor: Actor
 ) -> dict[str, Any]:
     """DIGIT amendment/_create: validate against the business service and its tax heads, number it
     (`CN-`/`DN-` for a credit or debit note, the consumer code, a sequence) and store it ACTIVE."""
     tenant_id = amendment.tenant_id
-    master = await find_business_service(platform, tenant_id=tenant_id, code=amendment.business_service)
-    heads = await tax_heads(platform, tenant_id=tenant_id, business_service=amendment.business_service)
+    master = await find_business_service(deps, tenant_id=tenant_id, code=amendment.business_service)
+    heads = await tax_heads(deps, tenant_id=tenant_id, business_service=amendment.business_service)
     amendments.check_amendment(amendment, business_service=master, tax_head_codes=set(heads))
     note = "CN" if amendment.demand_details[0].tax_amount >= 0 else "DN"
-    [number] = await _generate_ids(
-        session, platform, tenant_id=tenant_id, id_name="bill.amendment.id", id_format="[SEQ_EGBS_AMENDMENT]", count=1
+    [number] = await deps.idgen.generate(
+        session, tenant_id=tenant_id, id_name="bill.amendment.id", format="[SEQ_EGBS_AMENDMENT]"
     )
     return await amendments.create_amendment(
         session,
         amendment=amendment,
         amendment_id=f"{note}-{amendment.consumer_code}-{number}",
         actor=actor,
-        now_ms=platform.clock.now_ms(),
+        now_ms=deps.platform.clock.now_ms(),
     )
 
 

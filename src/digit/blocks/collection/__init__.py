@@ -7,7 +7,7 @@ import logging
 from digit.blocks.collection import service
 from digit.blocks.collection.api import MODULE_SEARCH, router
 from digit.blocks.collection.client import COLLECTION_CLIENT, InProcessCollectionClient
-from digit.blocks.pdf.client import PDF_CLIENT
+from digit.blocks.collection.deps import COLLECTION_DEPS, CollectionDeps
 from digit.kernel.blocks import Block
 from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
@@ -18,17 +18,20 @@ RECEIPT_PDF_KEY = "consolidatedreceipt"
 
 
 def install(platform: Platform) -> None:
-    platform.provide(COLLECTION_CLIENT, InProcessCollectionClient(platform))
+    deps = CollectionDeps.of(platform)
+    platform.provide(COLLECTION_DEPS, deps)
+    platform.provide(COLLECTION_CLIENT, InProcessCollectionClient(deps))
 
 
 async def make_receipt_pdf(platform: Platform, event: Event) -> None:
     """On each payment: render the receipt (pdf key `consolidatedreceipt`) and keep its fileStoreId on the payment."""
-    pdf = platform.find(PDF_CLIENT)  # optional: without the pdf block, payments have no receipt PDF
+    deps = platform.get(COLLECTION_DEPS)
+    pdf = deps.pdf  # optional: without the pdf block, payments have no receipt PDF
     session = delivery_session()
     if pdf is None or session is None:
         return
     tenant_id = event.data["tenantId"]
-    payment = await service.get_payment(session, platform, tenant_id=tenant_id, payment_id=event.data["paymentId"])
+    payment = await service.get_payment(session, deps, tenant_id=tenant_id, payment_id=event.data["paymentId"])
     if payment.file_store_id:
         return
     file_store_ids = await pdf.create(
@@ -49,7 +52,7 @@ async def make_receipt_pdf(platform: Platform, event: Event) -> None:
 BLOCK = Block(
     name="collection",
     routers=[router],
-    depends=("billing", "idgen", "encryption"),
+    depends=("billing", "mdms", "idgen", "encryption"),
     optional=("pdf",),
     install=install,
     consumers=(Consumer("collection-receipt-pdf", (service.TOPIC_CREATE,), make_receipt_pdf),),

@@ -1,15 +1,30 @@
-"""What other blocks use from collection: take a payment inside the caller's transaction (the gateway does)."""
+"""What other blocks use from collection: take a payment inside the caller's transaction (the gateway does).
+
+Payments cross this interface as the typed `Payment` model; the camelCase wire shape is the router's business.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.collection import service
-from digit.blocks.collection.schemas import Payment
-from digit.kernel.platform import Key, Platform
+from digit.blocks.collection.deps import CollectionDeps
+from digit.blocks.collection.schemas import Payment, PaymentCriteria, PaymentDetail, PaymentMode, PaymentStatus
+from digit.kernel.platform import Key
 from digit.kernel.security import Actor
+
+__all__ = [
+    "COLLECTION_CLIENT",
+    "CollectionClient",
+    "InProcessCollectionClient",
+    "Payment",
+    "PaymentDetail",
+    "PaymentMode",
+    "PaymentStatus",
+]
 
 
 class CollectionClient(Protocol):
@@ -17,46 +32,46 @@ class CollectionClient(Protocol):
         self,
         session: AsyncSession,
         *,
-        payment: dict[str, Any],
+        payment: Payment,
         actor: Actor,
         idempotency_key: str,
         via_gateway: bool = False,
-    ) -> dict[str, Any]:
-        """A DIGIT Payment (camelCase dict) in and out; the same key returns the first payment."""
+    ) -> Payment:
+        """Take a payment in the caller's transaction; the same key returns the first payment."""
         ...
 
-    async def search_payments(self, *, tenant_id: str, ids: list[str]) -> list[dict[str, Any]]: ...
+    async def search_payments(self, *, tenant_id: str, ids: Sequence[str]) -> list[Payment]: ...
 
 
 class InProcessCollectionClient:
-    def __init__(self, platform: Platform) -> None:
-        self._platform = platform
+    def __init__(self, deps: CollectionDeps) -> None:
+        self._deps = deps
 
     async def create_payment(
         self,
         session: AsyncSession,
         *,
-        payment: dict[str, Any],
+        payment: Payment,
         actor: Actor,
         idempotency_key: str,
         via_gateway: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Payment:
         created, _ = await service.create_payment(
             session,
-            self._platform,
-            payment=Payment.model_validate(payment),
+            self._deps,
+            payment=payment,
             actor=actor,
             idempotency_key=idempotency_key,
             via_gateway=via_gateway,
         )
-        return created.wire()
+        return created
 
-    async def search_payments(self, *, tenant_id: str, ids: list[str]) -> list[dict[str, Any]]:
-        async with self._platform.read_sessions() as session:
-            found = await service.search_payments(
-                session, self._platform, tenant_id=tenant_id, actor=Actor.system(tenant_id), ids=ids
+    async def search_payments(self, *, tenant_id: str, ids: Sequence[str]) -> list[Payment]:
+        criteria = PaymentCriteria.model_validate({"ids": list(ids), "limit": 500})
+        async with self._deps.platform.read_sessions() as session:
+            return await service.search_payments(
+                session, self._deps, tenant_id=tenant_id, actor=Actor.system(tenant_id), criteria=criteria
             )
-        return [p.wire() for p in found]
 
 
 COLLECTION_CLIENT = Key[CollectionClient](CollectionClient)

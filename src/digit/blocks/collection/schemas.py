@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from digit.blocks.billing.client import Money
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Csv, Paged
 
 
 class PaymentMode(StrEnum):
@@ -20,6 +21,27 @@ class PaymentMode(StrEnum):
     OFFLINE_RTGS = "OFFLINE_RTGS"
     POSTAL_ORDER = "POSTAL_ORDER"
     ONLINE = "ONLINE"
+
+
+class PaymentStatus(StrEnum):
+    """DIGIT's PaymentStatusEnum: NEW until cancelled, dishonoured (cheque/DD) or deposited."""
+
+    NEW = "NEW"
+    DEPOSITED = "DEPOSITED"
+    CANCELLED = "CANCELLED"
+    DISHONOURED = "DISHONOURED"
+
+
+class InstrumentStatus(StrEnum):
+    """DIGIT's InstrumentStatusEnum (the cheque, DD or transaction behind a payment)."""
+
+    APPROVED = "APPROVED"
+    APPROVAL_PENDING = "APPROVAL_PENDING"
+    TO_BE_SUBMITTED = "TO_BE_SUBMITTED"
+    REMITTED = "REMITTED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    DISHONOURED = "DISHONOURED"
 
 
 class AuditDetails(WireModel):
@@ -60,7 +82,7 @@ class Payment(WireModel):
     payment_mode: PaymentMode
     instrument_date: int | None = None
     instrument_number: str | None = None
-    instrument_status: str | None = None
+    instrument_status: InstrumentStatus | None = None
     ifsc_code: str | None = None
     additional_details: dict[str, Any] | None = None
     payment_details: list[PaymentDetail] = Field(min_length=1)
@@ -70,7 +92,7 @@ class Payment(WireModel):
     payer_address: str | None = None
     payer_email: str | None = None
     payer_id: str | None = None
-    payment_status: str | None = None
+    payment_status: PaymentStatus | None = None
     file_store_id: str | None = None
     audit_details: AuditDetails | None = None
 
@@ -102,3 +124,34 @@ class PaymentWorkflow(WireModel):
 class PaymentWorkflowRequest(WireModel):
     request_info: RequestInfo = Field(default_factory=RequestInfo, alias="RequestInfo")
     payment_workflows: list[PaymentWorkflow] = Field(alias="PaymentWorkflows", min_length=1)
+
+
+class PaymentCriteria(Paged):
+    """The criteria every payments search takes (query parameters)."""
+
+    ids: Csv
+    bill_ids: Csv
+    receipt_numbers: Csv
+    consumer_codes: Csv
+    status: Csv
+    from_date: int | None = None
+    to_date: int | None = None
+
+
+class PaymentSearch(PaymentCriteria):
+    """payments/_search."""
+
+    business_services: Csv
+    payer_ids: Csv
+
+
+class PlainPaymentSearch(PaymentCriteria):
+    """payments/_plainsearch (no payer filter)."""
+
+    business_services: Csv
+
+
+class ModulePaymentSearch(PaymentCriteria):
+    """payments/{moduleName}/_search (the module is the business service)."""
+
+    payer_ids: Csv

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,24 +17,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.billing.client import BILLING_CLIENT, CENT, BillingClient, money_out
+from digit.blocks.billing.client import CENT, AppliedPayment, Apportioned, money_out
+from digit.blocks.collection.deps import CollectionDeps
 from digit.blocks.collection.models import PaymentDetailRow, PaymentRow
 from digit.blocks.collection.schemas import (
     AuditDetails,
+    InstrumentStatus,
     Payment,
     PaymentAction,
+    PaymentCriteria,
     PaymentDetail,
     PaymentMode,
+    PaymentStatus,
     PaymentWorkflow,
 )
-from digit.blocks.encryption.client import ENCRYPTION_CLIENT
-from digit.blocks.idgen.client import IDGEN_CLIENT
-from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
-from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
 log = logging.getLogger(__name__)
@@ -62,43 +61,26 @@ TOPIC_CREATE = "egov.collection.payment-create"
 TOPIC_CANCEL = "egov.collection.payment-cancel"
 
 
-def _billing(platform: Platform) -> BillingClient:
-    return platform.get(BILLING_CLIENT)
-
-
-async def _business_service(platform: Platform, *, tenant_id: str, code: str) -> dict[str, Any] | None:
-    mdms = platform.get(MDMS_CLIENT)
-    records = await mdms.get_master(tenant_id=tenant_id, module="BillingService", master="BusinessService")
+async def _business_service(deps: CollectionDeps, *, tenant_id: str, code: str) -> dict[str, Any] | None:
+    records = await deps.mdms.get_master(tenant_id=tenant_id, module="BillingService", master="BusinessService")
     return next((r for r in records if isinstance(r, dict) and code in (r.get("code"), r.get("businessService"))), None)
 
 
-async def _receipt_numbers(session: AsyncSession, platform: Platform, *, tenant_id: str, count: int) -> list[str]:
-    client = platform.find(IDGEN_CLIENT)
-    if client is not None:
-        return await client.generate(
-            session, tenant_id=tenant_id, id_name="receipt.id", format=RECEIPT_FORMAT, count=count
-        )
-    now = datetime.fromtimestamp(platform.clock.now_ms() / 1000, tz=UTC)
-    start = now.year if now.month >= 4 else now.year - 1
-    return [f"{now:%m}/{start}-{(start + 1) % 100:02d}/{uuid.uuid4().hex[:10].upper()}" for _ in range(count)]
-
-
-async def _protect(session: AsyncSession, platform: Platform, *, tenant_id: str, value: str | None) -> str | None:
-    """PII (payer name, mobile number) is stored encrypted when the encryption block is installed."""
-    client = platform.find(ENCRYPTION_CLIENT)
-    if value is None or client is None:
+async def _protect(session: AsyncSession, deps: CollectionDeps, *, tenant_id: str, value: str | None) -> str | None:
+    """PII (payer name, mobile number) is stored encrypted."""
+    if value is None:
         return value
-    return await client.encrypt(tenant_id=tenant_id, plaintext=value, session=session)
+    return await deps.encryption.encrypt(tenant_id=tenant_id, plaintext=value, session=session)
 
 
-async def _reveal(platform: Platform, value: str | None) -> str | None:
-    client = platform.find(ENCRYPTION_CLIENT)
-    if value is None or client is None or "|" not in value:
+async def _reveal(deps: CollectionDeps, value: str | None) -> str | None:
+    """The plaintext of a protected value (a value without a key id was stored before encryption: as is)."""
+    if value is None or "|" not in value:
         return value
-    return await client.decrypt(value)
+    return await deps.encryption.decrypt(value)
 
 
-async def payment_to_wire(platform: Platform, row: PaymentRow, *, reveal_pii: bool) -> Payment:
+async def payment_to_wire(deps: CollectionDeps, row: PaymentRow, *, reveal_pii: bool) -> Payment:
     audit = AuditDetails.model_validate(row.audit_details())
     return Payment(
         id=row.id,
@@ -110,14 +92,14 @@ async def payment_to_wire(platform: Platform, row: PaymentRow, *, reveal_pii: bo
         payment_mode=PaymentMode(row.payment_mode),
         instrument_date=row.instrument_date,
         instrument_number=row.instrument_number,
-        instrument_status=row.instrument_status,
+        instrument_status=InstrumentStatus(row.instrument_status) if row.instrument_status else None,
         ifsc_code=row.ifsc_code,
         additional_details=row.additional_details,
         paid_by=row.paid_by,
-        payer_name=await _reveal(platform, row.payer_name) if reveal_pii else None,
-        mobile_number=await _reveal(platform, row.mobile_number) if reveal_pii else None,
+        payer_name=await _reveal(deps, row.payer_name) if reveal_pii else None,
+        mobile_number=await _reveal(deps, row.mobile_number) if reveal_pii else None,
         payer_id=row.payer_id,
-        payment_status=row.payment_status,
+        payment_status=PaymentStatus(row.payment_status),
         file_store_id=row.file_store_id,
         audit_details=audit,
         payment_details=[
@@ -170,7 +152,7 @@ def _event_data(row: PaymentRow) -> dict[str, Any]:
     }
 
 
-async def validate_payment(platform: Platform, payment: Payment, *, actor: Actor, via_gateway: bool) -> None:
+async def validate_payment(deps: CollectionDeps, payment: Payment, *, actor: Actor, via_gateway: bool) -> None:
     """The rules that need no bill lock: who may pay how, instruments, amounts, modes allowed."""
     faults: list[tuple[str, str]] = []
     mode = payment.payment_mode
@@ -194,7 +176,7 @@ async def validate_payment(platform: Platform, payment: Payment, *, actor: Actor
         if detail.tenant_id and detail.tenant_id != payment.tenant_id:
             faults.append(("INVALID_TENANT_ID", "payment details must be in the payment's tenant"))
         if detail.business_service:
-            master = await _business_service(platform, tenant_id=payment.tenant_id, code=detail.business_service)
+            master = await _business_service(deps, tenant_id=payment.tenant_id, code=detail.business_service)
             if master is None:
                 faults.append(("INVALID_BUSINESS_SERVICE", f"no business service {detail.business_service}"))
             elif mode.value in (master.get("collectionModesNotAllowed") or []):
@@ -215,7 +197,7 @@ async def _find_by_key(session: AsyncSession, *, tenant_id: str, key: str) -> Pa
 
 async def _new_payment_row(
     session: AsyncSession,
-    platform: Platform,
+    deps: CollectionDeps,
     *,
     payment: Payment,
     actor: Actor,
@@ -233,13 +215,13 @@ async def _new_payment_row(
         payment_mode=payment.payment_mode.value,
         instrument_date=payment.instrument_date,
         instrument_number=payment.instrument_number,
-        instrument_status="APPROVED",
+        instrument_status=InstrumentStatus.APPROVED,
         ifsc_code=payment.ifsc_code,
         paid_by=payment.paid_by,
-        payer_name=await _protect(session, platform, tenant_id=payment.tenant_id, value=payment.payer_name),
-        mobile_number=await _protect(session, platform, tenant_id=payment.tenant_id, value=payment.mobile_number),
+        payer_name=await _protect(session, deps, tenant_id=payment.tenant_id, value=payment.payer_name),
+        mobile_number=await _protect(session, deps, tenant_id=payment.tenant_id, value=payment.mobile_number),
         payer_id=payment.payer_id or (actor.uuid if actor.is_citizen else None),
-        payment_status="NEW",
+        payment_status=PaymentStatus.NEW,
         idempotency_key=idempotency_key,
         additional_details=payment.additional_details,
         details=[],
@@ -249,13 +231,12 @@ async def _new_payment_row(
 
 
 async def _pay_bills(
-    session: AsyncSession, platform: Platform, *, payment: Payment, payment_id: str, actor: Actor
-) -> list[tuple[PaymentDetail, dict[str, Any]]]:
+    session: AsyncSession, deps: CollectionDeps, *, payment: Payment, payment_id: str, actor: Actor
+) -> list[tuple[PaymentDetail, AppliedPayment]]:
     """Apply each payment detail to its bill in billing; returns each detail with billing's answer."""
-    billing = _billing(platform)
     applied_bills = []
     for detail in payment.payment_details:
-        applied = await billing.apply_payment(
+        applied = await deps.billing.apply_payment(
             session,
             tenant_id=payment.tenant_id,
             bill_id=detail.bill_id,
@@ -270,7 +251,7 @@ async def _pay_bills(
 
 def _add_receipts(
     row: PaymentRow,
-    applied_bills: list[tuple[PaymentDetail, dict[str, Any]]],
+    applied_bills: list[tuple[PaymentDetail, AppliedPayment]],
     receipts: Sequence[str],
     *,
     actor: Actor,
@@ -278,22 +259,22 @@ def _add_receipts(
 ) -> None:
     """One payment detail row (a receipt) per bill paid."""
     for (detail, applied), receipt_number in zip(applied_bills, receipts, strict=True):
-        bill = applied["bill"]
+        bill = applied.bill
         if row.payer_id is None:  # as DIGIT enriches it: the bill's payer (so the payer finds the receipt)
-            row.payer_id = bill.get("payerId")
+            row.payer_id = bill.payer_id
         detail_row = PaymentDetailRow(
             id=str(uuid.uuid4()),
             tenant_id=row.tenant_id,
             bill_id=detail.bill_id,
-            consumer_code=bill["consumerCode"],
-            business_service=bill["businessService"],
-            total_due=applied["totalDue"],
+            consumer_code=bill.consumer_code,
+            business_service=bill.business_service,
+            total_due=applied.total_due,
             total_amount_paid=detail.total_amount_paid,
             receipt_number=receipt_number,
             receipt_date=now_ms,
             receipt_type="BILLBASED",
-            bill=bill,
-            apportioned=applied["apportioned"],
+            bill=bill.wire(),  # stored as the receipt shows it
+            apportioned=[share.record() for share in applied.apportioned],
         )
         stamp(detail_row, actor_uuid=actor.uuid, now_ms=now_ms)
         row.details.append(detail_row)
@@ -301,7 +282,7 @@ def _add_receipts(
 
 async def create_payment(
     session: AsyncSession,
-    platform: Platform,
+    deps: CollectionDeps,
     *,
     payment: Payment,
     actor: Actor,
@@ -312,11 +293,11 @@ async def create_payment(
     if idempotency_key is not None:
         first = await _find_by_key(session, tenant_id=payment.tenant_id, key=idempotency_key)
         if first is not None:
-            return await _retry_answer(platform, first, payment, actor), False
-    await validate_payment(platform, payment, actor=actor, via_gateway=via_gateway)
-    now_ms = platform.clock.now_ms()
+            return await _retry_answer(deps, first, payment, actor), False
+    await validate_payment(deps, payment, actor=actor, via_gateway=via_gateway)
+    now_ms = deps.platform.clock.now_ms()
     row = await _new_payment_row(
-        session, platform, payment=payment, actor=actor, idempotency_key=idempotency_key, now_ms=now_ms
+        session, deps, payment=payment, actor=actor, idempotency_key=idempotency_key, now_ms=now_ms
     )
     try:
         async with session.begin_nested():
@@ -325,12 +306,16 @@ async def create_payment(
         first = await _find_by_key(session, tenant_id=payment.tenant_id, key=idempotency_key or "")
         if first is None:
             raise
-        return await _retry_answer(platform, first, payment, actor), False
-    applied_bills = await _pay_bills(session, platform, payment=payment, payment_id=row.id, actor=actor)
-    total_due = sum((applied["totalDue"] for _, applied in applied_bills), Decimal(0))
+        return await _retry_answer(deps, first, payment, actor), False
+    applied_bills = await _pay_bills(session, deps, payment=payment, payment_id=row.id, actor=actor)
+    total_due = sum((applied.total_due for _, applied in applied_bills), Decimal(0))
     # Receipt numbers last: idgen's gap-free sequence row stays locked until commit, so take it as late as we can.
-    receipts = await _receipt_numbers(
-        session, platform, tenant_id=payment.tenant_id, count=len(payment.payment_details)
+    receipts = await deps.idgen.generate(
+        session,
+        tenant_id=payment.tenant_id,
+        id_name="receipt.id",
+        format=RECEIPT_FORMAT,
+        count=len(payment.payment_details),
     )
     _add_receipts(row, applied_bills, receipts, actor=actor, now_ms=now_ms)
     row.total_due = total_due
@@ -345,23 +330,23 @@ async def create_payment(
         now_ms=now_ms,
     )
     log.info("payment_created", extra={"payment_id": row.id, "mode": row.payment_mode, "bills": len(row.details)})
-    return await payment_to_wire(platform, row, reveal_pii=True), True
+    return await payment_to_wire(deps, row, reveal_pii=True), True
 
 
-async def _retry_answer(platform: Platform, first: PaymentRow, payment: Payment, actor: Actor) -> Payment:
+async def _retry_answer(deps: CollectionDeps, first: PaymentRow, payment: Payment, actor: Actor) -> Payment:
     sent = sorted((d.bill_id, d.total_amount_paid) for d in payment.payment_details)
     stored = sorted((d.bill_id, d.total_amount_paid) for d in first.details)
     if sent != stored or first.payment_mode != payment.payment_mode.value:
         raise Conflict("IDEMPOTENCY_KEY_REUSED", "this idempotency key belongs to a different payment")
-    return await payment_to_wire(platform, first, reveal_pii=True)
+    return await payment_to_wire(deps, first, reveal_pii=True)
 
 
-async def validate_only(session: AsyncSession, platform: Platform, *, payment: Payment, actor: Actor) -> Payment:
+async def validate_only(session: AsyncSession, deps: CollectionDeps, *, payment: Payment, actor: Actor) -> Payment:
     """DIGIT payments/_validate: every rule of _create, nothing stored."""
-    await validate_payment(platform, payment, actor=actor, via_gateway=False)
+    await validate_payment(deps, payment, actor=actor, via_gateway=False)
     bills = {
-        b["id"]: b
-        for b in await _billing(platform).search_bills(
+        b.bill.id: b
+        for b in await deps.billing.search_bills(
             session, tenant_id=payment.tenant_id, bill_ids=[d.bill_id for d in payment.payment_details]
         )
     }
@@ -369,52 +354,43 @@ async def validate_only(session: AsyncSession, platform: Platform, *, payment: P
         bill = bills.get(detail.bill_id)
         if bill is None:
             raise Invalid("INVALID_BILL_ID", f"no bill {detail.bill_id} in {payment.tenant_id}")
-        if bill["status"] == "PAID":
-            raise Invalid("BILL_ALREADY_PAID", f"bill {bill['billNumber']} is paid already")
-        expiry = min((d["expiryDate"] for d in bill["billDetails"]), default=0)
-        if bill["status"] not in ("ACTIVE", "PARTIALLY_PAID") or expiry <= platform.clock.now_ms():
-            raise Invalid("BILL_EXPIRED", f"bill {bill['billNumber']} has expired; fetch the bill again")
-        if detail.total_amount_paid > bill["amountDue"]:
-            raise Invalid("AMOUNT_EXCEEDS_DUE", f"the amount paid is more than the {bill['amountDue']} due on the bill")
+        bill.check_open(deps.platform.clock.now_ms())
+        if detail.total_amount_paid > bill.amount_due:
+            raise Invalid("AMOUNT_EXCEEDS_DUE", f"the amount paid is more than the {bill.amount_due} due on the bill")
     return payment
 
 
 async def search_payments(
     session: AsyncSession,
-    platform: Platform,
+    deps: CollectionDeps,
     *,
     tenant_id: str,
     actor: Actor,
-    ids: Sequence[str] = (),
-    bill_ids: Sequence[str] = (),
-    receipt_numbers: Sequence[str] = (),
-    consumer_codes: Sequence[str] = (),
+    criteria: PaymentCriteria,
     business_services: Sequence[str] = (),
-    statuses: Sequence[str] = (),
     payer_ids: Sequence[str] = (),
-    from_date: int | None = None,
-    to_date: int | None = None,
-    offset: int = 0,
-    limit: int = 100,
     oldest_first: bool = False,
 ) -> list[Payment]:
-    """Citizens see their own payments only; employees see PII only with a collector role; an anonymous
-    caller (DIGIT's open payment receipt) finds payments only by consumer code or receipt number, masked."""
+    """DIGIT payments/_search. Citizens see their own payments only; employees see PII only with a collector
+    role; an anonymous caller (DIGIT's open payment receipt) finds payments only by consumer code or receipt
+    number, masked. `oldest_first`: DIGIT's plain search, whose pages stay stable while payments arrive."""
+    ids, bill_ids = criteria.ids, criteria.bill_ids
+    receipt_numbers, consumer_codes = criteria.receipt_numbers, criteria.consumer_codes
     if is_anonymous(actor) and (not (consumer_codes or receipt_numbers) or ids or bill_ids or payer_ids):
         raise Invalid("INVALID_SEARCH", "without a token, search payments by consumerCodes or receiptNumbers only")
     query = select(PaymentRow).where(PaymentRow.tenant_id == tenant_id)
     if ids:
         query = query.where(PaymentRow.id.in_(ids))
-    if statuses:
-        query = query.where(PaymentRow.payment_status.in_(statuses))
+    if criteria.status:
+        query = query.where(PaymentRow.payment_status.in_(criteria.status))
     if actor.is_citizen:
         query = query.where(PaymentRow.payer_id == actor.uuid)
     elif payer_ids:
         query = query.where(PaymentRow.payer_id.in_(payer_ids))
-    if from_date is not None:
-        query = query.where(PaymentRow.transaction_date >= from_date)
-    if to_date is not None:
-        query = query.where(PaymentRow.transaction_date <= to_date)
+    if criteria.from_date is not None:
+        query = query.where(PaymentRow.transaction_date >= criteria.from_date)
+    if criteria.to_date is not None:
+        query = query.where(PaymentRow.transaction_date <= criteria.to_date)
     detail_filter = select(PaymentDetailRow.payment_id).where(PaymentDetailRow.tenant_id == tenant_id)
     filtered = False
     for column, values in (
@@ -429,52 +405,14 @@ async def search_payments(
     if filtered:
         query = query.where(PaymentRow.id.in_(detail_filter))
     order = PaymentRow.transaction_date.asc() if oldest_first else PaymentRow.transaction_date.desc()
-    rows = await session.scalars(query.order_by(order, PaymentRow.id).offset(offset).limit(min(limit, 500)))
+    rows = await session.scalars(criteria.page(query.order_by(order, PaymentRow.id)))
     reveal = actor.is_citizen or actor.has_any_role(COUNTER_ROLES | CANCEL_ROLES, tenant_id) or actor.is_system
-    return [await payment_to_wire(platform, row, reveal_pii=reveal) for row in rows]
-
-
-async def plain_search_payments(
-    session: AsyncSession,
-    platform: Platform,
-    *,
-    tenant_id: str,
-    actor: Actor,
-    ids: Sequence[str] = (),
-    bill_ids: Sequence[str] = (),
-    receipt_numbers: Sequence[str] = (),
-    consumer_codes: Sequence[str] = (),
-    business_services: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    from_date: int | None = None,
-    to_date: int | None = None,
-    offset: int = 0,
-    limit: int = 100,
-) -> list[Payment]:
-    """DIGIT's plain search: the criteria of _search, oldest first so that pages stay stable while payments
-    arrive (a system user re-indexing pages through them)."""
-    return await search_payments(
-        session,
-        platform,
-        tenant_id=tenant_id,
-        actor=actor,
-        ids=ids,
-        bill_ids=bill_ids,
-        receipt_numbers=receipt_numbers,
-        consumer_codes=consumer_codes,
-        business_services=business_services,
-        statuses=statuses,
-        from_date=from_date,
-        to_date=to_date,
-        offset=offset,
-        limit=limit,
-        oldest_first=True,
-    )
+    return [await payment_to_wire(deps, row, reveal_pii=reveal) for row in rows]
 
 
 async def payment_workflow(
     session: AsyncSession,
-    platform: Platform,
+    deps: CollectionDeps,
     *,
     workflows: Sequence[PaymentWorkflow],
     actor: Actor,
@@ -482,7 +420,7 @@ async def payment_workflow(
 ) -> list[Payment]:
     """DIGIT payments/_workflow: CANCEL (authorised roles; counter payments) or DISHONOUR (cheque/DD) a payment;
     the demands it settled owe again."""
-    now_ms = platform.clock.now_ms()
+    now_ms = deps.platform.clock.now_ms()
     done: list[PaymentRow] = []
     for workflow in workflows:
         if not actor.has_any_role(CANCEL_ROLES, workflow.tenant_id):
@@ -495,26 +433,26 @@ async def payment_workflow(
         )
         if row is None or (module_name and all(d.business_service != module_name for d in row.details)):
             raise NotFound("PAYMENT_NOT_FOUND", f"no payment {workflow.payment_id} in {workflow.tenant_id}")
-        if row.payment_status in ("CANCELLED", "DISHONOURED"):
+        if row.payment_status in (PaymentStatus.CANCELLED, PaymentStatus.DISHONOURED):
             raise Invalid("PAYMENT_ALREADY_CANCELLED", f"payment {row.id} is {row.payment_status.lower()} already")
         if workflow.action is PaymentAction.REMIT:
             raise Invalid("INVALID_ACTION", "REMIT is not supported")
-        if workflow.action is PaymentAction.DISHONOUR and row.payment_mode not in ("CHEQUE", "DD"):
+        if workflow.action is PaymentAction.DISHONOUR and row.payment_mode not in (PaymentMode.CHEQUE, PaymentMode.DD):
             raise Invalid("INVALID_ACTION", "only cheque and DD payments can be dishonoured")
-        if workflow.action is PaymentAction.CANCEL and row.payment_mode == "ONLINE":
+        if workflow.action is PaymentAction.CANCEL and row.payment_mode == PaymentMode.ONLINE:
             raise Invalid("INVALID_ACTION", "online payments are refunded through the gateway, not cancelled")
         for detail in row.details:
-            await _billing(platform).reverse_payment(
+            await deps.billing.reverse_payment(
                 session,
                 tenant_id=row.tenant_id,
                 bill_id=detail.bill_id,
-                apportioned=detail.apportioned,
+                apportioned=[Apportioned.of_record(share) for share in detail.apportioned],
                 payment_id=row.id,
                 actor=actor,
             )
         cancelled = workflow.action is PaymentAction.CANCEL
-        row.payment_status = "CANCELLED" if cancelled else "DISHONOURED"
-        row.instrument_status = "CANCELLED" if cancelled else "DISHONOURED"
+        row.payment_status = PaymentStatus.CANCELLED if cancelled else PaymentStatus.DISHONOURED
+        row.instrument_status = InstrumentStatus.CANCELLED if cancelled else InstrumentStatus.DISHONOURED
         row.additional_details = dict(row.additional_details or {}, reason=workflow.reason)
         stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
         await session.flush()
@@ -529,7 +467,7 @@ async def payment_workflow(
             now_ms=now_ms,
         )
         done.append(row)
-    return [await payment_to_wire(platform, row, reveal_pii=True) for row in done]
+    return [await payment_to_wire(deps, row, reveal_pii=True) for row in done]
 
 
 async def attach_receipt(session: AsyncSession, *, tenant_id: str, payment_id: str, file_store_id: str) -> None:
@@ -538,8 +476,8 @@ async def attach_receipt(session: AsyncSession, *, tenant_id: str, payment_id: s
         row.file_store_id = file_store_id
 
 
-async def get_payment(session: AsyncSession, platform: Platform, *, tenant_id: str, payment_id: str) -> Payment:
+async def get_payment(session: AsyncSession, deps: CollectionDeps, *, tenant_id: str, payment_id: str) -> Payment:
     row = await session.scalar(select(PaymentRow).where(PaymentRow.tenant_id == tenant_id, PaymentRow.id == payment_id))
     if row is None:
         raise NotFound("PAYMENT_NOT_FOUND", f"no payment {payment_id} in {tenant_id}")
-    return await payment_to_wire(platform, row, reveal_pii=True)
+    return await payment_to_wire(deps, row, reveal_pii=True)

@@ -8,17 +8,15 @@ from fastapi import APIRouter, Query
 
 from digit.blocks.hrms import service
 from digit.blocks.hrms.deps import hrms_of
-from digit.blocks.hrms.schemas import EmployeeCountResponse, EmployeeRequest, EmployeeResponse
+from digit.blocks.hrms.schemas import EmployeeCountResponse, EmployeeRequest, EmployeeResponse, EmployeeSearch
 from digit.blocks.hrms.service import SearchCriteria
 from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.request_tenants import OptionalTenantQuery
 
 router = APIRouter(prefix="/egov-hrms/employees", tags=["hrms"])
-
-ListParam = Annotated[str | None, Query(description="comma-separated")]
 
 
 @router.post("/_create")
@@ -64,35 +62,12 @@ async def search_employees(
     platform: PlatformDep,
     actor: CurrentActor,
     session: SessionDep,
+    query: Annotated[EmployeeSearch, Query()],
     body: RequestInfoBody | None = None,
     tenant_id: OptionalTenantQuery = None,
-    codes: ListParam = None,
-    names: ListParam = None,
-    departments: ListParam = None,
-    designations: ListParam = None,
-    roles: ListParam = None,
-    uuids: ListParam = None,
-    ids: ListParam = None,
-    is_active: Annotated[bool | None, Query(alias="isActive")] = None,
-    phone: Annotated[str | None, Query(max_length=20)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = service.DEFAULT_LIMIT,
 ) -> EmployeeResponse:
     """Search employees of a tenant (a state covers its cities); contact details masked unless HR admin."""
-    criteria = SearchCriteria(
-        tenant_id=tenant_id or actor.tenant_id,
-        codes=split_values(codes),
-        names=split_values(names),
-        departments=split_values(departments),
-        designations=split_values(designations),
-        roles=split_values(roles),
-        uuids=split_values(uuids),
-        ids=split_values(ids),
-        is_active=is_active,
-        phone=phone,
-        offset=offset,
-        limit=limit,
-    )
+    criteria = SearchCriteria.of(tenant_id or actor.tenant_id, query)
     hrms = hrms_of(platform)
     employees = await service.search_employees(session, hrms, criteria, viewer=actor)  # audit rows: written
     return EmployeeResponse(response_info=response_info(body), employees=employees)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AliasChoices, ConfigDict, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Csv, Paged, page_limit
 
 
 class HrmsAuditDetails(WireModel):
@@ -93,3 +94,22 @@ class EmployeeCount(WireModel):
 class EmployeeCountResponse(WireModel):
     response_info: ResponseInfo = Field(alias="ResponseInfo")
     employe_count: EmployeeCount = Field(alias="EmployeCount")  # DIGIT's spelling
+
+
+DEFAULT_LIMIT = 200
+MAX_LIMIT = 10_000
+
+
+class EmployeeSearch(Paged):
+    """employees/_search criteria (query parameters; the tenant comes from the access gate)."""
+
+    codes: Csv
+    names: Csv
+    departments: Csv
+    designations: Csv
+    roles: Csv
+    uuids: Csv
+    ids: Csv
+    is_active: bool | None = None
+    phone: str | None = Field(default=None, max_length=20)
+    limit: int = page_limit(default=DEFAULT_LIMIT, maximum=MAX_LIMIT)

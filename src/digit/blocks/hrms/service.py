@@ -26,7 +26,15 @@ from sqlalchemy.sql import Select
 from digit.blocks.boundary.client import BoundaryClient
 from digit.blocks.encryption.client import EncryptionClient
 from digit.blocks.hrms.models import AssignmentRow, EmployeeRow, JurisdictionRow
-from digit.blocks.hrms.schemas import Assignment, Employee, EmployeeCount, Jurisdiction
+from digit.blocks.hrms.schemas import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Assignment,
+    Employee,
+    EmployeeCount,
+    EmployeeSearch,
+    Jurisdiction,
+)
 from digit.blocks.hrms.validation import merged_roles, validate
 from digit.blocks.idgen.client import IdgenClient
 from digit.blocks.mdms.client import MdmsClient
@@ -38,6 +46,7 @@ from digit.kernel.events import emit
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, state_of
+from digit.kernel.versions import bump
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +70,12 @@ MASKED_USER_FIELDS = (
 )
 USER_FIELDS_NOT_UPDATED = ("userName", "type", "tenantId", "uuid", "id", "roles", "active", "password")
 DETAIL_FIELDS = ("serviceHistory", "education", "tests", "documents", "deactivationDetails", "reactivationDetails")
-DEFAULT_LIMIT = 200
-MAX_LIMIT = 10_000
 TOPIC_CREATE = "save-hrms-employee"
 TOPIC_UPDATE = "update-hrms-employee"
+
+
+HRMS_EMPLOYEES = "hrms-employees"
+"""The version counter of employee records: a create or update drops every process's cached searches."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +227,7 @@ async def create_employees(
     session: AsyncSession, hrms: Hrms, *, employees: Sequence[Employee], actor: Actor
 ) -> list[dict[str, Any]]:
     """DIGIT `_create`: one EMPLOYEE user and one employee record each, in the caller's transaction."""
+    await bump(session, HRMS_EMPLOYEES, hrms.platform.versions)
     mobiles = [str(e.user.get("mobileNumber") or "") for e in employees]
     if len({m for m in mobiles if m}) < len([m for m in mobiles if m]):
         raise Invalid("ERR_HRMS_BULK_CREATE_DUPLICATE_MOBILE", "Bulk request has duplicate mobile number")
@@ -315,6 +327,7 @@ async def update_employees(
     session: AsyncSession, hrms: Hrms, *, employees: Sequence[Employee], actor: Actor
 ) -> list[dict[str, Any]]:
     """DIGIT `_update`: the whole employee is sent back; user details follow in the user block."""
+    await bump(session, HRMS_EMPLOYEES, hrms.platform.versions)
     updated = []
     for employee in employees:
         row = await _stored_employee(session, employee)
@@ -431,6 +444,11 @@ class SearchCriteria:
     phone: str | None = None
     offset: int = 0
     limit: int = DEFAULT_LIMIT
+
+    @classmethod
+    def of(cls, tenant_id: str, query: EmployeeSearch) -> SearchCriteria:
+        """The criteria of an `employees/_search` call."""
+        return cls(tenant_id=tenant_id, **query.model_dump())
 
 
 def _in_tenant(tenant_id: str) -> Any:

@@ -1,10 +1,17 @@
 """ID generation rules: which format, which numbers, and the ids they make.
 
-Numbers come from `eg_idgen_sequence` with one atomic `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`
-in the caller's transaction: the row stays locked until that transaction ends, so concurrent callers
-queue on it (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE), every number is handed out once, and a
-rolled-back transaction gives its numbers back (no gaps). A call's sequences are taken in name
-order, so two calls never wait on each other in a cycle.
+Two kinds of numbering, chosen per id format by its MDMS record (`"gapFree": true`):
+
+- gap-free (receipts, bills: auditors count them): numbers come from `eg_idgen_sequence` with one
+  atomic `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` in the caller's transaction. The row stays
+  locked until that transaction ends, so concurrent callers queue on it, every number is handed out
+  once, and a rolled-back transaction gives its numbers back. A call's sequences are taken in name
+  order, so two calls never wait on each other in a cycle.
+- everything else (complaint and application numbers, ...): on PostgreSQL a real database SEQUENCE
+  per (state, name), as DIGIT's own idgen has; `nextval` holds no lock, so creates no longer queue
+  behind each other's commits. Numbers stay unique and increasing; a rolled-back transaction leaves a
+  gap. The sequence starts after the counter row's last value, so a format may turn from gap-free to
+  sequence without reusing a number. SQLite serialises writers anyway and keeps the counter row.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.idgen import sequences
 from digit.blocks.idgen.formats import DEFAULT_PADDING, IdFormat, parse_format, render
 from digit.blocks.idgen.models import SequenceRow
 from digit.blocks.mdms.client import MdmsClient
@@ -48,6 +56,7 @@ class _Plan:
     id_format: IdFormat
     padding: int
     city_code: str | None
+    gap_free: bool
 
 
 async def find_format(mdms: MdmsClient, *, tenant_id: str, id_name: str) -> dict[str, Any] | None:
@@ -85,7 +94,8 @@ async def _plan(mdms: MdmsClient, spec: IdRequestSpec) -> _Plan:
         city_code = city.get("code") if city else None
         if not city_code:
             raise Invalid("CITY_CODE_NOT_FOUND", f"the tenant {spec.tenant_id!r} has no city.code in its master data")
-    return _Plan(spec=spec, id_format=id_format, padding=_padding(record), city_code=city_code)
+    gap_free = bool((record or {}).get("gapFree"))
+    return _Plan(spec=spec, id_format=id_format, padding=_padding(record), city_code=city_code, gap_free=gap_free)
 
 
 async def reserve(
@@ -135,28 +145,35 @@ async def generate_ids(
     """DIGIT `_generate`: the ids of each request, in order; numbers are taken in the caller's transaction."""
     plans = [await _plan(mdms, spec) for spec in requests]
     needed: dict[tuple[str, str], int] = {}
+    gap_free: set[tuple[str, str]] = set()
     for plan in plans:
         for name in plan.id_format.sequence_names:
             key = (state_of(plan.spec.tenant_id), name)
             needed[key] = needed.get(key, 0) + plan.spec.count
+            if plan.gap_free:
+                gap_free.add(key)
     pools: dict[tuple[str, str], list[int]] = {}
+    use_sequences = session.get_bind().dialect.name == "postgresql"
     for (state, name), count in sorted(needed.items()):
+        if use_sequences and (state, name) not in gap_free:
+            pools[(state, name)] = await sequences.next_values(session, state=state, name=name, count=count)
+            continue
         numbers = await reserve(session, tenant_id=state, name=name, count=count, actor_uuid=actor_uuid, now_ms=now_ms)
         pools[(state, name)] = list(numbers)
     now = datetime.fromtimestamp(now_ms / 1000, tz=zone)
     results: list[list[str]] = []
     for plan in plans:
         state = state_of(plan.spec.tenant_id)
-        sequences: dict[str, list[int]] = {}
+        taken: dict[str, list[int]] = {}
         for name in plan.id_format.sequence_names:
             pool = pools[(state, name)]
-            sequences[name], pools[(state, name)] = pool[: plan.spec.count], pool[plan.spec.count :]
+            taken[name], pools[(state, name)] = pool[: plan.spec.count], pool[plan.spec.count :]
         results.append(
             [
                 render(
                     plan.id_format,
                     now=now,
-                    sequences=sequences,
+                    sequences=taken,
                     index=index,
                     city_code=plan.city_code,
                     padding=plan.padding,

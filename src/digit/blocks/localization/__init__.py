@@ -14,7 +14,7 @@ from rich.table import Table
 from digit.blocks.localization.api import router
 from digit.blocks.localization.client import LOCALIZATION_CLIENT, InProcessLocalizationClient
 from digit.blocks.localization.loader import LoadReport, load_directory
-from digit.blocks.localization.service import MessageCache, check_tenant
+from digit.blocks.localization.service import Localization, MessageCache, check_tenant
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.errors import Invalid
@@ -27,6 +27,7 @@ def install(platform: Platform) -> None:
     # the same bound as master data: another process's write is seen within mdms_cache_check_ms
     cache = MessageCache(platform.read_sessions, platform.clock, platform.settings.mdms_cache_check_ms)
     platform.provide(MessageCache, cache)
+    platform.provide(Localization, Localization(mdms=platform.get(MDMS_CLIENT), cache=cache, clock=platform.clock))
     platform.provide(LOCALIZATION_CLIENT, InProcessLocalizationClient(cache))
 
 

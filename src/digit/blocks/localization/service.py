@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Table, delete, select, tuple_
+from sqlalchemy import Table, delete, event, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -307,3 +307,68 @@ class MessageCache:
         while len(self._entries) > CACHE_ENTRIES:
             self._entries.popitem(last=False)
         return resolved
+
+
+@dataclass(frozen=True)
+class Localization:
+    """The rules behind the localization routes, built once at install: every call names a tenant MDMS knows,
+    reads go through this process's cache, and a write drops that cache once it is committed (other
+    processes follow the version counter)."""
+
+    mdms: MdmsClient
+    cache: MessageCache
+    clock: Clock
+
+    async def search(
+        self, *, tenant_id: str, locale: str, modules: Sequence[str] = (), codes: Sequence[str] = ()
+    ) -> list[Message]:
+        """DIGIT _search: a tenant's messages in a locale after the fallback city -> state -> default -> en_IN."""
+        await check_tenant(self.mdms, tenant_id)
+        messages = await self.cache.messages(tenant_id=tenant_id, locale=locale)
+        return select_messages(messages, modules=modules, codes=codes)
+
+    async def upsert(
+        self, session: AsyncSession, *, tenant_id: str, messages: Sequence[Message], actor_uuid: str
+    ) -> list[Message]:
+        await self._before_write(session, tenant_id)
+        return await upsert_messages(
+            session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=self.clock.now_ms()
+        )
+
+    async def create(
+        self, session: AsyncSession, *, tenant_id: str, messages: Sequence[Message], actor_uuid: str
+    ) -> list[Message]:
+        await self._before_write(session, tenant_id)
+        return await create_messages(
+            session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=self.clock.now_ms()
+        )
+
+    async def update(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: str,
+        locale: str,
+        module: str,
+        messages: Sequence[UpdateMessage],
+        actor_uuid: str,
+    ) -> list[Message]:
+        await self._before_write(session, tenant_id)
+        return await update_messages(
+            session,
+            tenant_id=tenant_id,
+            locale=locale,
+            module=module,
+            messages=messages,
+            actor_uuid=actor_uuid,
+            now_ms=self.clock.now_ms(),
+        )
+
+    async def delete(self, session: AsyncSession, *, tenant_id: str, messages: Sequence[MessageIdentity]) -> int:
+        await self._before_write(session, tenant_id)
+        return await delete_messages(session, tenant_id=tenant_id, messages=messages)
+
+    async def _before_write(self, session: AsyncSession, tenant_id: str) -> None:
+        await check_tenant(self.mdms, tenant_id)
+        cache = self.cache
+        event.listen(session.sync_session, "after_commit", lambda _session: cache.invalidate(), once=True)

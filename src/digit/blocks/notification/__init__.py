@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
-from sqlalchemy.exc import SQLAlchemyError
-
 from digit.blocks.notification.api import EVENTS_SEARCH, router
 from digit.blocks.notification.client import NOTIFICATION_CLIENT, InProcessNotificationClient
 from digit.blocks.notification.routing import CONSUMER
 from digit.blocks.notification.service import Notifier
 from digit.blocks.user.client import OTP_SENDER
 from digit.kernel.blocks import Block
+from digit.kernel.periodic import Periodic
 from digit.kernel.platform import Platform
 
-log = logging.getLogger(__name__)
+RETRY_EVERY_S = 5.0
 
 
 def install(platform: Platform) -> None:
@@ -24,16 +20,14 @@ def install(platform: Platform) -> None:
     platform.provide(OTP_SENDER, client)  # the user block's OTPs go out as SMS through this block
 
 
-async def retry_loop(platform: Platform) -> None:
-    """Background task: retry due deliveries every few seconds."""
+async def retry_round(platform: Platform) -> int:
+    """Retry due deliveries (claims are row-level, so this is safe anywhere; it leads to avoid double work)."""
     notifier = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(notifier, Notifier)
-    while True:
-        try:
-            await notifier.retry_due()
-        except SQLAlchemyError as error:
-            log.error("notification_retry_failed", extra={"error": type(error).__name__})
-        await asyncio.sleep(5)
+    return await notifier.retry_due()
+
+
+RETRY = Periodic(name="notification.retry", every_s=RETRY_EVERY_S, run=retry_round, leader=True)
 
 
 BLOCK = Block(
@@ -41,7 +35,7 @@ BLOCK = Block(
     routers=[router],
     depends=("encryption", "mdms", "localization", "user"),
     install=install,
-    background=(retry_loop,),
+    background=(RETRY,),
     consumers=(CONSUMER,),
     anonymous_routes=(EVENTS_SEARCH,),
 )

@@ -11,26 +11,28 @@ from digit.blocks.notification import service, user_events
 from digit.blocks.notification.client import NOTIFICATION_CLIENT
 from digit.blocks.notification.schemas import (
     DeliveriesResponse,
+    DeliverySearch,
+    EmailSearch,
     Event,
     EventRequest,
     EventResponse,
+    EventSearch,
     LastAccessResponse,
     NotificationCountResponse,
     SinkMessagesResponse,
+    SmsSearch,
 )
 from digit.blocks.notification.service import Notifier
 from digit.kernel import idempotency
 from digit.kernel.anonymous import anonymous_actor
 from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
 from digit.kernel.security import Actor
 
 router = APIRouter(tags=["notification"])
-
-Csv = Annotated[str | None, Query()]
 
 
 def _notifier(platform: Platform) -> Notifier:
@@ -97,33 +99,14 @@ async def search_events(
     session: SessionDep,
     actor: OptionalActor,
     tenant_id: TenantQuery,
+    query: Annotated[EventSearch, Query()],
     body: RequestInfoBody | None = None,
-    ids: Csv = None,
-    userids: Csv = None,
-    roles: Csv = None,
-    reference_ids: Annotated[str | None, Query(alias="referenceIds")] = None,
-    status: Csv = None,
-    event_types: Annotated[str | None, Query(alias="eventTypes")] = None,
-    recepients: Csv = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=0, le=user_events.MAX_LIMIT)] = user_events.MAX_LIMIT,
 ) -> EventResponse:
     """Events by criteria; a citizen gets only those addressed to them or their roles.
 
     Without a token (the logged-out home page): active public events only (on-ground events and
     broadcasts addressed to every citizen)."""
-    criteria = user_events.EventCriteria(
-        tenant_id=tenant_id,
-        ids=split_values(ids),
-        user_ids=split_values(userids),
-        roles=split_values(roles),
-        reference_ids=split_values(reference_ids),
-        statuses=split_values(status),
-        event_types=split_values(event_types),
-        recepients=split_values(recepients),
-        offset=offset,
-        limit=limit,
-    )
+    criteria = user_events.EventCriteria.of(tenant_id, query)
     found = await user_events.search_events(session, criteria=criteria, actor=actor or anonymous_actor(tenant_id))
     return EventResponse(response_info=response_info(body), events=found)
 
@@ -134,9 +117,7 @@ async def update_last_access_time(
 ) -> LastAccessResponse:
     """The caller has seen their notifications now."""
     seen_ms = await user_events.update_last_access(session, actor=actor, now_ms=platform.clock.now_ms())
-    return LastAccessResponse(
-        response_info=response_info(body), last_access_time=seen_ms
-    )
+    return LastAccessResponse(response_info=response_info(body), last_access_time=seen_ms)
 
 
 @router.post("/egov-user-event/v1/events/notifications/_count")
@@ -161,16 +142,20 @@ async def search_sms(
     session: SessionDep,
     platform: PlatformDep,
     tenant_id: TenantQuery,
+    query: Annotated[SmsSearch, Query()],
     body: RequestInfoBody | None = None,
-    mobile_number: Annotated[str | None, Query(alias="mobileNumber")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SinkMessagesResponse:
     """SUPERUSER: SMS the development sink kept (newest first), decrypted."""
     notifier = _notifier(platform)
     await notifier.flush()
     found = await service.search_sink(
-        session, notifier.vault, tenant_id=tenant_id, channel="SMS", recipient=mobile_number, limit=limit, offset=offset
+        session,
+        notifier.vault,
+        tenant_id=tenant_id,
+        channel="SMS",
+        recipient=query.mobile_number,
+        limit=query.limit,
+        offset=query.offset,
     )
     return SinkMessagesResponse(response_info=response_info(body), messages=found)
 
@@ -180,16 +165,20 @@ async def search_email(
     session: SessionDep,
     platform: PlatformDep,
     tenant_id: TenantQuery,
+    query: Annotated[EmailSearch, Query()],
     body: RequestInfoBody | None = None,
-    email_id: Annotated[str | None, Query(alias="emailId")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SinkMessagesResponse:
     """SUPERUSER: emails the development sink kept (newest first), decrypted."""
     notifier = _notifier(platform)
     await notifier.flush()
     found = await service.search_sink(
-        session, notifier.vault, tenant_id=tenant_id, channel="EMAIL", recipient=email_id, limit=limit, offset=offset
+        session,
+        notifier.vault,
+        tenant_id=tenant_id,
+        channel="EMAIL",
+        recipient=query.email_id,
+        limit=query.limit,
+        offset=query.offset,
     )
     return SinkMessagesResponse(response_info=response_info(body), messages=found)
 
@@ -199,15 +188,12 @@ async def search_deliveries(
     session: SessionDep,
     platform: PlatformDep,
     tenant_id: TenantQuery,
+    query: Annotated[DeliverySearch, Query()],
     body: RequestInfoBody | None = None,
-    status: str | None = None,
-    ids: Csv = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeliveriesResponse:
     """SUPERUSER: deliveries with their attempts and outcomes (no recipients, no texts)."""
     await _notifier(platform).flush()
     found = await service.search_deliveries(
-        session, tenant_id=tenant_id, status=status, ids=split_values(ids), limit=limit, offset=offset
+        session, tenant_id=tenant_id, status=query.status, ids=query.ids, limit=query.limit, offset=query.offset
     )
     return DeliveriesResponse(response_info=response_info(body), deliveries=found)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Csv, Paged, page_limit
 
 
 class EventType(StrEnum):
@@ -92,3 +93,38 @@ class SinkMessagesResponse(WireModel):
 class DeliveriesResponse(WireModel):
     response_info: ResponseInfo = Field(alias="ResponseInfo")
     deliveries: list[dict[str, Any]]
+
+
+MAX_EVENTS_PAGE = 200
+
+
+class EventSearch(Paged):
+    """events/_search criteria (query parameters), named as `user_events.EventCriteria` names them."""
+
+    ids: Csv
+    user_ids: Csv = Field(alias="userids")
+    roles: Csv
+    reference_ids: Csv
+    statuses: Csv = Field(alias="status")
+    event_types: Csv
+    recepients: Csv
+    limit: int = page_limit(default=MAX_EVENTS_PAGE, maximum=MAX_EVENTS_PAGE, minimum=0)
+
+
+class SinkPage(Paged):
+    """A page of the development sink or of the deliveries (newest first)."""
+
+    limit: int = page_limit(default=50, maximum=200)
+
+
+class SmsSearch(SinkPage):
+    mobile_number: str | None = None
+
+
+class EmailSearch(SinkPage):
+    email_id: str | None = None
+
+
+class DeliverySearch(SinkPage):
+    status: str | None = None
+    ids: Csv

@@ -16,7 +16,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -155,11 +157,13 @@ class Notifier:
         if session is None:
             self._enqueue(message, dedupe_key, recorded=False)
             return message.delivery_id
-        if dedupe_key is not None:
-            seen = await session.scalar(select(DeliveryRow.id).where(DeliveryRow.dedupe_key == dedupe_key))
+        row = await self._delivery_row(message, dedupe_key)
+        if dedupe_key is None:
+            session.add(row)
+        else:  # one statement: recorded unless the same notification already was
+            seen = await _insert_unless_duplicate(session, row)
             if seen is not None:
                 return seen
-        session.add(await self._delivery_row(message, dedupe_key))
         pending: list[Message] = session.info.setdefault(_PENDING_KEY, [])
         pending.append(message)
         if not session.info.get(_HOOKED_KEY):
@@ -243,23 +247,34 @@ class Notifier:
         settings = self.platform.settings
         now_ms = self.platform.clock.now_ms()
         attempt = attempts_before + 1
+        if error is None:
+            status, next_attempt = SENT, None
+        elif attempt >= settings.notification_max_attempts:
+            status, next_attempt = FAILED, None
+        else:
+            status, next_attempt = RETRY, now_ms + settings.notification_retry_base_ms * 2 ** (attempt - 1)
         async with self.platform.sessions() as session, session.begin():
-            row = await session.get(DeliveryRow, message.delivery_id)
-            if row is None:
+            # the outcome, written without reading the row back (two statements)
+            changed = await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == message.delivery_id)
+                .values(
+                    attempts=attempt,
+                    last_error=error,
+                    status=status,
+                    next_attempt_time=next_attempt,
+                    sent_time=now_ms if error is None else DeliveryRow.sent_time,
+                    last_modified_by=SYSTEM_UUID,
+                    last_modified_time=now_ms,
+                    row_version=DeliveryRow.row_version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(changed, "rowcount", 0) != 1:
                 return FAILED
-            row.attempts = attempt
-            row.last_error = error
-            if error is None:
-                row.status, row.sent_time, row.next_attempt_time = SENT, now_ms, None
-            elif attempt >= settings.notification_max_attempts:
-                row.status, row.next_attempt_time = FAILED, None
-            else:
-                row.status = RETRY
-                row.next_attempt_time = now_ms + settings.notification_retry_base_ms * 2 ** (attempt - 1)
-            stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
             outcome = AttemptRow(
-                tenant_id=row.tenant_id,
-                delivery_id=row.id,
+                tenant_id=message.tenant_id,
+                delivery_id=message.delivery_id,
                 attempt=attempt,
                 outcome=SENT if error is None else FAILED,
                 error=error,
@@ -267,7 +282,6 @@ class Notifier:
             )
             stamp(outcome, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
             session.add(outcome)
-            status = row.status
         log.info(
             "notification_attempt",
             extra={"delivery_id": message.delivery_id, "attempt": attempt, "status": status, "error": error},
@@ -303,6 +317,19 @@ class Notifier:
             await self._attempt(message, attempts_before=attempts)
             tried += 1
         return tried
+
+
+async def _insert_unless_duplicate(session: AsyncSession, row: DeliveryRow) -> str | None:
+    """Insert the delivery unless one with its dedupe key exists; returns the existing one's id, else None."""
+    values = {column.key: getattr(row, column.key) for column in DeliveryRow.__table__.columns}
+    values["row_version"] = 1
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DeliveryRow).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    added = await session.scalar(statement.returning(DeliveryRow.id))
+    if added is not None:
+        return None
+    seen = await session.scalar(select(DeliveryRow.id).where(DeliveryRow.dedupe_key == row.dedupe_key))
+    return seen or row.id
 
 
 # --- the development sink, read back by an admin -----------------------------------------------

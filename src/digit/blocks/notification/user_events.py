@@ -10,13 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification.models import EventRecipientRow, LastAccessRow, UserEventRow
 from digit.blocks.notification.schemas import (
+    MAX_EVENTS_PAGE,
     Actions,
     AuditDetails,
     Event,
+    EventSearch,
     EventStatus,
     EventType,
     Recepient,
@@ -27,7 +31,7 @@ from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import lineage
 
-MAX_LIMIT = 200
+MAX_LIMIT = MAX_EVENTS_PAGE
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,11 @@ class EventCriteria:
     offset: int = 0
     limit: int = MAX_LIMIT
     extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tenant_id: str, query: EventSearch) -> EventCriteria:
+        """The criteria of an `events/_search` call."""
+        return cls(tenant_id=tenant_id, **query.model_dump())
 
 
 def _recipients_of(event: Event) -> Recepient:
@@ -100,36 +109,54 @@ async def create_events(
         raise Invalid.many(faults)
     given = [e.id for e in events if e.id]
     existing: set[str] = set()
-    if given:
+    if given and not skip_existing:
         existing = set(await session.scalars(select(UserEventRow.id).where(UserEventRow.id.in_(given))))
-        if existing and not skip_existing:
+        if existing:
             raise Conflict("DUPLICATE_EVENT_ID", "an event with this id exists", params=sorted(existing))
-    created = []
-    for event in events:
-        if event.id and event.id in existing:
-            continue
-        recepient = _recipients_of(event)
-        row = UserEventRow(
-            id=event.id or new_id(),
-            tenant_id=event.tenant_id,
-            reference_id=event.reference_id,
-            event_type=event.event_type.value,
-            event_category=event.event_category,
-            name=event.name,
-            description=event.description,
-            status=event.status.value,
-            source=event.source,
-            posted_by=event.posted_by or actor.uuid,
-            recepient=recepient.wire(),
-            actions=event.actions.wire() if event.actions else None,
-            event_details=event.event_details,
-        )
-        stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
-        session.add(row)
-        _write_recipients(session, row, recepient, actor=actor, now_ms=now_ms)
-        created.append(row)
+    made = [(_event_row(event, actor=actor, now_ms=now_ms), event) for event in events]
+    rows = [row for row, _ in made]
+    if skip_existing:  # redelivered events: insert what is new in one statement, no read first
+        rows = await _insert_new(session, rows)
+    else:
+        session.add_all(rows)
+    kept = {row.id for row in rows}
+    for row, event in made:
+        if row.id in kept:
+            _write_recipients(session, row, _recipients_of(event), actor=actor, now_ms=now_ms)
     await session.flush()
-    return [to_event(row) for row in created]
+    return [to_event(row) for row in rows]
+
+
+def _event_row(event: Event, *, actor: Actor, now_ms: int) -> UserEventRow:
+    row = UserEventRow(
+        id=event.id or new_id(),
+        tenant_id=event.tenant_id,
+        reference_id=event.reference_id,
+        event_type=event.event_type.value,
+        event_category=event.event_category,
+        name=event.name,
+        description=event.description,
+        status=event.status.value,
+        source=event.source,
+        posted_by=event.posted_by or actor.uuid,
+        recepient=_recipients_of(event).wire(),
+        actions=event.actions.wire() if event.actions else None,
+        event_details=event.event_details,
+    )
+    stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
+    row.row_version = 1
+    return row
+
+
+async def _insert_new(session: AsyncSession, rows: Sequence[UserEventRow]) -> list[UserEventRow]:
+    """Insert the rows whose id is not taken yet; returns those inserted (in the order given)."""
+    if not rows:
+        return []
+    values = [{column.key: getattr(row, column.key) for column in UserEventRow.__table__.columns} for row in rows]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(UserEventRow).values(values).on_conflict_do_nothing(index_elements=["id"])
+    added = set(await session.scalars(statement.returning(UserEventRow.id)))
+    return [row for row in rows if row.id in added]
 
 
 async def update_events(session: AsyncSession, *, events: Sequence[Event], actor: Actor, now_ms: int) -> list[Event]:

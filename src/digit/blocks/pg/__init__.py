@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
-from sqlalchemy.exc import SQLAlchemyError
-
 from digit.blocks.billing.client import BILLING_CLIENT
 from digit.blocks.collection.client import COLLECTION_CLIENT
 from digit.blocks.idgen.client import IDGEN_CLIENT
@@ -14,10 +9,9 @@ from digit.blocks.pg import service
 from digit.blocks.pg.api import ANONYMOUS_ROUTES, OPEN_ROUTES, router
 from digit.blocks.pg.gateways import GatewayRegistry, SandboxGateway
 from digit.kernel.blocks import Block
-from digit.kernel.errors import DomainError
+from digit.kernel.periodic import Periodic
 from digit.kernel.platform import Platform
 
-log = logging.getLogger(__name__)
 RECONCILE_EVERY_S = 60
 
 
@@ -35,14 +29,13 @@ def install(platform: Platform) -> None:
     platform.provide(service.PG_DEPS, deps)
 
 
-async def reconcile_forever(platform: Platform) -> None:
-    """Background task: settle transactions whose callback never came, once a minute."""
-    while True:
-        try:
-            await service.reconcile_pending(platform.get(service.PG_DEPS))
-        except (SQLAlchemyError, DomainError) as error:
-            log.warning("pg_reconcile_failed", extra={"error": type(error).__name__})
-        await asyncio.sleep(RECONCILE_EVERY_S)
+async def reconcile_round(platform: Platform) -> int:
+    """Settle transactions whose callback never came (the kernel runs it once a minute, on one process)."""
+    counts = await service.reconcile_pending(platform.get(service.PG_DEPS))
+    return int(counts["checked"])
+
+
+RECONCILE = Periodic(name="pg.reconcile", every_s=RECONCILE_EVERY_S, run=reconcile_round, leader=True)
 
 
 BLOCK = Block(
@@ -50,7 +43,7 @@ BLOCK = Block(
     routers=[router],
     depends=("billing", "collection", "idgen"),
     install=install,
-    background=(reconcile_forever,),
+    background=(RECONCILE,),
     open_routes=OPEN_ROUTES,
     anonymous_routes=ANONYMOUS_ROUTES,
 )

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.billing.client import BillingClient, money_out
-from digit.blocks.collection.client import CollectionClient
+from digit.blocks.billing.client import Bill, BillingClient, money_out
+from digit.blocks.collection.client import CollectionClient, Payment, PaymentDetail, PaymentMode
 from digit.blocks.idgen.client import IdgenClient
 from digit.blocks.pg.gateways import GatewayOrder, GatewayRegistry, GatewayStatus
 from digit.blocks.pg.models import TransactionRow
@@ -76,6 +76,18 @@ def transaction_to_wire(row: TransactionRow) -> Transaction:
     )
 
 
+async def _payable_bill(session: AsyncSession, deps: PgDeps, *, tenant_id: str, payment: TaxAndPayment) -> Bill:
+    """The bill a transaction pays: it exists, is open, and owes at least the amount."""
+    bills = await deps.billing.search_bills(session, tenant_id=tenant_id, bill_ids=[payment.bill_id])
+    if not bills:
+        raise Invalid("INVALID_BILL_ID", f"no bill {payment.bill_id} in {tenant_id}")
+    payable = bills[0]
+    payable.check_open(deps.platform.clock.now_ms())
+    if payment.amount_paid > payable.amount_due:
+        raise Invalid("TXN_AMOUNT_MISMATCH", f"the amount is more than the {payable.amount_due} due on the bill")
+    return payable.bill
+
+
 async def create_transaction(
     session: AsyncSession, deps: PgDeps, *, transaction: Transaction, actor: Actor
 ) -> Transaction:
@@ -90,24 +102,13 @@ async def create_transaction(
         raise Invalid("TXN_CREATE_MULTIPLE_BILLS", "one bill per transaction")
     if transaction.txn_amount <= 0 or sum((p.amount_paid for p in payments), Decimal(0)) != transaction.txn_amount:
         raise Invalid("TXN_AMOUNT_MISMATCH", "txnAmount must be positive and equal the sum of taxAndPayments")
-    billing = deps.billing
     [payment] = payments
-    bills = await billing.search_bills(session, tenant_id=transaction.tenant_id, bill_ids=[payment.bill_id])
-    if not bills:
-        raise Invalid("INVALID_BILL_ID", f"no bill {payment.bill_id} in {transaction.tenant_id}")
-    bill = bills[0]
+    bill = await _payable_bill(session, deps, tenant_id=transaction.tenant_id, payment=payment)
     now_ms = deps.platform.clock.now_ms()
-    expiry = min((d["expiryDate"] for d in bill["billDetails"]), default=0)
-    if bill["status"] == "PAID":
-        raise Invalid("BILL_ALREADY_PAID", f"bill {bill['billNumber']} is paid already")
-    if bill["status"] not in ("ACTIVE", "PARTIALLY_PAID") or expiry <= now_ms:
-        raise Invalid("BILL_EXPIRED", f"bill {bill['billNumber']} has expired; fetch the bill again")
-    if payment.amount_paid > bill["amountDue"]:
-        raise Invalid("TXN_AMOUNT_MISMATCH", f"the amount is more than the {bill['amountDue']} due on the bill")
     user_uuid: str | None = actor.uuid
     user_tenant: str | None = actor.tenant_id
     if is_anonymous(actor):  # open payment: the payer names the bill by its consumer code, and owns nothing
-        if transaction.consumer_code != bill["consumerCode"]:
+        if transaction.consumer_code != bill.consumer_code:
             raise Invalid("TXN_CONSUMER_CODE_MISMATCH", "without a token, consumerCode must be the bill's own")
         user_uuid, user_tenant = None, None
     elif not actor.is_citizen:  # an employee or the system pays on someone's behalf
@@ -123,14 +124,14 @@ async def create_transaction(
         txn_status_msg="Transaction initiated",
         gateway=gateway.name,
         bill_id=payment.bill_id,
-        module=transaction.module or bill["businessService"],
-        consumer_code=bill["consumerCode"],
+        module=transaction.module or bill.business_service,
+        consumer_code=bill.consumer_code,
         product_info=transaction.product_info,
         tax_and_payments=[
             {
                 "billId": payment.bill_id,
                 "amountPaid": money_out(payment.amount_paid),
-                "businessService": bill["businessService"],
+                "businessService": bill.business_service,
             }
         ],
         user_uuid=user_uuid,
@@ -174,31 +175,31 @@ async def _settle(session: AsyncSession, deps: PgDeps, row: TransactionRow, stat
         row.txn_status, row.txn_status_msg = "FAILURE", "Transaction failed, amount mismatch"
     else:
         row.txn_status, row.txn_status_msg = "SUCCESS", "Transaction successful"
-        payment = {
-            "tenantId": row.tenant_id,
-            "totalAmountPaid": row.txn_amount,
-            "paymentMode": "ONLINE",
-            "transactionNumber": row.id,
-            "transactionDate": now_ms,
-            "paidBy": "OWNER",
-            "payerId": row.user_uuid,
-            "paymentDetails": [
-                {
-                    "billId": t["billId"],
-                    "totalAmountPaid": Decimal(str(t["amountPaid"])),
-                    "businessService": t.get("businessService"),
-                }
+        payment = Payment(
+            tenant_id=row.tenant_id,
+            total_amount_paid=row.txn_amount,
+            payment_mode=PaymentMode.ONLINE,
+            transaction_number=row.id,
+            transaction_date=now_ms,
+            paid_by="OWNER",
+            payer_id=row.user_uuid,
+            payment_details=[
+                PaymentDetail(
+                    bill_id=t["billId"],
+                    total_amount_paid=Decimal(str(t["amountPaid"])),
+                    business_service=t.get("businessService"),
+                )
                 for t in row.tax_and_payments
             ],
-        }
+        )
         collection = deps.collection
         try:
             async with session.begin_nested():
                 created = await collection.create_payment(
                     session, payment=payment, actor=actor, idempotency_key=f"pg:{row.id}", via_gateway=True
                 )
-            row.receipt = created["paymentDetails"][0]["receiptNumber"]
-            row.additional_details = dict(row.additional_details or {}, paymentId=created["id"])
+            row.receipt = created.payment_details[0].receipt_number
+            row.additional_details = dict(row.additional_details or {}, paymentId=created.id)
         except DomainError as error:  # paid at the gateway, but the bill no longer takes it: refund needed
             row.txn_status_msg = "Receipt generation failed"
             row.additional_details = dict(row.additional_details or {}, paymentError=error.code, refundDue=True)

@@ -10,10 +10,11 @@ import hashlib
 import hmac
 from urllib.parse import urlsplit
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.urlshortener.models import ShortUrlRow
-from digit.kernel.db import stamp
 from digit.kernel.errors import DomainError, Invalid, NotFound
 from digit.kernel.settings import Settings
 
@@ -85,14 +86,19 @@ async def shorten(
     url_hash = hashlib.sha256(url.encode()).hexdigest()
     for attempt in range(16):
         code = _code(settings, url, valid_from, valid_till, attempt)
+        # the usual case (a new link) in one statement: insert unless the code is taken
+        values = {"id": code, "url": url, "url_hash": url_hash, "valid_from": valid_from, "valid_till": valid_till}
+        values |= {"tenant_id": tenant_id, "created_by": actor_uuid, "created_time": now_ms}
+        values |= {"last_modified_by": actor_uuid, "last_modified_time": now_ms, "row_version": 1}
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        added = await session.scalar(
+            insert(ShortUrlRow).values(values).on_conflict_do_nothing(index_elements=["id"]).returning(ShortUrlRow.id)
+        )
+        if added is not None:
+            return code
         row = await session.get(ShortUrlRow, code)
         if row is None:
-            row = ShortUrlRow(id=code, url=url, url_hash=url_hash, valid_from=valid_from, valid_till=valid_till)
-            stamp(row, actor_uuid=actor_uuid, now_ms=now_ms)
-            row.tenant_id = tenant_id
-            session.add(row)
-            await session.flush()
-            return code
+            continue
         same = row.url == url and (row.valid_from, row.valid_till) == (valid_from, valid_till)
         if same and not _is_expired(row, now_ms):
             return code

@@ -19,7 +19,7 @@ from digit.blocks.user.client import (
     InProcessUserClient,
 )
 from digit.blocks.user.service import Identity, create_user, find_by_user_name
-from digit.blocks.user.throttle import prune_forever
+from digit.blocks.user.throttle import PRUNE
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
@@ -117,5 +117,5 @@ BLOCK = Block(
     install=install,
     seed=seed,
     cli=commands,
-    background=(prune_forever,),
+    background=(PRUNE,),
 )

@@ -27,9 +27,9 @@ from digit.blocks.user.schemas import (
     UserSearchRequest,
 )
 from digit.blocks.user.service import Identity, SearchCriteria
-from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
+from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep, SessionKeptOnRefusalDep
 from digit.kernel.envelope import RequestInfo, response_info
-from digit.kernel.errors import DomainError, Invalid, Unauthenticated
+from digit.kernel.errors import Invalid, Unauthenticated
 from digit.kernel.network import client_address
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
@@ -78,6 +78,7 @@ def _egov_user_info(request_info: RequestInfo | None) -> dict[str, Any]:
 async def oauth_token(
     request: Request,
     platform: PlatformDep,
+    session: SessionKeptOnRefusalDep,
     grant_type: Annotated[str, Form()] = "password",
     username: Annotated[str | None, Form()] = None,
     password: Annotated[str | None, Form()] = None,
@@ -88,31 +89,17 @@ async def oauth_token(
 ) -> dict[str, Any]:
     """OAuth2 password and refresh grants (form-encoded, DIGIT's fields)."""
     _check_client(request.headers.get("authorization"))
-    identity = identity_of(platform)
-    async with platform.sessions() as session:
-        try:
-            if grant_type == "refresh_token":
-                if not refresh_token:
-                    raise Invalid("INVALID_REQUEST", "refresh_token is required")
-                issued = await tokens.refresh_grant(session, identity, refresh_token=refresh_token)
-            elif grant_type == "password":
-                if not username or not password:
-                    raise Invalid("INVALID_REQUEST", "username and password are required")
-                issued = await tokens.password_grant(
-                    session,
-                    identity,
-                    username=username,
-                    password=password,
-                    tenant_id=tenant_id or "",
-                    user_type=user_type or "EMPLOYEE",
-                    client=_client_address(request, platform),
-                )
-            else:
-                raise Invalid("UNSUPPORTED_GRANT_TYPE", "grant_type must be password or refresh_token")
-        except DomainError:
-            await session.commit()  # failed attempts, lockouts and revoked token families must stick
-            raise
-        await session.commit()
+    issued = await tokens.grant(
+        session,
+        identity_of(platform),
+        grant_type=grant_type,
+        username=username,
+        password=password,
+        tenant_id=tenant_id,
+        user_type=user_type,
+        refresh_token=refresh_token,
+        client=_client_address(request, platform),
+    )
     return {
         "access_token": issued.access_token,
         "token_type": "bearer",
@@ -222,20 +209,15 @@ async def update_user_no_validate(
 
 
 @router.post("/user/profile/_update")
-async def update_profile(body: UserRequest, platform: PlatformDep, actor: CurrentActor) -> UserResponse:
+async def update_profile(
+    body: UserRequest, session: SessionKeptOnRefusalDep, platform: PlatformDep, actor: CurrentActor
+) -> UserResponse:
     """A person updates their own profile (not roles, activation or password); a new `mobileNumber`
-    needs `otpReference`, the code of an OTP of type `update` sent to that number."""
+    needs `otpReference`, the code of an OTP of type `update` sent to that number (a wrong code's count sticks)."""
     identity = identity_of(platform)
     changes = body.user.model_dump(by_alias=True, exclude_unset=True)
-    async with platform.sessions() as session:
-        try:
-            row = await profile.update_profile(session, identity, changes=changes, actor=actor)
-            updated = _without_password(await service.user_dict(identity, row))
-        except DomainError:
-            if session.is_active:  # nothing but a wrong code's count is pending: it must stick
-                await session.commit()
-            raise
-        await session.commit()
+    row = await profile.update_profile(session, identity, changes=changes, actor=actor)
+    updated = _without_password(await service.user_dict(identity, row))
     return UserResponse(response_info=_egov_user_info(body.request_info), user=[updated])
 
 
@@ -256,86 +238,56 @@ async def update_password(
 
 
 @router.post("/user/password/nologin/_update")
-async def reset_password(body: PasswordResetRequest, platform: PlatformDep) -> dict[str, Any]:
-    """Reset a forgotten password with an OTP (type passwordreset) sent to the user's mobile number."""
-    identity = identity_of(platform)
-    async with platform.sessions() as session:
-        try:
-            await profile.reset_password(
-                session,
-                identity,
-                user_name=body.user_name,
-                tenant_id=body.tenant_id,
-                user_type=body.type,
-                code=body.otp_reference,
-                new=body.new_password,
-            )
-        except DomainError:
-            await session.commit()  # a wrong code counts against the OTP
-            raise
-        await session.commit()
+async def reset_password(
+    body: PasswordResetRequest, session: SessionKeptOnRefusalDep, platform: PlatformDep
+) -> dict[str, Any]:
+    """Reset a forgotten password with an OTP (type passwordreset) sent to the user's mobile number (a wrong
+    code counts against the OTP)."""
+    await profile.reset_password(
+        session,
+        identity_of(platform),
+        user_name=body.user_name,
+        tenant_id=body.tenant_id,
+        user_type=body.type,
+        code=body.otp_reference,
+        new=body.new_password,
+    )
     return {"responseInfo": _egov_user_info(body.request_info)}
 
 
 @router.post("/user/citizen/_create")
-async def create_citizen(body: UserRequest, platform: PlatformDep, actor: OptionalActor) -> UserResponse:
+async def create_citizen(
+    body: UserRequest, session: SessionKeptOnRefusalDep, platform: PlatformDep, actor: OptionalActor
+) -> UserResponse:
     """Citizen self-registration: the OTP sent with type `register` is the `otpReference`."""
     identity = identity_of(platform)
-    user = body.user.model_dump(by_alias=True, exclude_none=True)
-    mobile = str(user.get("mobileNumber") or user.get("userName") or "")
-    tenant = service.home_tenant("CITIZEN", str(user.get("tenantId") or ""))
-    async with platform.sessions() as session:
-        try:
-            if not tenant:
-                raise Invalid("INVALID_TENANT", "tenantId is required")
-            await otp_service.consume_otp(
-                session,
-                identity,
-                mobile_number=mobile,
-                tenant_id=tenant,
-                purpose="register",
-                code=body.user.otp_reference,
-            )
-            user.update(type="CITIZEN", mobileNumber=mobile, userName=mobile, tenantId=tenant)
-            user.pop("roles", None)
-            creator = actor or Actor.system(tenant)
-            row = await service.create_user(session, identity, user=user, actor=creator)
-            created = _without_password(await service.user_dict(identity, row))
-        except DomainError:
-            await session.commit()
-            raise
-        await session.commit()
+    row = await profile.register_citizen(
+        session,
+        identity,
+        user=body.user.model_dump(by_alias=True, exclude_none=True),
+        otp_reference=body.user.otp_reference,
+        actor=actor,
+    )
+    created = _without_password(await service.user_dict(identity, row))
     return UserResponse(response_info=_egov_user_info(body.request_info), user=[created])
 
 
 @router.post("/user-otp/v1/_send")
-async def send_otp(body: SendOtpRequest, request: Request, platform: PlatformDep) -> SendOtpResponse:
-    """Send an OTP by SMS for `register` (default), `login`, `passwordreset` or `update` (a new number)."""
-    identity = identity_of(platform)
+async def send_otp(
+    body: SendOtpRequest, request: Request, session: SessionKeptOnRefusalDep, platform: PlatformDep
+) -> SendOtpResponse:
+    """Send an OTP by SMS for `register` (default), `login`, `passwordreset` or `update` (a new number); a
+    refused request still counts against the address and the number."""
     wanted = body.otp
-    async with platform.sessions() as session:
-        try:
-            sent = await otp_service.issue_otp(
-                session,
-                identity,
-                mobile_number=wanted.mobile_number,
-                tenant_id=wanted.tenant_id,
-                purpose=wanted.type,
-                user_type=wanted.user_type,
-                client=_client_address(request, platform),
-            )
-        except DomainError:
-            await session.commit()  # a refused request still counts against the address and the number
-            raise
-        await otp_service.send_sms(
-            session,
-            identity,
-            tenant_id=wanted.tenant_id,
-            mobile_number=wanted.mobile_number,
-            purpose=wanted.type.lower(),
-            code=sent.code,
-        )
-        await session.commit()  # the SMS leaves once the OTP is stored
+    await otp_service.send_otp(
+        session,
+        identity_of(platform),
+        mobile_number=wanted.mobile_number,
+        tenant_id=wanted.tenant_id,
+        purpose=wanted.type,
+        user_type=wanted.user_type,
+        client=_client_address(request, platform),
+    )
     return SendOtpResponse(response_info=_egov_user_info(body.request_info), successful=True)
 
 
@@ -351,23 +303,19 @@ async def create_egov_otp(body: EgovOtpRequest, session: SessionDep, platform: P
 
 
 @router.post("/otp/v1/_validate")
-async def validate_egov_otp(body: EgovOtpRequest, platform: PlatformDep) -> EgovOtpResponse:
+async def validate_egov_otp(
+    body: EgovOtpRequest, session: SessionKeptOnRefusalDep, platform: PlatformDep
+) -> EgovOtpResponse:
     """egov-otp `_validate`: the code against the identity's newest live token (wrong codes use it up)."""
     if not body.otp.identity or not body.otp.otp:
         raise Invalid("OTP.VALIDATION_UNSUCCESSFUL", "otp.identity and otp.otp are required", params=["otp.otp"])
-    async with platform.sessions() as session:
-        try:
-            token = await egov_otp.validate_token(
-                session,
-                identity_of(platform),
-                mobile_number=body.otp.identity,
-                tenant_id=body.otp.tenant_id,
-                code=body.otp.otp,
-            )
-        except DomainError:
-            await session.commit()  # a wrong code still counts against the token
-            raise
-        await session.commit()
+    token = await egov_otp.validate_token(
+        session,
+        identity_of(platform),
+        mobile_number=body.otp.identity,
+        tenant_id=body.otp.tenant_id,
+        code=body.otp.otp,
+    )
     return EgovOtpResponse(otp=token)
 
 

@@ -76,13 +76,22 @@ class InProcessUserClient:
                 raise
 
     async def get_users(self, uuids: Sequence[str]) -> dict[str, UserInfo]:
-        if not uuids:
-            return {}
+        found: dict[str, UserInfo] = {}
+        for uuid in uuids:
+            cached = await self._identity.people.get(uuid)
+            if cached is not None:
+                found[uuid] = cached
+        missing = [uuid for uuid in uuids if uuid not in found]
+        if not missing:
+            return found
         async with self._identity.platform.read_sessions() as session:
             rows = await service.search_users(
-                session, self._identity, SearchCriteria(uuids=list(uuids), active=None, limit=len(uuids))
+                session, self._identity, SearchCriteria(uuids=missing, active=None, limit=len(missing))
             )
-            return {row.uuid: await service.user_info(self._identity, row) for row in rows}
+            for row in rows:
+                found[row.uuid] = await service.user_info(self._identity, row)
+                self._identity.people.put(row.uuid, found[row.uuid])
+        return found
 
     async def find_by_mobile(
         self, *, tenant_id: str, mobile_number: str, user_type: str = "CITIZEN"
@@ -136,6 +145,9 @@ class InProcessTokenAuthenticator:
         self._identity = identity
 
     async def authenticate(self, token: str) -> UserInfo | None:
+        _, cached = await tokens.cached_user(self._identity, token)
+        if cached is not None:
+            return cached
         async with self._identity.platform.read_sessions() as session:
             return await tokens.authenticate(session, self._identity, token)
 

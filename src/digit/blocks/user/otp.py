@@ -220,3 +220,29 @@ async def consume_otp(
     mobile_index = identity.index(tenant_id=state_of(tenant_id), field="mobileNumber", value=mobile_number)
     if not code or not await check_code(session, identity, mobile_index=mobile_index, purpose=purpose, code=code):
         raise Invalid("INVALID_OTP", "the OTP is not valid, has expired or was already used")
+
+
+async def send_otp(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    mobile_number: str,
+    tenant_id: str,
+    purpose: str,
+    user_type: str | None,
+    client: str,
+) -> None:
+    """DIGIT user-otp `_send`: store a new OTP for the purpose and hand its code to the SMS sender (it leaves
+    once the caller commits). A refusal's throttle counts are committed by the caller all the same."""
+    sent = await issue_otp(
+        session,
+        identity,
+        mobile_number=mobile_number,
+        tenant_id=tenant_id,
+        purpose=purpose,
+        user_type=user_type,
+        client=client,
+    )
+    await send_sms(
+        session, identity, tenant_id=tenant_id, mobile_number=mobile_number, purpose=purpose.lower(), code=sent.code
+    )

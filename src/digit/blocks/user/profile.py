@@ -118,3 +118,20 @@ async def update_user(
     if changes.get("active") is False or changes.get("password"):
         await tokens.revoke_user_tokens(session, identity, user_id=row.id)
     return row
+
+
+async def register_citizen(
+    session: AsyncSession, identity: Identity, *, user: dict[str, Any], otp_reference: str | None, actor: Actor | None
+) -> UserRow:
+    """Citizen self-registration: the OTP sent with type `register` to the mobile number is `otp_reference`;
+    the citizen lives at the state tenant, named by their mobile number, without the roles they asked for."""
+    mobile = str(user.get("mobileNumber") or user.get("userName") or "")
+    tenant = service.home_tenant("CITIZEN", str(user.get("tenantId") or ""))
+    if not tenant:
+        raise Invalid("INVALID_TENANT", "tenantId is required")
+    await otp.consume_otp(
+        session, identity, mobile_number=mobile, tenant_id=tenant, purpose="register", code=otp_reference
+    )
+    citizen = {k: v for k, v in user.items() if k != "roles"}
+    citizen.update(type="CITIZEN", mobileNumber=mobile, userName=mobile, tenantId=tenant)
+    return await service.create_user(session, identity, user=citizen, actor=actor or Actor.system(tenant))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.encryption.client import EncryptionClient
 from digit.blocks.mdms.client import MdmsClient
+from digit.blocks.user.caching import USER_AUTH
 from digit.blocks.user.models import LoginAttemptRow, PiiAuditRow, RoleRow, UserRow
 from digit.blocks.user.pii import MASKED_FIELDS, PII_FIELDS, PiiCipher, masked
 from digit.kernel.db import new_id, stamp
@@ -26,6 +27,7 @@ from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, lineage, state_of
+from digit.kernel.versions import VersionedCache
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,10 @@ class Identity:
     cipher: PiiCipher
     hasher: PasswordHasher
     dummy_hash: str
+    tokens: VersionedCache[str, tuple[int, UserInfo]]
+    """Live access tokens (by hash) -> (expiry, user); see `caching.py` for what drops them."""
+    people: VersionedCache[str, UserInfo]
+    """Users by uuid, decrypted, as `get_users` hands them to other blocks."""
     user_cache: dict[tuple[str, int], UserInfo] = field(default_factory=dict)
 
     @classmethod
@@ -78,7 +84,13 @@ class Identity:
             time_cost=settings.password_hash_time_cost, memory_cost=settings.password_hash_memory_kib, parallelism=1
         )
         return cls(
-            platform=platform, mdms=mdms, cipher=PiiCipher(encryption), hasher=hasher, dummy_hash=hasher.hash(new_id())
+            platform=platform,
+            mdms=mdms,
+            cipher=PiiCipher(encryption),
+            hasher=hasher,
+            dummy_hash=hasher.hash(new_id()),
+            tokens=platform.versions.cache(USER_AUTH, ttl_ms=settings.token_cache_ms),
+            people=platform.versions.cache(USER_AUTH, ttl_ms=settings.token_cache_ms),
         )
 
     def now_ms(self) -> int:

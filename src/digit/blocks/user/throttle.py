@@ -9,17 +9,16 @@ window, and a subject another party floods is free again one window after the fl
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.user.models import ThrottleHitRow
 from digit.kernel.db import stamp
 from digit.kernel.errors import TooManyRequests
+from digit.kernel.periodic import Periodic
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
 from digit.kernel.settings import Settings
@@ -100,12 +99,11 @@ async def prune(session: AsyncSession, settings: Settings, *, now_ms: int) -> No
     await session.execute(delete(ThrottleHitRow).where(ThrottleHitRow.created_time <= now_ms - longest_ms))
 
 
-async def prune_forever(platform: Platform) -> None:
-    """Background task: prune throttle hits every few minutes."""
-    while True:
-        try:
-            async with platform.sessions() as session, session.begin():
-                await prune(session, platform.settings, now_ms=platform.clock.now_ms())
-        except SQLAlchemyError as error:
-            log.error("throttle_prune_failed", extra={"error": type(error).__name__})
-        await asyncio.sleep(PRUNE_EVERY_SECONDS)
+async def prune_round(platform: Platform) -> int:
+    """Prune throttle hits (the kernel runs it every few minutes, on one process)."""
+    async with platform.sessions() as session, session.begin():
+        await prune(session, platform.settings, now_ms=platform.clock.now_ms())
+    return 0
+
+
+PRUNE = Periodic(name="user.throttle-prune", every_s=PRUNE_EVERY_SECONDS, run=prune_round, leader=True)

@@ -27,12 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.user import otp as otp_service
 from digit.blocks.user import throttle
+from digit.blocks.user.caching import USER_AUTH
 from digit.blocks.user.models import LoginAttemptRow, TokenRow, UserRow
 from digit.blocks.user.service import Identity, find_by_user_name, user_info
 from digit.kernel.db import stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Invalid, Unauthenticated
 from digit.kernel.tenancy import state_of
+from digit.kernel.versions import bump
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +171,7 @@ async def password_grant(
 ) -> IssuedTokens:
     """DIGIT login: employees by user name and password, citizens by mobile number and OTP.
 
-    Failures are committed by the caller even though this raises (see `api.py`), so they count.
+    Failures are committed by the caller even though this raises (see `grant`), so they count.
     """
     user_type = (user_type or "EMPLOYEE").upper()
     if not tenant_id:
@@ -198,6 +200,41 @@ async def password_grant(
     return await issue_tokens(session, identity, row)
 
 
+async def grant(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    grant_type: str,
+    username: str | None,
+    password: str | None,
+    tenant_id: str | None,
+    user_type: str | None,
+    refresh_token: str | None,
+    client: str,
+) -> IssuedTokens:
+    """DIGIT's `/user/oauth/token`: the password grant (login) or the refresh grant.
+
+    The route's session commits even when this refuses, so failed attempts, lockouts and revoked token
+    families stick (`SessionKeptOnRefusalDep`)."""
+    if grant_type == "refresh_token":
+        if not refresh_token:
+            raise Invalid("INVALID_REQUEST", "refresh_token is required")
+        return await refresh_grant(session, identity, refresh_token=refresh_token)
+    if grant_type != "password":
+        raise Invalid("UNSUPPORTED_GRANT_TYPE", "grant_type must be password or refresh_token")
+    if not username or not password:
+        raise Invalid("INVALID_REQUEST", "username and password are required")
+    return await password_grant(
+        session,
+        identity,
+        username=username,
+        password=password,
+        tenant_id=tenant_id or "",
+        user_type=user_type or "EMPLOYEE",
+        client=client,
+    )
+
+
 def _bad_refresh_token() -> Invalid:
     return Invalid("INVALID_REFRESH_TOKEN", "the refresh token is invalid or expired")
 
@@ -205,7 +242,7 @@ def _bad_refresh_token() -> Invalid:
 async def refresh_grant(session: AsyncSession, identity: Identity, *, refresh_token: str) -> IssuedTokens:
     """A live refresh token buys a new pair in its family, once; a replayed one revokes the family.
 
-    Failures are committed by the caller even though this raises (see `api.py`), so a revocation sticks.
+    Failures are committed by the caller even though this raises (see `grant`), so a revocation sticks.
     """
     now = identity.now_ms()
     found = (
@@ -244,6 +281,7 @@ async def revoke_family(session: AsyncSession, identity: Identity, *, family_id:
         .values(revoked=True, last_modified_time=identity.now_ms(), row_version=TokenRow.row_version + 1)
         .execution_options(synchronize_session=False)
     )
+    await bump(session, USER_AUTH, identity.platform.versions)
 
 
 async def revoke_session(session: AsyncSession, identity: Identity, *, session_id: str) -> None:
@@ -253,6 +291,7 @@ async def revoke_session(session: AsyncSession, identity: Identity, *, session_i
         .values(revoked=True, last_modified_time=identity.now_ms(), row_version=TokenRow.row_version + 1)
         .execution_options(synchronize_session=False)
     )
+    await bump(session, USER_AUTH, identity.platform.versions)
 
 
 async def logout(session: AsyncSession, identity: Identity, *, access_token: str) -> bool:
@@ -283,13 +322,25 @@ async def revoke_user_tokens(
             revoked=True, last_modified_time=identity.now_ms(), row_version=TokenRow.row_version + 1
         ).execution_options(synchronize_session=False)
     )
+    await bump(session, USER_AUTH, identity.platform.versions)
+
+
+async def cached_user(identity: Identity, token: str) -> tuple[str, UserInfo | None]:
+    """(the token's hash, its user if this process has it cached and the token has not expired)."""
+    hashed = token_hash(token)
+    hit = await identity.tokens.get(hashed)
+    if hit is None:
+        return hashed, None
+    expires_at, user = hit
+    return hashed, user if expires_at > identity.now_ms() else None
 
 
 async def authenticate(session: AsyncSession, identity: Identity, token: str) -> UserInfo | None:
     """The user behind a live access token, or None.
 
-    Hot path: one indexed query of a few columns; the decrypted user is cached per row version, so
-    the full row (roles, PII) is read only when the user changed.
+    Hot path: callers look in `cached_user` first; this reads one indexed row of a few columns, and
+    the decrypted user is cached per row version, so the full row (roles, PII) is read only when the
+    user changed. A live token is remembered until it expires or the `user-auth` counter moves.
     """
     found = (
         await session.execute(
@@ -303,11 +354,14 @@ async def authenticate(session: AsyncSession, identity: Identity, token: str) ->
     expires_at, revoked, user_id, uuid, row_version, active = found
     if revoked or expires_at <= identity.now_ms() or not active:
         return None
-    cached = identity.user_cache.get((uuid, row_version))
-    if cached is not None:
-        return cached
-    row = await session.get(UserRow, user_id)
-    return await user_info(identity, row) if row is not None else None
+    user = identity.user_cache.get((uuid, row_version))
+    if user is None:
+        row = await session.get(UserRow, user_id)
+        if row is None:
+            return None
+        user = await user_info(identity, row)
+    identity.tokens.put(token_hash(token), (expires_at, user))
+    return user
 
 
 def citizen_tenant(tenant_id: str) -> str:

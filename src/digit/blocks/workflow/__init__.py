@@ -16,7 +16,7 @@ from digit.blocks.workflow.client import (
     InProcessWorkflowClient,
     InProcessWorklistSource,
 )
-from digit.blocks.workflow.escalation import Escalator, escalation_scheduler
+from digit.blocks.workflow.escalation import ESCALATION, Escalator
 from digit.blocks.workflow.loader import load_file, seed_directory
 from digit.kernel.blocks import Block, SeedContext
 from digit.kernel.platform import Platform
@@ -85,5 +85,5 @@ BLOCK = Block(
     install=install,
     seed=seed,
     cli=commands,
-    background=(escalation_scheduler,),
+    background=(ESCALATION,),
 )

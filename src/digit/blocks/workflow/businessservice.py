@@ -32,6 +32,7 @@ from digit.blocks.workflow.schemas import Action, BusinessService, State
 from digit.kernel.db import new_id, stamp
 from digit.kernel.errors import Invalid
 from digit.kernel.tenancy import lineage, state_of
+from digit.kernel.versions import VersionedCache, bump, shared_cache, watch_of
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ANY_ROLE = "*"
@@ -376,8 +377,28 @@ def check(
     return Checked(states=stored, warnings=ctx.warnings)
 
 
+WORKFLOW_CONFIG = "workflow-config"
+"""The version counter of business services: saving one drops every process's cached flows."""
+
+
+def _flow_cache(session: AsyncSession, name: str) -> VersionedCache[Any, Flow] | None:
+    return shared_cache(session, f"workflow.{name}", counter=WORKFLOW_CONFIG)
+
+
 async def find_flow(session: AsyncSession, *, tenant_id: str, code: str, exact_tenant: bool = False) -> Flow | None:
-    """The latest version for the tenant, else for its state (DIGIT: the city's config wins)."""
+    """The latest version for the tenant, else for its state (DIGIT: the city's config wins); cached per process."""
+    cache = _flow_cache(session, "latest")
+    key = (tenant_id, code, exact_tenant)
+    cached = await cache.get(key) if cache is not None else None
+    if cached is not None:
+        return cached
+    found = await _find_flow(session, tenant_id=tenant_id, code=code, exact_tenant=exact_tenant)
+    if found is not None and cache is not None:
+        cache.put(key, found)
+    return found
+
+
+async def _find_flow(session: AsyncSession, *, tenant_id: str, code: str, exact_tenant: bool) -> Flow | None:
     tenants = [tenant_id] if exact_tenant else lineage(tenant_id)
     rows = {
         row.tenant_id: row
@@ -394,10 +415,23 @@ async def find_flow(session: AsyncSession, *, tenant_id: str, code: str, exact_t
 
 
 async def flows_by_id(session: AsyncSession, row_ids: Sequence[str]) -> dict[str, Flow]:
+    """Stored versions by row id (a version never changes once stored), cached per process."""
     if not row_ids:
         return {}
-    rows = await session.scalars(select(BusinessServiceRow).where(BusinessServiceRow.id.in_(set(row_ids))))
-    return {row.id: flow_of(row) for row in rows}
+    cache = _flow_cache(session, "by_id")
+    found: dict[str, Flow] = {}
+    if cache is not None:
+        for row_id in set(row_ids):
+            hit = await cache.get(row_id)
+            if hit is not None:
+                found[row_id] = hit
+    missing = set(row_ids) - set(found)
+    if missing:
+        for row in await session.scalars(select(BusinessServiceRow).where(BusinessServiceRow.id.in_(missing))):
+            found[row.id] = flow_of(row)
+            if cache is not None:
+                cache.put(row.id, found[row.id])
+    return found
 
 
 async def search_flows(session: AsyncSession, *, tenant_id: str, codes: Sequence[str]) -> list[Flow]:
@@ -518,5 +552,7 @@ async def save(
     saved: list[Flow] = []
     for config, checked, existing in prepared:
         saved.append(await _store_version(session, config, checked, existing, actor_uuid=actor_uuid, now_ms=now_ms))
+    if prepared:
+        await bump(session, WORKFLOW_CONFIG, watch_of(session))
     await session.flush()
     return saved, warnings

@@ -24,8 +24,11 @@ from digit.kernel.tenancy import state_of
 
 class WorkflowClient(Protocol):
     async def transition(
-        self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor
-    ) -> list[dict[str, Any]]: ...
+        self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor, fresh: bool = False
+    ) -> list[dict[str, Any]]:
+        """`fresh`: the caller has just created these business ids, so none has a state yet (saves a read;
+        a clash with an existing one is still a 409)."""
+        ...
 
     async def latest(
         self, *, tenant_id: str, business_ids: Sequence[str], actor: Actor | None = None
@@ -70,19 +73,20 @@ class InProcessWorkflowClient:
         self._platform = platform
 
     async def transition(
-        self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor
+        self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor, fresh: bool = False
     ) -> list[dict[str, Any]]:
         """DIGIT ProcessInstances in and out; in the caller's transaction when a session is given."""
         parsed = [ProcessInstanceIn.model_validate(i) for i in instances]
         users = user_lookup(self._platform)
+        now_ms = self._platform.clock.now_ms()
         if session is not None:
             return await service.transition(
-                session, instances=parsed, actor=actor, now_ms=self._platform.clock.now_ms(), users=users
+                session, instances=parsed, actor=actor, now_ms=now_ms, users=users, fresh=fresh
             )
         async with self._platform.sessions() as own:
             try:
                 result = await service.transition(
-                    own, instances=parsed, actor=actor, now_ms=self._platform.clock.now_ms(), users=users
+                    own, instances=parsed, actor=actor, now_ms=now_ms, users=users, fresh=fresh
                 )
                 await own.commit()
             except BaseException:

@@ -6,22 +6,20 @@ A record `{businessService, module, state, action, stateSLA, businessSLA, topic,
 plus the roles the action names: the record is the authority). As in DIGIT, escalated instances are also
 published on the record's `topic`, and a failing application is skipped without stopping the others.
 
-The scheduler runs in the app process. With several processes on PostgreSQL only the holder of a session-level
-advisory lock (`pg_try_advisory_lock`) escalates; when it dies its connection closes and another takes over.
-On SQLite (one process) a plain asyncio lock keeps rounds from overlapping.
+The round runs every minute as the kernel's periodic job `ESCALATION` (in `digit worker`), in the one process
+that leads `workflow.escalation` (kernel/periodic.py: an advisory lock on PostgreSQL, a file lock on SQLite);
+when it dies another takes over. An on-demand round (the `_escalate` endpoint) runs in the process asked. Every
+round, scheduled or not, first takes the `workflow.escalation.round` lock, so rounds never overlap anywhere.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select
 
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.workflow import service
@@ -31,6 +29,7 @@ from digit.blocks.workflow.schemas import ProcessInstanceIn
 from digit.kernel.envelope import Role
 from digit.kernel.errors import DomainError
 from digit.kernel.events import emit
+from digit.kernel.periodic import Leadership, Periodic
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
@@ -38,7 +37,7 @@ from digit.kernel.tenancy import state_of
 log = logging.getLogger(__name__)
 
 AUTO_ESCALATION_UUID = "00000000-0000-0000-0000-00000000e5c1"
-ADVISORY_LOCK_KEY = 0x5746_4553  # "WFES"
+ESCALATION_JOB = "workflow.escalation"
 INTERVAL_S = 60.0
 DAY_MS = 24 * 3600 * 1000
 
@@ -90,53 +89,16 @@ def escalation_actor(tenant_id: str, action_roles: set[str]) -> Actor:
     )
 
 
-class Leadership:
-    """Who escalates: the holder of a PostgreSQL advisory lock, or (SQLite) this one process."""
-
-    def __init__(self, platform: Platform) -> None:
-        self._platform = platform
-        self._connection: AsyncConnection | None = None
-
-    @property
-    def is_leader(self) -> bool:
-        return self._platform.settings.is_sqlite or self._connection is not None
-
-    async def acquire(self) -> bool:
-        if self.is_leader:
-            return True
-        connection = await self._platform.engine.connect()
-        try:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            got = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}))
-        except BaseException:
-            await connection.close()
-            raise
-        if got:
-            self._connection = connection
-            log.info("escalation_leader_elected")
-        else:
-            await connection.close()
-        return got
-
-    async def release(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(SQLAlchemyError, OSError):  # the connection may be gone already
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            await connection.close()
-
-
 class Escalator:
     def __init__(self, platform: Platform) -> None:
         self._platform = platform
-        self.leadership = Leadership(platform)
+        self.leadership = Leadership(platform, ESCALATION_JOB)  # who runs the scheduled rounds
+        self._turns = Leadership(platform, f"{ESCALATION_JOB}.round")  # rounds of every process take turns
         self._round = asyncio.Lock()
 
     async def run_once(self, *, business_service: str | None = None) -> list[dict[str, Any]]:
-        """One round if this process leads; returns the escalated ProcessInstances."""
-        if not await self.leadership.acquire():
-            return []
-        async with self._round:
+        """One round now, after any round another process is running; returns the escalated ProcessInstances."""
+        async with self._turns.round(wait=True), self._round:
             return await self._escalate(business_service)
 
     async def _due(self) -> list[tuple[str, str]]:
@@ -237,16 +199,8 @@ async def escalate_due(platform: Platform, *, business_service: str | None = Non
     return await platform.get(Escalator).run_once(business_service=business_service)
 
 
-async def escalation_scheduler(platform: Platform) -> None:
-    """Block.background: a round every minute while the app runs; leadership is released on shutdown."""
-    escalator = platform.get(Escalator)
-    try:
-        while True:
-            try:
-                await escalator.run_once()
-            except (OSError, SQLAlchemyError, DomainError) as error:
-                log.warning("escalation_round_failed", extra={"error": type(error).__name__})
-                await escalator.leadership.release()
-            await asyncio.sleep(INTERVAL_S)
-    finally:
-        await escalator.leadership.release()
+async def _scheduled_round(platform: Platform) -> int:
+    return len(await platform.get(Escalator).run_once())
+
+
+ESCALATION = Periodic(name=ESCALATION_JOB, every_s=INTERVAL_S, run=_scheduled_round, leader=True)

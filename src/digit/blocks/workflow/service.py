@@ -99,12 +99,15 @@ async def transition(
     now_ms: int,
     users: UserLookup | None,
     escalated: bool = False,
+    fresh: bool = False,
 ) -> list[dict[str, Any]]:
-    """Apply every transition of the batch, or none (the first fault raises)."""
+    """Apply every transition of the batch, or none (the first fault raises).
+
+    `fresh`: the caller has just created the business ids, so there is no current state to read."""
     keys = [_key(i.tenant_id, i.business_service, i.business_id) for i in instances]
     if len(set(keys)) < len(keys):
         raise Invalid("INVALID_REQUEST", "a businessId appears twice in one batch; send one action per application")
-    currents = await _current_rows(session, keys)
+    currents = {} if fresh else await _current_rows(session, keys)
     flows = await flows_by_id(session, [c.config_id for c in currents.values()])
     latest: dict[tuple[str, str], Flow | None] = {}
     planned: list[Planned] = []
@@ -126,7 +129,9 @@ async def transition(
             flow = found
         planned.append(_plan(instance, flow, current, actor, escalated=escalated))
     await _check_assignees(planned, users)
-    written = [await _write(session, plan, actor=actor, now_ms=now_ms, escalated=escalated) for plan in planned]
+    written = [
+        await _write(session, plan, actor=actor, now_ms=now_ms, escalated=escalated, fresh=fresh) for plan in planned
+    ]
     return [
         instance_wire(row, flow=plan.flow, actor=actor, now_ms=now_ms)
         for row, plan in zip(written, planned, strict=True)
@@ -258,29 +263,32 @@ def _inbox_attributes(
 
 
 async def _save_current_state(
-    session: AsyncSession, plan: Planned, values: dict[str, Any], *, actor: Actor, now_ms: int
+    session: AsyncSession, plan: Planned, values: dict[str, Any], *, actor: Actor, now_ms: int, fresh: bool
 ) -> str:
     """Insert or move on the application's current-state row; returns its id.
 
     A concurrent transition shows as a unique clash (first one) or a row_version miss (later ones): 409.
+    For a `fresh` business id a clash can only be the caller's bug, so no savepoint guards the insert.
     """
     request, current = plan.request, plan.current
     if current is None:
         current_id = new_id()
+        statement = insert(CurrentStateRow).values(
+            id=current_id,
+            tenant_id=request.tenant_id,
+            business_service=request.business_service,
+            business_id=request.business_id,
+            created_by=actor.uuid,
+            created_time=now_ms,
+            row_version=1,
+            **values,
+        )
         try:
-            async with session.begin_nested():
-                await session.execute(
-                    insert(CurrentStateRow).values(
-                        id=current_id,
-                        tenant_id=request.tenant_id,
-                        business_service=request.business_service,
-                        business_id=request.business_id,
-                        created_by=actor.uuid,
-                        created_time=now_ms,
-                        row_version=1,
-                        **values,
-                    )
-                )
+            if fresh:
+                await session.execute(statement)
+            else:
+                async with session.begin_nested():
+                    await session.execute(statement)
         except IntegrityError:
             raise _conflict(request.business_id) from None
         return current_id
@@ -292,7 +300,9 @@ async def _save_current_state(
     )
     if getattr(result, "rowcount", 0) != 1:
         raise _conflict(request.business_id)
-    await session.execute(delete(AssigneeRow).where(AssigneeRow.current_id == current.id))
+    recorded = (current.attributes or {}).get("_assignees")
+    if recorded is None or recorded:  # the row says whom it had: no statement when it had nobody
+        await session.execute(delete(AssigneeRow).where(AssigneeRow.current_id == current.id))
     return current.id
 
 
@@ -421,7 +431,7 @@ def _plan_step(plan: Planned, *, now_ms: int) -> _Step:
 
 
 async def _write(
-    session: AsyncSession, plan: Planned, *, actor: Actor, now_ms: int, escalated: bool
+    session: AsyncSession, plan: Planned, *, actor: Actor, now_ms: int, escalated: bool, fresh: bool = False
 ) -> ProcessInstanceRow:
     written = _plan_step(plan, now_ms=now_ms)
     attributes = _inbox_attributes(plan.current, written.details, written.assignees)
@@ -442,7 +452,7 @@ async def _write(
         "last_modified_by": actor.uuid,
         "last_modified_time": now_ms,
     }
-    current_id = await _save_current_state(session, plan, values, actor=actor, now_ms=now_ms)
+    current_id = await _save_current_state(session, plan, values, actor=actor, now_ms=now_ms, fresh=fresh)
     _add_assignees(
         session,
         tenant_id=plan.request.tenant_id,
@@ -656,15 +666,19 @@ async def search_instances(
 ) -> tuple[list[dict[str, Any]], int]:
     """Latest instance per application (or the whole history), newest first, with a total count."""
     ids_query = _history_query(criteria, actor) if criteria.history else _latest_query(criteria, actor)
-    total = int(await session.scalar(select(func.count()).select_from(ids_query.subquery())) or 0)
+    offset, limit = max(criteria.offset, 0), min(max(criteria.limit, 1), MAX_LIMIT)
     rows_query = (
         select(ProcessInstanceRow)
         .where(ProcessInstanceRow.id.in_(ids_query))
         .order_by(ProcessInstanceRow.created_time.desc(), ProcessInstanceRow.step.desc())
-        .offset(max(criteria.offset, 0))
-        .limit(min(max(criteria.limit, 1), MAX_LIMIT))
+        .offset(offset)
+        .limit(limit)
     )
     rows = list(await session.scalars(rows_query))
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # the whole answer is on this page: no count needed
+    else:
+        total = int(await session.scalar(select(func.count()).select_from(ids_query.subquery())) or 0)
     flows = await flows_by_id(session, [r.config_id for r in rows])
     return [instance_wire(r, flow=flows.get(r.config_id), actor=actor, now_ms=now_ms) for r in rows], total
 

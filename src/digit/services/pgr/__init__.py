@@ -14,6 +14,12 @@ from digit.services.pgr.api import router
 from digit.services.pgr.deps import PgrDeps
 
 
+def made_by_escalation(data: dict[str, Any]) -> bool:
+    """PGR makes its own transitions and writes their status itself; only the scheduler's escalations of
+    complaints are news to it (every other transition would be read and dropped)."""
+    return data.get("businessService") == service.BUSINESS_SERVICE and bool(data.get("escalated"))
+
+
 async def follow_workflow(platform: Platform, event: Event) -> None:
     """Escalations made by the workflow scheduler move the complaint's status too.
 
@@ -59,6 +65,13 @@ BLOCK = Block(
         "encryption",
         "urlshortener",
     ),
-    consumers=(Consumer(name="pgr.follow-workflow", topics=("save-wf-transitions",), handle=follow_workflow),),
+    consumers=(
+        Consumer(
+            name="pgr.follow-workflow",
+            topics=("save-wf-transitions",),
+            handle=follow_workflow,
+            accepts=made_by_escalation,
+        ),
+    ),
     open_routes=open311.OPEN_ROUTES,
 )

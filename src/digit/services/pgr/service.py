@@ -13,14 +13,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
 from digit.kernel import idempotency
-from digit.kernel.db import stamp
+from digit.kernel.db import new_id, stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
@@ -261,6 +261,7 @@ async def _file(
     id_format = DEFAULT_ID_FORMAT
     [service_request_id] = await deps.idgen.generate(session, tenant_id=tenant_id, id_name=ID_NAME, format=id_format)
     row = ServiceRow(
+        id=new_id(),
         tenant_id=tenant_id,
         service_request_id=service_request_id,
         service_code=service.service_code,
@@ -274,16 +275,12 @@ async def _file(
         department=definition.get("department"),
     )
     _stamp(row, actor, now_ms)
-    session.add(row)
-    await session.flush()
-    session.add(await _address_row(deps, row, service, actor, now_ms))
-    for document in service.documents or []:
-        session.add(_document_row(row, document, actor, now_ms))
+    # the workflow first: the complaint is written once, with its status, in the same flush as its children
     [instance] = await deps.workflow.transition(
-        session, instances=[_instance(row, workflow, tenant_id=tenant_id)], actor=actor
+        session, instances=[_instance(row, workflow, tenant_id=tenant_id)], actor=actor, fresh=True
     )
     row.application_status = _status_of(instance)
-    await session.flush()
+    session.add(row)
     await _emit(
         session,
         deps,
@@ -295,8 +292,16 @@ async def _file(
         from_status=None,
         assignees=[],
     )
+    await session.flush()  # the complaint and both events (the workflow's and ours): children refer to it
+    address = await _address_row(deps, row, service, actor, now_ms)
+    document_rows = [_document_row(row, document, actor, now_ms) for document in service.documents or []]
+    session.add_all([address, *document_rows])
+    await session.flush()
     log.info("pgr_request_created", extra={"tenant_id": tenant_id, "service_request_id": service_request_id})
-    wrappers = await wrap(session, deps, [row], actor=actor, instances={row.service_request_id: instance})
+    children = _Children(addresses={row.id: address}, documents={row.id: document_rows})
+    wrappers = await wrap(
+        session, deps, [row], actor=actor, instances={row.service_request_id: instance}, known=children
+    )
     return wrappers[0]
 
 
@@ -304,7 +309,7 @@ async def update_request(
     session: AsyncSession, deps: PgrDeps, *, service: Service, workflow: Workflow, actor: Actor, now_ms: int
 ) -> dict[str, Any]:
     """Move a complaint on by one workflow action, with PGR's own rules for that action."""
-    row = await _get_row(session, service)
+    row, known = await _get_row(session, service)
     if service.row_version is not None and service.row_version != row.row_version:
         raise Conflict("STALE_DATA", "the complaint was changed by someone else; search again and retry")
     action = workflow.action.upper()
@@ -342,7 +347,6 @@ async def update_request(
         row.resolved_time = None
         row.assignee = None
     _stamp(row, actor, now_ms)
-    await session.flush()
     await _emit(
         session,
         deps,
@@ -355,23 +359,48 @@ async def update_request(
         assignees=workflow.assignes,
         last_assignee=previous_assignee,
     )
+    await session.flush()  # one flush: the complaint and both events (the workflow's and ours) together
     log.info("pgr_request_updated", extra={"service_request_id": row.service_request_id, "action": action})
-    wrappers = await wrap(session, deps, [row], actor=actor, instances={row.service_request_id: instance})
+    wrappers = await wrap(session, deps, [row], actor=actor, instances={row.service_request_id: instance}, known=known)
     return wrappers[0]
 
 
-async def _get_row(session: AsyncSession, service: Service) -> ServiceRow:
-    query = select(ServiceRow).where(ServiceRow.tenant_id == service.tenant_id)
+async def _get_row(session: AsyncSession, service: Service) -> tuple[ServiceRow, _Children]:
+    """The complaint to update with its address and documents, in one query."""
+    query = _with_children(select(ServiceRow, AddressRow, DocumentRow)).where(ServiceRow.tenant_id == service.tenant_id)
     if service.id:
         query = query.where(ServiceRow.id == service.id)
     elif service.service_request_id:
         query = query.where(ServiceRow.service_request_id == service.service_request_id)
     else:
         raise Invalid("INVALID_UPDATE", "the complaint to update needs its id or serviceRequestId")
-    row = await session.scalar(query)
-    if row is None:
+    rows, children = _rows_and_children((await session.execute(query)).all())
+    if not rows:
         raise NotFound("INVALID_UPDATE", "no such complaint in this city")
-    return row
+    return rows[0], children
+
+
+def _with_children(query: Select[ServiceRow, AddressRow, DocumentRow]) -> Select[ServiceRow, AddressRow, DocumentRow]:
+    return query.outerjoin(AddressRow, AddressRow.service_id == ServiceRow.id).outerjoin(
+        DocumentRow, DocumentRow.service_id == ServiceRow.id
+    )
+
+
+def _rows_and_children(
+    found: Sequence[tuple[ServiceRow, AddressRow | None, DocumentRow | None]],
+) -> tuple[list[ServiceRow], _Children]:
+    """Complaints in the order found (one line per document), with their addresses and documents."""
+    rows: dict[str, ServiceRow] = {}
+    addresses: dict[str, AddressRow] = {}
+    documents: dict[str, list[DocumentRow]] = {}
+    for row, address, document in found:
+        rows.setdefault(row.id, row)
+        documents.setdefault(row.id, [])
+        if address is not None:
+            addresses[row.id] = address
+        if document is not None:
+            documents[row.id].append(document)
+    return list(rows.values()), _Children(addresses=addresses, documents=documents)
 
 
 async def _check_assignees(deps: PgrDeps, row: ServiceRow, assignees: Sequence[str]) -> None:
@@ -450,7 +479,10 @@ def _document_row(row: ServiceRow, document: Document, actor: Actor, now_ms: int
     return result
 
 
-def _filtered(query: Select[Any], criteria: SearchCriteria, *, account_id: str | None) -> Select[Any]:
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def _filtered(query: _Query, criteria: SearchCriteria, *, account_id: str | None) -> _Query:
     query = query.where(ServiceRow.tenant_id == criteria.tenant_id)
     if account_id is not None:
         query = query.where(ServiceRow.account_id == account_id)
@@ -495,21 +527,26 @@ async def search_requests(
     account_id, can_match = await _account_filter(deps, criteria, actor)
     if not can_match:
         return [], 0
-    total = int(
-        await session.scalar(_filtered(select(func.count(ServiceRow.id)), criteria, account_id=account_id)) or 0
-    )
     column = {"createdTime": ServiceRow.created_time, "lastModifiedTime": ServiceRow.last_modified_time}.get(
         criteria.sort_by, ServiceRow.created_time
     )
     order = column.asc() if criteria.sort_order.upper() == "ASC" else column.desc()
-    query = (
-        _filtered(select(ServiceRow), criteria, account_id=account_id)
+    limit, offset = min(max(criteria.limit, 1), MAX_LIMIT), max(criteria.offset, 0)
+    page = (
+        _filtered(select(ServiceRow.id), criteria, account_id=account_id)
         .order_by(order, ServiceRow.id)
-        .limit(min(max(criteria.limit, 1), MAX_LIMIT))
-        .offset(max(criteria.offset, 0))
+        .limit(limit)
+        .offset(offset)
+        .subquery()
     )
-    rows = list(await session.scalars(query))
-    return await wrap(session, deps, rows, actor=actor), total
+    query = _with_children(select(ServiceRow, AddressRow, DocumentRow).join(page, page.c.id == ServiceRow.id))
+    rows, known = _rows_and_children((await session.execute(query.order_by(order, ServiceRow.id))).all())
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # the whole answer is on this page: no count needed
+    else:
+        counted = _filtered(select(func.count(ServiceRow.id)), criteria, account_id=account_id)
+        total = int(await session.scalar(counted) or 0)
+    return await wrap(session, deps, rows, actor=actor, known=known), total
 
 
 async def plain_search_requests(
@@ -534,6 +571,14 @@ def _mask(value: str | None) -> str | None:
     return "*" * max(len(value) - 4, 0) + value[-4:]
 
 
+@dataclass(frozen=True)
+class _Children:
+    """Addresses and documents the caller already holds (just written or read with the rows); None: read them."""
+
+    addresses: dict[str, AddressRow] | None
+    documents: dict[str, list[DocumentRow]] | None
+
+
 async def wrap(
     session: AsyncSession,
     deps: PgrDeps,
@@ -541,11 +586,13 @@ async def wrap(
     *,
     actor: Actor,
     instances: dict[str, dict[str, Any]] | None = None,
+    known: _Children | None = None,
 ) -> list[dict[str, Any]]:
-    """Service + workflow wrappers for rows, in a fixed number of queries whatever the page size."""
+    """Service + workflow wrappers for rows, in a fixed number of queries whatever the page size
+    (none for what the caller passes in `instances` and `known`)."""
     if not rows:
         return []
-    addresses, documents = await _children_of(session, [r.id for r in rows])
+    addresses, documents = await _children_of(session, [r.id for r in rows], known or _Children(None, None))
     tenant_id = rows[0].tenant_id
     latest = dict(instances or {})
     missing = [r.service_request_id for r in rows if r.service_request_id not in latest]
@@ -579,15 +626,18 @@ async def wrap(
 
 
 async def _children_of(
-    session: AsyncSession, ids: Sequence[str]
+    session: AsyncSession, ids: Sequence[str], known: _Children
 ) -> tuple[dict[str, AddressRow], dict[str, list[DocumentRow]]]:
-    """The address and the documents of many complaints, one query each."""
-    addresses = {
-        a.service_id: a for a in await session.scalars(select(AddressRow).where(AddressRow.service_id.in_(ids)))
-    }
-    documents: dict[str, list[DocumentRow]] = {}
-    for document in await session.scalars(select(DocumentRow).where(DocumentRow.service_id.in_(ids))):
-        documents.setdefault(document.service_id, []).append(document)
+    """The address and the documents of many complaints, one query each for what the caller does not hold."""
+    addresses = known.addresses
+    if addresses is None:
+        query = select(AddressRow).where(AddressRow.service_id.in_(ids))
+        addresses = {a.service_id: a for a in await session.scalars(query)}
+    documents = known.documents
+    if documents is None:
+        documents = {}
+        for document in await session.scalars(select(DocumentRow).where(DocumentRow.service_id.in_(ids))):
+            documents.setdefault(document.service_id, []).append(document)
     return addresses, documents
 
 

@@ -11,7 +11,7 @@ from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.services.studio import registry, service
-from digit.services.studio.api import OPEN_ROUTES, pdf_router, router
+from digit.services.studio.api import OPEN_ROUTES, init_router, pdf_router, router
 from digit.services.studio.deps import StudioDeps
 from digit.services.studio.models import ServiceRow
 from digit.services.studio.schemas import Service
@@ -73,7 +73,7 @@ async def seed(platform: Platform, context: SeedContext) -> None:
 
 BLOCK = Block(
     name="studio",
-    routers=[router, pdf_router],
+    routers=[router, pdf_router, init_router],
     depends=(
         "mdms",
         "user",

@@ -28,10 +28,11 @@ from digit.services.studio.schemas import (
 
 router = APIRouter(prefix="/public-service/v1", tags=["studio"])
 pdf_router = APIRouter(prefix="/studio-pdf/public-service", tags=["studio"])
+init_router = APIRouter(prefix="/public-service-init/v1", tags=["studio"])
 
 TenantHeader = Annotated[str | None, Header(alias="X-Tenant-Id", max_length=256)]
 ServiceCode = Annotated[str, Path(alias="serviceCode", min_length=1, max_length=160)]
-OPEN_ROUTES = ("/public-service/v1/certificate/_verify",)
+OPEN_ROUTES = ("/public-service/v1/certificate/_verify", "/public-service/v1/form/{serviceCode}")
 
 
 @router.post("/service")
@@ -253,3 +254,42 @@ async def download_pdf(
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="{application_number}.pdf"'},
     )
+
+
+@router.get("/form/{serviceCode}")
+async def form(
+    service_code: ServiceCode,
+    session: SessionDep,
+    platform: PlatformDep,
+    tenant_id: TenantQuery,
+) -> dict[str, object]:
+    """Studio's `GET /v1/form/{serviceCode}` (open: a form is public): the service, its current definition, the
+    JSON Schema the server validates `serviceDetails` against, and the MDMS records its choices come from, so
+    a client renders the same form the server checks."""
+    deps = StudioDeps.of(platform)
+    loaded = await service.load_service(session, service_code=service_code, tenant_id=tenant_id)
+    references = await registry.reference_data(deps, tenant_id=tenant_id, definition=loaded.definition)
+    return {
+        "responseInfo": response_info(None).wire(),
+        "Service": registry.service_wire(loaded.row),
+        "Form": {
+            "definition": loaded.row.config,
+            "schema": await service.form_schema(deps, loaded, tenant_id=tenant_id),
+            "references": {
+                code: [
+                    {"code": r.get("code"), "name": r.get("name")}
+                    for r in records
+                    if isinstance(r, dict) and r.get("code") is not None and r.get("active", True)
+                ]
+                for code, records in references.items()
+            },
+        },
+    }
+
+
+# Studio's later registry service (`public-service-init`): the same registration, on its own paths.
+init_router.add_api_route("/service", register_service, methods=["POST"], summary="Register a configured service")
+init_router.add_api_route("/service", search_services, methods=["GET"], summary="Registered services")
+init_router.add_api_route(
+    "/service/{serviceCode}", update_service, methods=["PUT"], summary="A new version of a configured service"
+)

@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, ConfigDict, Field, ValidationError
 
 from digit.kernel.envelope import ErrorDetail, WireModel
 from digit.kernel.errors import Invalid
@@ -157,7 +157,9 @@ class MessageDef(Lenient):
 class NotificationDef(Lenient):
     sms: list[MessageDef] = Field(default_factory=list)
     email: list[MessageDef] = Field(default_factory=list)
-    event: list[MessageDef] = Field(default_factory=list)
+    event: list[MessageDef] = Field(
+        default_factory=list, validation_alias=AliasChoices("event", "inApp", "inapp")
+    )  # in-app messages (DIGIT's user events)
 
 
 class PdfDef(Lenient):

@@ -30,6 +30,18 @@ class ServiceRow(Audited, Base):
     additional_details: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
+class ServiceVersionRow(Audited, Base):
+    """The configuration a service had at one version: applications made under it keep following it."""
+
+    __tablename__ = "eg_studio_service_version"
+    __table_args__ = (UniqueConstraint("service_code", "version"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=new_id)
+    service_code: Mapped[str] = mapped_column(String(160))
+    version: Mapped[int]
+    config: Mapped[dict[str, Any]]
+
+
 class ApplicationRow(Audited, Base):
     __tablename__ = "eg_studio_application"
     __table_args__ = (
@@ -39,6 +51,7 @@ class ApplicationRow(Audited, Base):
 
     id: Mapped[str] = mapped_column(primary_key=True, default=new_id)
     service_code: Mapped[str] = mapped_column(String(160))
+    service_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the definition it follows
     module: Mapped[str] = mapped_column(String(64))
     business_service: Mapped[str] = mapped_column(String(64))
     application_number: Mapped[str] = mapped_column(String(128))

@@ -26,7 +26,7 @@ from digit.kernel.tenancy import lineage, state_of
 from digit.services.studio import definition as defs
 from digit.services.studio.definition import Definition
 from digit.services.studio.deps import StudioDeps
-from digit.services.studio.models import ServiceRow
+from digit.services.studio.models import ServiceRow, ServiceVersionRow
 from digit.services.studio.schemas import Service
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def service_wire(row: ServiceRow) -> dict[str, Any]:
         "version": row.version,
         "additionalDetails": row.additional_details,
         "enabled": row.config.get("enabled", ["citizen", "employee"]),
+        "access": row.config.get("access"),  # who may apply, act, view: public, it drives the menus
         "auditDetails": row.audit_details(),
     }
 
@@ -104,7 +105,8 @@ async def checked_definition(deps: StudioDeps, *, tenant_id: str, data: dict[str
     definition = defs.parse(data)
     known = await _known_roles(deps, tenant_id)
     masters = await reference_data(deps, tenant_id=tenant_id, definition=definition)
-    codes = [m.code for m in [*definition.notification.sms, *definition.notification.email] if m.code]
+    notices = definition.notification
+    codes = [m.code for m in [*notices.sms, *notices.email, *notices.event] if m.code]
     messages = (
         await deps.localization.get_messages(
             tenant_id=tenant_id, locale="en_IN", modules=definition.localization.modules, codes=codes
@@ -249,6 +251,7 @@ async def register_service(
     stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
     session.add(row)
     await session.flush()
+    _keep_version(session, row, actor=actor, now_ms=now_ms)
     await emit(
         session,
         "save-public-service",
@@ -284,12 +287,34 @@ async def update_service(
         )
         row.config = data
         row.version += 1
+        _keep_version(session, row, actor=actor, now_ms=now_ms)
     row.status = service.status
     if service.additional_details is not None:
         row.additional_details = service.additional_details
     stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
     await session.flush()
     return service_wire(row)
+
+
+def _keep_version(session: AsyncSession, row: ServiceRow, *, actor: Actor, now_ms: int) -> None:
+    """Snapshot the configuration of the row's current version (applications made under it follow it)."""
+    snapshot = ServiceVersionRow(
+        tenant_id=row.tenant_id, service_code=row.service_code, version=row.version, config=row.config
+    )
+    stamp(snapshot, actor_uuid=actor.uuid, now_ms=now_ms)
+    session.add(snapshot)
+
+
+async def configuration_at(session: AsyncSession, row: ServiceRow, version: int) -> dict[str, Any]:
+    """The configuration the service had at `version` (its current one when no snapshot was kept)."""
+    if version == row.version:
+        return row.config
+    found = await session.scalar(
+        select(ServiceVersionRow.config).where(
+            ServiceVersionRow.service_code == row.service_code, ServiceVersionRow.version == version
+        )
+    )
+    return found if found is not None else row.config
 
 
 async def get_service(session: AsyncSession, *, service_code: str, tenant_ids: Collection[str]) -> ServiceRow:

@@ -33,7 +33,7 @@ from digit.services.studio import fees
 from digit.services.studio.definition import PAY_ACTION, Definition
 from digit.services.studio.deps import StudioDeps
 from digit.services.studio.models import ApplicantRow, ApplicationRow, DocumentRow, ServiceRow
-from digit.services.studio.registry import codes_of, get_service, reference_data
+from digit.services.studio.registry import codes_of, configuration_at, get_service, reference_data
 from digit.services.studio.schemas import Address, Applicant, Application, Document, Workflow
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,17 @@ class Loaded:
 
 
 async def load_service(session: AsyncSession, *, service_code: str, tenant_id: str) -> Loaded:
+    """The service with its current definition (what new applications follow)."""
     row = await get_service(session, service_code=service_code, tenant_ids={tenant_id})
     return Loaded(row, defs.parse(row.config))
+
+
+async def pinned(session: AsyncSession, loaded: Loaded, version: int) -> Loaded:
+    """The service as it was at the version an application was made under: a later registration of a
+    changed definition (a new workflow version) never changes the rules of applications in flight."""
+    if version == loaded.row.version:
+        return loaded
+    return Loaded(loaded.row, defs.parse(await configuration_at(session, loaded.row, version)))
 
 
 def _roles(actor: Actor, tenant_id: str) -> set[str]:
@@ -388,6 +397,7 @@ def _new_application_row(
     return ApplicationRow(
         tenant_id=tenant_id,
         service_code=service_code,
+        service_version=loaded.row.version,
         module=definition.module,
         business_service=definition.service,
         application_number=number,
@@ -459,6 +469,7 @@ def _event(row: ApplicationRow, action: str) -> dict[str, Any]:
         "status": row.status,
         "workflowStatus": row.workflow_status,
         "accountId": row.account_id,
+        "locality": (row.address or {}).get("boundarycode"),  # a boundary code (dashboards: revenue by locality)
     }
 
 
@@ -586,6 +597,8 @@ async def update_application(
     )
     if row is None or (actor.is_citizen and row.account_id != actor.uuid):
         raise NotFound("APPLICATION_NOT_FOUND", f"no application {application_id} of {service_code} here")
+    loaded = await pinned(session, loaded, row.service_version)
+    definition = loaded.definition
     workflow = application.workflow
     if workflow is None:
         raise Invalid("WORKFLOW_REQUIRED", "Application.workflow.action is required", params=["workflow.action"])
@@ -633,6 +646,7 @@ async def follow_payment(session: AsyncSession, deps: StudioDeps, *, data: dict[
         if row is None:
             continue
         loaded = await load_service(session, service_code=row.service_code, tenant_id=tenant_id)
+        loaded = await pinned(session, loaded, row.service_version)
         if loaded.definition.bill_code != detail.get("businessService"):
             continue
         if _action_of(loaded.definition, row.workflow_status, PAY_ACTION) is None:
@@ -709,6 +723,7 @@ async def wrap(
     applicants, documents = await _children_of(session, [r.id for r in rows])
     users = await deps.users.get_users(sorted({a.user_uuid for group in applicants.values() for a in group}))
     latest = await deps.workflow.latest(tenant_id=rows[0].tenant_id, business_ids=[r.application_number for r in rows])
+    versions = {v: await pinned(session, loaded, v) for v in {r.service_version for r in rows}}
     out = []
     for row in rows:
         is_owner = actor.uuid == row.account_id
@@ -740,7 +755,8 @@ async def wrap(
                 "reference": row.reference_links or [],
                 "additionalDetails": row.additional_details,
                 "processInstance": [instance] if instance else [],
-                "nextActions": _next_actions(loaded.definition, row, actor),
+                "serviceVersion": row.service_version,
+                "nextActions": _next_actions(versions[row.service_version].definition, row, actor),
                 "certificate": {"issuedTime": row.certificate_time, "token": certificate_token(row)}
                 if row.certificate_signature
                 else None,
@@ -826,9 +842,13 @@ def _fill(template: str, values: dict[str, str]) -> str:
 async def _notify(
     session: AsyncSession, deps: StudioDeps, loaded: Loaded, row: ApplicationRow, *, state: str | None
 ) -> None:
-    """SMS and e-mail to the applicants for the state reached, worded by the template or localization."""
+    """SMS, e-mail and in-app messages to the applicants for the state reached, worded by the template or
+    localization (in-app messages in each applicant's language)."""
     notification = loaded.definition.notification
     entries = [(c, m) for c in ("sms", "email") for m in getattr(notification, c) if state in m.states]
+    in_app = [m for m in notification.event if state in m.states]
+    if in_app:
+        await _notify_in_app(session, deps, loaded, row, state=state, messages=in_app)
     if not entries:
         return
     codes = [m.code for _, m in entries if m.code]
@@ -866,6 +886,77 @@ async def _notify(
                 await deps.notification.send_email(
                     tenant_id=row.tenant_id, to=[user.email_id], subject=row.application_number, body=text
                 )
+
+
+CITIZEN_APPLICATION_URL = "/digit-ui/citizen/services/{serviceCode}/applications/{applicationNumber}"
+
+
+async def _notify_in_app(
+    session: AsyncSession,
+    deps: StudioDeps,
+    loaded: Loaded,
+    row: ApplicationRow,
+    *,
+    state: str | None,
+    messages: Sequence[defs.MessageDef],
+) -> None:
+    """In-app events (the notification block's user events, as PGR's messages are) for the state reached.
+
+    Stored in plain text like DIGIT's user events, so they never carry a name: name placeholders stay empty.
+    Each links to the citizen's page of the application."""
+    definition = loaded.definition
+    uuids = list(
+        dict.fromkeys(
+            [
+                row.account_id,
+                *await session.scalars(
+                    select(ApplicantRow.user_uuid)
+                    .where(ApplicantRow.application_id == row.id)
+                    .order_by(ApplicantRow.position)
+                ),
+            ]
+        )
+    )
+    users = await deps.users.get_users(uuids)
+    values = {
+        "PublicService.applicationNo": row.application_number,
+        "PublicService.applicationNumber": row.application_number,
+        "PublicService.applicants[0].name": "",
+        "PublicService.status": state or "",
+        "PublicService.serviceCode": row.service_code,
+    }
+    link = CITIZEN_APPLICATION_URL.format(serviceCode=row.service_code, applicationNumber=row.application_number)
+    title_code = f"{definition.label_prefix}_SERVICE"
+    events: list[dict[str, Any]] = []
+    for uuid_ in uuids:
+        user = users.get(uuid_)
+        if user is None or user.type != "CITIZEN":
+            continue
+        words = await deps.localization.get_messages(
+            tenant_id=row.tenant_id,
+            locale=user.locale or "en_IN",
+            modules=definition.localization.modules,
+            codes=[title_code, *[m.code for m in messages if m.code]],
+        )
+        for message in messages:
+            template = (words.get(message.code) if message.code else None) or message.template
+            if not template:
+                continue
+            events.append(
+                {
+                    "tenantId": row.tenant_id,
+                    "referenceId": row.application_number,
+                    "eventType": "SYSTEMGENERATED",
+                    "eventCategory": definition.module,
+                    "name": f"{words.get(title_code, definition.service)} {row.application_number}",
+                    "description": _fill(template, values),
+                    "source": "studio",
+                    "recepient": {"toUsers": [uuid_]},
+                    "actions": {"actionUrls": [{"actionUrl": link, "code": "VIEW"}]},
+                }
+            )
+    if events:
+        await deps.notification.create_user_events(session, events=events, actor=Actor.system(row.tenant_id))
 
 
 # ----------------------------------------------------------------------------------------------- certificate
@@ -953,6 +1044,9 @@ async def render_pdf(
         ApplicationRow.application_number == application_number,
     )
     row = await session.scalar(query)
+    if row is not None:
+        loaded = await pinned(session, loaded, row.service_version)
+        definition = loaded.definition
     visible = row is not None and (
         (actor.is_citizen and row.account_id == actor.uuid)
         or (not actor.is_citizen and _may(actor, definition, tenant_id, ("viewer", "editor", "creator")))

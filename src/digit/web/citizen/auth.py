@@ -7,15 +7,15 @@ token it issues goes into the session cookie; logging out revokes it with `/user
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from digit.web import sessions
-from digit.web.backend import CLIENT_BASIC, ApiError
+from digit.web.backend import ApiError
 from digit.web.layout import CITIZEN_PREFIX, WebContext, WebDep, safe_next
+from digit.web.signin import end_session, issue_token, start_session
 
 router = APIRouter(prefix=CITIZEN_PREFIX, include_in_schema=False)
 
@@ -80,16 +80,8 @@ async def verify_login_otp(web: WebDep) -> Response:
         return await web.refused()
     mobile, otp = str(form.get("mobile", "")).strip(), str(form.get("otp", "")).strip()
     target = safe_next(str(form.get("next", "")))
-    fields = {
-        "username": mobile,
-        "password": otp,
-        "grant_type": "password",
-        "scope": "read",
-        "tenantId": web.state_id,
-        "userType": "CITIZEN",
-    }
     try:
-        issued = await web.backend.post_form("/user/oauth/token", fields, headers={"Authorization": CLIENT_BASIC})
+        issued = await issue_token(web, username=mobile, password=otp, tenant_id=web.state_id, user_type="CITIZEN")
     except ApiError as error:
         errors = {_field(error, "otp"): web.error_text(error)}
         values = {"mobile": mobile}
@@ -97,11 +89,7 @@ async def verify_login_otp(web: WebDep) -> Response:
             "citizen/otp.html", status=400, next=target, values=values, errors=errors, purpose="login"
         )
     response = web.redirect(target)
-    token = str(issued.get("access_token", ""))
-    ttl = issued.get("expires_in")
-    sessions.set_cookie(
-        web.request, response, sessions.SESSION_COOKIE, token, max_age=ttl if isinstance(ttl, int) else None
-    )
+    start_session(web, response, issued)
     user = issued.get("UserRequest") or {}
     locale = user.get("locale") if isinstance(user, dict) else None
     if isinstance(locale, str) and "locale" not in web.cookies and not web.request.cookies.get(sessions.LOCALE_COOKIE):
@@ -165,12 +153,4 @@ async def verify_register_otp(web: WebDep) -> Response:
 
 @router.post("/logout")
 async def logout(web: WebDep) -> Response:
-    form = await web.form()
-    if form is None:
-        return await web.refused()
-    if web.token:
-        with contextlib.suppress(ApiError):  # already expired or revoked: the cookie goes all the same
-            await web.backend.post("/user/_logout", {"access_token": web.token})
-    response = web.redirect(CITIZEN_PREFIX)
-    sessions.clear_cookie(web.request, response, sessions.SESSION_COOKIE)
-    return response
+    return await end_session(web, CITIZEN_PREFIX)

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from digit.blocks.boundary.client import BOUNDARY_CLIENT
 from digit.blocks.mdms.client import MDMS_CLIENT
-from digit.web.backend import ApiError
+from digit.web.backend import ApiError, answered
 from digit.web.i18n import code_of
 from digit.web.layout import CITIZEN_PREFIX, WebContext, WebDep, login_redirect
 
@@ -106,7 +106,8 @@ async def new_complaint(web: WebDep) -> Response:
     return await _form_page(web, values={"tenantId": web.city}, errors={})
 
 
-async def _photos(web: WebContext, tenant_id: str, files: list[UploadFile]) -> list[dict[str, str]]:
+async def upload_photos(web: WebContext, tenant_id: str, files: list[UploadFile]) -> list[dict[str, str]]:
+    """Photos to the filestore (at most MAX_PHOTOS), as the workflow's verification documents; shared by both apps."""
     uploads = []
     for item in files[:MAX_PHOTOS]:
         content = await item.read()
@@ -153,7 +154,7 @@ async def file_complaint(web: WebDep) -> Response:
         "address": address,
     }
     try:
-        documents = await _photos(web, tenant_id, files)
+        documents = await upload_photos(web, tenant_id, files)
         body = await web.backend.post(
             f"{PGR}/_create",
             {"service": service, "workflow": {"action": "APPLY", "verificationDocuments": documents}},
@@ -199,13 +200,8 @@ async def my_complaints(web: WebDep) -> Response:
     """Every complaint of the citizen, newest first, in every city of the state."""
     if web.user is None:
         return login_redirect(web)
-    items: list[dict[str, Any]] = []
-    for city in web.cities:
-        try:
-            body = await web.backend.post(f"{PGR}/_search", tenantId=city.code, limit=100)
-        except ApiError:
-            continue
-        items.extend(w["service"] for w in body.get("ServiceWrappers") or [])
+    found = await answered(web.backend.post(f"{PGR}/_search", tenantId=c.code, limit=100) for c in web.cities)
+    items: list[dict[str, Any]] = [w["service"] for body in found for w in body.get("ServiceWrappers") or []]
     items.sort(key=lambda s: (s.get("auditDetails") or {}).get("createdTime") or 0, reverse=True)
     rows = [
         {
@@ -221,9 +217,8 @@ async def my_complaints(web: WebDep) -> Response:
     return await web.render("citizen/complaints.html", rows=rows)
 
 
-async def _history(web: WebContext, service: dict[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
-    """The workflow's history of the complaint as timeline steps, and the actions the citizen may take now
-    (the newest instance's `nextActions`, which the workflow computes for the caller)."""
+async def process_instances(web: WebContext, service: dict[str, Any]) -> list[dict[str, Any]]:
+    """The workflow's history of the complaint, newest first ([] when the API refuses); shared by both apps."""
     try:
         body = await web.backend.post(
             "/egov-workflow-v2/egov-wf/process/_search",
@@ -232,30 +227,52 @@ async def _history(web: WebContext, service: dict[str, Any]) -> tuple[list[dict[
             history="true",
         )
     except ApiError:
-        return [], set()
-    instances = sorted(
+        return []
+    return sorted(
         body.get("ProcessInstances") or [],
         key=lambda i: (i.get("auditDetails") or {}).get("createdTime") or 0,
         reverse=True,
     )
+
+
+def timeline_step(web: WebContext, instance: dict[str, Any], *, by: str, to: str = "") -> dict[str, Any]:
+    """One process instance as a timeline entry (who is said by the caller: each app names people its way)."""
+    state = instance.get("state") or {}
+    return {
+        "action": web.t(f"CS_ACTION_{instance.get('action')}", default=str(instance.get("action"))),
+        "status": status_label(web, state.get("applicationStatus") or state.get("state")),
+        "by": by,
+        "to": to,
+        "when": (instance.get("auditDetails") or {}).get("createdTime"),
+        "comment": instance.get("comment"),
+        "rating": instance.get("rating"),
+        "photos": [d.get("fileStoreId") for d in instance.get("documents") or [] if d.get("fileStoreId")],
+    }
+
+
+async def _history(web: WebContext, service: dict[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The complaint's timeline, and the actions the citizen may take now (the newest instance's
+    `nextActions`, which the workflow computes for the caller)."""
+    instances = await process_instances(web, service)
     offered = {str(a.get("action")) for a in (instances[0].get("nextActions") or [])} if instances else set()
-    steps = []
     me = web.user.uuid if web.user else None
-    for instance in instances:
-        assigner = (instance.get("assigner") or {}).get("uuid")
-        state = instance.get("state") or {}
-        steps.append(
-            {
-                "action": web.t(f"CS_ACTION_{instance.get('action')}", default=str(instance.get("action"))),
-                "status": status_label(web, state.get("applicationStatus") or state.get("state")),
-                "by": web.t("CU_TIMELINE_BY_YOU") if assigner == me else web.t("CU_TIMELINE_BY_STAFF"),
-                "when": (instance.get("auditDetails") or {}).get("createdTime"),
-                "comment": instance.get("comment"),
-                "rating": instance.get("rating"),
-                "photos": [d.get("fileStoreId") for d in instance.get("documents") or [] if d.get("fileStoreId")],
-            }
-        )
+    by_you, by_staff = web.t("CU_TIMELINE_BY_YOU"), web.t("CU_TIMELINE_BY_STAFF")
+    steps = [
+        timeline_step(web, i, by=by_you if (i.get("assigner") or {}).get("uuid") == me else by_staff) for i in instances
+    ]
     return steps, offered
+
+
+def complaint_facts(web: WebContext, service: dict[str, Any]) -> dict[str, Any]:
+    """What both apps' complaint pages show of a complaint, labelled in the reader's language."""
+    address = service.get("address") or {}
+    return {
+        "service": service,
+        "type": type_label(web, service["serviceCode"]),
+        "status_text": status_label(web, service.get("applicationStatus")),
+        "locality": locality_label(web, service["tenantId"], (address.get("locality") or {}).get("code") or ""),
+        "landmark": address.get("landmark"),
+    }
 
 
 async def _complaint_page(
@@ -269,15 +286,10 @@ async def _complaint_page(
     service = found["service"]
     timeline, offered = await _history(web, service)
     actions = [a for a in CITIZEN_ACTIONS if a in offered]
-    address = service.get("address") or {}
     return await web.render(
         "citizen/complaint.html",
         status=status,
-        service=service,
-        type=type_label(web, service["serviceCode"]),
-        status_text=status_label(web, service.get("applicationStatus")),
-        locality=locality_label(web, service["tenantId"], (address.get("locality") or {}).get("code") or ""),
-        landmark=address.get("landmark"),
+        **complaint_facts(web, service),
         timeline=timeline,
         actions=actions,
         errors=errors or {},

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from digit.web.backend import ApiError
+from digit.web.backend import ApiError, answered
 from digit.web.layout import CITIZEN_PREFIX, WebDep, login_redirect
 
 router = APIRouter(prefix=CITIZEN_PREFIX, include_in_schema=False)
@@ -17,7 +17,9 @@ router = APIRouter(prefix=CITIZEN_PREFIX, include_in_schema=False)
 @router.get("")
 @router.get("/")
 async def home(web: WebDep) -> Response:
-    return await web.render("citizen/home.html")
+    from digit.web.services.citizen import service_cards  # the services package builds on the citizen app
+
+    return await web.render("citizen/home.html", services=await service_cards(web))
 
 
 @router.get("/notifications")
@@ -25,17 +27,13 @@ async def notifications(web: WebDep) -> Response:
     """The citizen's in-app messages, newest first; opening the page marks them seen."""
     if web.user is None:
         return login_redirect(web)
-    events: list[dict[str, Any]] = []
-    for city in web.cities:
-        try:
-            body = await web.backend.post("/egov-user-event/v1/events/_search", tenantId=city.code)
-        except ApiError:
-            continue
-        events.extend(body.get("events") or [])
+    found = await answered(web.backend.post("/egov-user-event/v1/events/_search", tenantId=c.code) for c in web.cities)
+    events: list[dict[str, Any]] = [e for body in found for e in body.get("events") or []]
     events.sort(key=lambda e: (e.get("auditDetails") or {}).get("createdTime") or 0, reverse=True)
     unread_before = await web.unread()
     with contextlib.suppress(ApiError):  # seen-marking is a nicety; the list is what matters
         await web.backend.post("/egov-user-event/v1/events/lat/_update", tenantId=web.city)
+        web.read_all()
     items = [
         {
             "name": e.get("name"),

@@ -16,12 +16,12 @@ from fastapi.responses import Response
 
 from digit.web.backend import ApiError
 from digit.web.dashboards.svg import bars, line_chart
-from digit.web.employee.desk import DSS_PGR, DSS_REVENUE, Desk, open_desk
+from digit.web.employee.desk import DSS_PGR, DSS_REVENUE, DSS_SERVICES, Desk, open_desk
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
 router = APIRouter(prefix=f"{EMPLOYEE_PREFIX}/dss", include_in_schema=False)
 CHART = "/dashboard-analytics/dashboard/getChartV2"
-SCREENS = {"pgr": DSS_PGR, "revenue": DSS_REVENUE}
+SCREENS = {"pgr": DSS_PGR, "revenue": DSS_REVENUE, "services": DSS_SERVICES}
 FILTERS = {"locality": "wardId", "department": "departmentId", "service": "businessService", "category": "serviceCode"}
 DAY_MS = 86_400_000
 
@@ -118,6 +118,8 @@ def _view(web: WebContext, data: dict[str, Any], query: dict[str, str]) -> dict[
         view["title"] = rows[0]["headerName"] if rows else ""
         view["value"] = rows[0]["headerValue"] if rows else None
         view["symbol"] = rows[0]["headerSymbol"] if rows else "number"
+        view["prior"] = rows[0].get("priorValue") if rows else None
+        view["insight"] = rows[0].get("insight") if rows else None
     elif kind == "line":
         view["line"] = line_chart(rows)
     elif kind == "pie":

@@ -7,15 +7,14 @@ opening the app gets the login form at once.
 
 from __future__ import annotations
 
-import contextlib
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from digit.web import sessions
-from digit.web.backend import CLIENT_BASIC, ApiError
+from digit.web.backend import ApiError
 from digit.web.employee.desk import Desk, open_desk
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
+from digit.web.signin import end_session, issue_token, start_session
 
 router = APIRouter(prefix=EMPLOYEE_PREFIX, include_in_schema=False)
 
@@ -67,28 +66,13 @@ async def log_in(web: WebDep) -> Response:
     values = {"username": username, "tenantId": tenant_id}
     if tenant_id not in [code for code, _ in _tenants(web)]:
         tenant_id = web.city
-    fields = {
-        "username": username,
-        "password": password,
-        "grant_type": "password",
-        "scope": "read",
-        "tenantId": tenant_id,
-        "userType": "EMPLOYEE",
-    }
     try:
-        issued = await web.backend.post_form("/user/oauth/token", fields, headers={"Authorization": CLIENT_BASIC})
+        issued = await issue_token(web, username=username, password=password, tenant_id=tenant_id, user_type="EMPLOYEE")
     except ApiError as error:
         errors = {"password": web.error_text(error)}
         return await _login_page(web, next_url=target, values=values, errors=errors, status=400)
     response = web.redirect(target)
-    ttl = issued.get("expires_in")
-    sessions.set_cookie(
-        web.request,
-        response,
-        sessions.SESSION_COOKIE,
-        str(issued.get("access_token", "")),
-        max_age=ttl if isinstance(ttl, int) else None,
-    )
+    start_session(web, response, issued)
     if tenant_id in [c.code for c in web.cities]:
         sessions.set_cookie(web.request, response, sessions.CITY_COOKIE, tenant_id, max_age=sessions.YEAR_S)
     return response
@@ -96,12 +80,4 @@ async def log_in(web: WebDep) -> Response:
 
 @router.post("/logout")
 async def log_out(web: WebDep) -> Response:
-    form = await web.form()
-    if form is None:
-        return await web.refused()
-    if web.token:
-        with contextlib.suppress(ApiError):  # already expired or revoked: the cookie goes all the same
-            await web.backend.post("/user/_logout", {"access_token": web.token})
-    response = web.redirect(EMPLOYEE_PREFIX)
-    sessions.clear_cookie(web.request, response, sessions.SESSION_COOKIE)
-    return response
+    return await end_session(web, EMPLOYEE_PREFIX)

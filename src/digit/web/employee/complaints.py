@@ -23,11 +23,12 @@ from starlette.datastructures import UploadFile
 from digit.web.backend import ApiError
 from digit.web.citizen.complaints import (
     MAX_PHOTOS,
+    complaint_facts,
     complaint_types,
     localities,
-    locality_label,
-    status_label,
-    type_label,
+    process_instances,
+    timeline_step,
+    upload_photos,
 )
 from digit.web.employee.desk import COMPLAINT, FILE_COMPLAINT, Desk, open_desk, sla_left
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
@@ -78,40 +79,18 @@ async def _names(web: WebContext, uuids: set[str]) -> dict[str, str]:
 
 
 async def _history(web: WebContext, service: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    try:
-        body = await web.backend.post(
-            "/egov-workflow-v2/egov-wf/process/_search",
-            tenantId=service["tenantId"],
-            businessIds=service["serviceRequestId"],
-            history="true",
-        )
-    except ApiError:
-        return [], None
-    instances = sorted(
-        body.get("ProcessInstances") or [],
-        key=lambda i: (i.get("auditDetails") or {}).get("createdTime") or 0,
-        reverse=True,
-    )
+    """The timeline with employees named (HRMS), and the newest process instance (its next actions, SLA)."""
+    instances = await process_instances(web, service)
     people = {str((i.get("assigner") or {}).get("uuid")) for i in instances}
     people |= {str(a.get("uuid")) for i in instances for a in i.get("assignes") or [] if isinstance(a, dict)}
     names = await _names(web, {p for p in people if p and p != "None"})
+    by_citizen = web.t("EU_TIMELINE_BY_CITIZEN")
     steps = []
     for instance in instances:
-        state = instance.get("state") or {}
         assigner = str((instance.get("assigner") or {}).get("uuid"))
         assignees = [names.get(str(a.get("uuid")), "") for a in instance.get("assignes") or [] if isinstance(a, dict)]
-        steps.append(
-            {
-                "action": web.t(f"CS_ACTION_{instance.get('action')}", default=str(instance.get("action"))),
-                "status": status_label(web, state.get("applicationStatus") or state.get("state")),
-                "by": names.get(assigner) or web.t("EU_TIMELINE_BY_CITIZEN"),
-                "to": ", ".join(a for a in assignees if a),
-                "when": (instance.get("auditDetails") or {}).get("createdTime"),
-                "comment": instance.get("comment"),
-                "rating": instance.get("rating"),
-                "photos": [d.get("fileStoreId") for d in instance.get("documents") or [] if d.get("fileStoreId")],
-            }
-        )
+        to = ", ".join(a for a in assignees if a)
+        steps.append(timeline_step(web, instance, by=names.get(assigner) or by_citizen, to=to))
     return steps, instances[0] if instances else None
 
 
@@ -149,16 +128,11 @@ async def _page(
     actions = [a for a in EMPLOYEE_ACTIONS if a in offered]
     department = ((latest or {}).get("additionalDetails") or {}).get("department")
     assignees = await _assignees(web, department) if {"ASSIGN", "REASSIGN"} & set(actions) else []
-    address = service.get("address") or {}
     photos = [d.get("fileStoreId") for d in service.get("documents") or [] if d.get("fileStoreId")]
     return await desk.render(
         "employee/complaint.html",
         status=status,
-        service=service,
-        type=type_label(web, service["serviceCode"]),
-        status_text=status_label(web, service.get("applicationStatus")),
-        locality=locality_label(web, service["tenantId"], (address.get("locality") or {}).get("code") or ""),
-        landmark=address.get("landmark"),
+        **complaint_facts(web, service),
         department=web.t(f"COMMON_MASTERS_DEPARTMENT_{department}", default=str(department or "")),
         sla=sla_left((latest or {}).get("businesssServiceSla")),
         photos=photos,
@@ -209,20 +183,6 @@ async def show_citizen(web: WebDep, service_request_id: str) -> Response:
     return await _page(desk, found, contact=contact)
 
 
-async def _photos(web: WebContext, files: list[UploadFile]) -> list[dict[str, str]]:
-    uploads = []
-    for item in files[:MAX_PHOTOS]:
-        content = await item.read()
-        if content:
-            uploads.append((item.filename or "photo", content, item.content_type or "application/octet-stream"))
-    if not uploads:
-        return []
-    body = await web.backend.upload(
-        "/filestore/v1/files", fields={"tenantId": web.city, "module": "rainmaker-pgr"}, files=uploads
-    )
-    return [{"documentType": "PHOTO", "fileStoreId": f["fileStoreId"]} for f in body.get("files", [])]
-
-
 @router.post("/pgr/complaint/{service_request_id}")
 async def act(web: WebDep, service_request_id: str) -> Response:
     """ASSIGN / REASSIGN (to an LME), RESOLVE (comment, photos), REJECT (reason), COMMENT: PGR `_update`."""
@@ -250,7 +210,7 @@ async def act(web: WebDep, service_request_id: str) -> Response:
     if assignee and action in ("ASSIGN", "REASSIGN"):
         workflow["assignes"] = [assignee]
     try:
-        workflow["verificationDocuments"] = await _photos(web, files)
+        workflow["verificationDocuments"] = await upload_photos(web, web.city, files)
         await web.backend.post(f"{PGR}/_update", {"service": found["service"], "workflow": workflow})
     except ApiError as error:
         errors = {_field(error, "form"): web.error_text(error)}
@@ -306,7 +266,7 @@ async def file_complaint(web: WebDep) -> Response:
         "citizen": citizen,
     }
     try:
-        documents = await _photos(web, files)
+        documents = await upload_photos(web, web.city, files)
         body = await web.backend.post(
             f"{PGR}/_create",
             {"service": service, "workflow": {"action": "APPLY", "verificationDocuments": documents}},

@@ -9,6 +9,7 @@ in MDMS shows the screen; the API would refuse the calls anyway.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ COLLECT = Screen("EU_MENU_COLLECT", "/collect", ("/collection-services/payments/
 HRMS = Screen("EU_MENU_HRMS", "/hrms", ("/egov-hrms/employees/_create", "/egov-hrms/employees/_update"))
 DSS_PGR = Screen("EU_MENU_DSS_PGR", "/dss/dashboard/pgr", ("/dashboard-analytics/dashboard/getChartV2",))
 DSS_REVENUE = Screen("EU_MENU_DSS_REVENUE", "/dss/dashboard/revenue", ("/dashboard-analytics/dashboard/getChartV2",))
+DSS_SERVICES = Screen("EU_MENU_DSS_SERVICES", "/dss/dashboard/services", ("/dashboard-analytics/dashboard/getChartV2",))
 # the administrator's screens (pages in digit.web.admin)
 MDMS_SEARCH = "/mdms-v2/v2/_search"
 MASTERS = Screen(
@@ -49,7 +51,26 @@ MESSAGES = Screen(
     "/workbench/localization",
     ("/localization/messages/v1/_search", "/localization/messages/v1/_upsert"),
 )
-MENU = (INBOX, FILE_COMPLAINT, COLLECT, HRMS, DSS_PGR, DSS_REVENUE, MASTERS, COMPLAINT_TYPES, MESSAGES)
+WORKFLOW = Screen(  # who may change a workflow may see it drawn
+    "EU_MENU_WORKFLOW",
+    "/workbench/workflow",
+    ("/egov-workflow-v2/egov-wf/businessservice/_search", "/egov-workflow-v2/egov-wf/businessservice/_update"),
+)
+MENU = (
+    INBOX,
+    FILE_COMPLAINT,
+    COLLECT,
+    HRMS,
+    DSS_PGR,
+    DSS_REVENUE,
+    DSS_SERVICES,
+    MASTERS,
+    COMPLAINT_TYPES,
+    MESSAGES,
+    WORKFLOW,
+)
+# screens that come from data (configured services' inboxes, digit.web.services): each source is asked per page
+MENU_SOURCES: list[Callable[[Desk], Awaitable[list[Screen]]]] = []
 
 
 @dataclass
@@ -101,6 +122,8 @@ async def open_desk(web: WebContext, screen: Screen | None) -> Desk | Response:
         return login_redirect(web)
     desk = Desk(web=web, routes=await routes_of(web), current=screen)
     desk.menu = [s for s in MENU if desk.may(s)]
+    for source in MENU_SOURCES:
+        desk.menu.extend(s for s in await source(desk) if desk.may(s))
     if screen is not None and not desk.may(screen):
         return await desk.refused()
     return desk

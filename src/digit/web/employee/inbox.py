@@ -7,6 +7,7 @@ Every filter is a GET parameter, so the page works without JavaScript and a filt
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -112,6 +113,27 @@ async def _inbox_page(
     return rows, counts, total
 
 
+async def _results(
+    web: WebContext, filters: dict[str, str], page: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, str]:
+    """The rows, counts per status and total the filters select, or the platform's refusal as a message."""
+    try:
+        if filters["q"]:
+            found = await _find(web, filters["q"])
+            return found, [], len(found), ""
+        rows, counts, total = await _inbox_page(
+            web,
+            status=filters["status"],
+            locality=filters["locality"],
+            service_code=filters["serviceCode"],
+            mine=filters["mine"],
+            page=page,
+        )
+    except ApiError as failure:
+        return [], [], 0, web.error_text(failure)
+    return rows, counts, total, ""
+
+
 @router.get("/inbox")
 async def inbox(
     web: WebDep,
@@ -126,19 +148,9 @@ async def inbox(
     if not isinstance(desk, Desk):
         return desk
     filters = {"status": status, "locality": locality, "serviceCode": service_code, "mine": mine, "q": q.strip()}
-    rows: list[dict[str, Any]] = []
-    counts: list[dict[str, Any]] = []
-    total, error = 0, ""
-    try:
-        if filters["q"]:
-            rows = await _find(web, filters["q"])
-            total = len(rows)
-        else:
-            rows, counts, total = await _inbox_page(
-                web, status=status, locality=locality, service_code=service_code, mine=mine, page=page
-            )
-    except ApiError as failure:
-        error = web.error_text(failure)
+    (rows, counts, total, error), choices = await asyncio.gather(  # the filter's choices come while it searches
+        _results(web, filters, page), statuses(web)
+    )
     last_page = max(0, (total - 1) // PAGE_SIZE)
     link = {k: v for k, v in filters.items() if v}
     return await desk.render(
@@ -154,7 +166,7 @@ async def inbox(
         previous=web.url(f"{EMPLOYEE_PREFIX}/inbox", **link, page=page - 1) if page > 0 else None,
         next_page=web.url(f"{EMPLOYEE_PREFIX}/inbox", **link, page=page + 1) if page < last_page else None,
         status_link=lambda code: web.url(f"{EMPLOYEE_PREFIX}/inbox", **{**link, "status": code}),
-        statuses=await statuses(web),
+        statuses=choices,
         localities=await localities(web, web.city),
         types=await complaint_types(web, web.city),
     )
