@@ -500,8 +500,7 @@ def pgbench_tps(database: str, *, statements: int, transactions: int, clients: i
 def run_driver(base: str, *, concurrency: int, seconds: float, mode: str, servers: Servers) -> dict[str, Any]:
     """The load runs in a separate process, so it does not share a core's event loop with the platform;
     the CPU time the platform's processes (API workers and `digit worker`) spend meanwhile is measured."""
-    roots = list(servers.pids.values())
-    cpu_before = cpu_seconds(roots)
+    cpu_before = {name: cpu_seconds([pid]) for name, pid in servers.pids.items()}
     result = subprocess.run(
         [
             sys.executable,
@@ -523,7 +522,9 @@ def run_driver(base: str, *, concurrency: int, seconds: float, mode: str, server
     )
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     time.sleep(2)  # let the worker finish the background work of the last lifecycles
-    figures["app_cpu_s"] = cpu_seconds(roots) - cpu_before
+    spent = {name: cpu_seconds([pid]) - cpu_before[name] for name, pid in servers.pids.items()}
+    figures["app_cpu_s"] = sum(spent.values())
+    figures["app_cpu_split_s"] = spent
     return figures
 
 
@@ -535,7 +536,10 @@ def report(title: str, figures: dict[str, Any]) -> None:
     )
     done = figures["lifecycles_per_s"] * figures["elapsed_s"]
     if done:
-        print(f"  app CPU per lifecycle: {figures['app_cpu_s'] * 1000 / done:.1f} ms (API workers and digit worker)")
+        split = ", ".join(f"{name} {cpu * 1000 / done:.1f}" for name, cpu in figures["app_cpu_split_s"].items())
+        print(
+            f"  app CPU per lifecycle: {figures['app_cpu_s'] * 1000 / done:.1f} ms ({split}: API workers, digit worker)"
+        )
     for step, values in figures["latency_ms"].items():
         print(f"  {step:<40} p50 {values['p50']:7.1f} ms   p95 {values['p95']:7.1f} ms   n={values['n']}")
     if figures["errors"]:

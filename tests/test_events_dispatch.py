@@ -284,3 +284,73 @@ async def test_background_dispatcher_delivers_without_drain(
     await asyncio.wait_for(arrived.wait(), timeout=60)
 
     assert arrived.is_set()
+
+
+class Tally:
+    """A batch-safe consumer (`together=True`) that writes through the delivery session: one outbox row per
+    event it handles, so what it wrote shows whether a batch was kept or undone."""
+
+    def __init__(self, *, fail_on: int | None = None) -> None:
+        self.fail_on = fail_on
+        self.calls: list[int] = []
+        self.consumer = Consumer("test-tally", (TOPIC,), self.handle, together=True)
+
+    async def handle(self, platform: Platform, event: Event) -> None:
+        session = delivery_session()
+        assert session is not None
+        self.calls.append(int(event.data["n"]))
+        if self.fail_on == event.data["n"]:
+            self.fail_on = None  # fails once
+            raise Invalid("TEST_CONSUMER_DOWN", "the test consumer is down")
+        await emit(
+            session,
+            "test-tally-written",
+            tenant_id=event.tenant_id,
+            aggregate_id=event.id,
+            data={},
+            actor_uuid=SYSTEM_UUID,
+            now_ms=platform.clock.now_ms(),
+        )
+
+
+async def _tallied(platform: Platform) -> int:
+    async with platform.sessions() as session:
+        query = select(func.count()).select_from(OutboxRow).where(OutboxRow.topic == "test-tally-written")
+        return int(await session.scalar(query) or 0)
+
+
+async def test_a_batch_safe_consumer_gets_many_events_in_one_transaction(platform: Platform) -> None:
+    tally = Tally()
+    subscriptions(platform).consumers.append(tally.consumer)
+    await write_events(platform, "A", "B", "C")
+
+    await drain(platform)
+
+    assert sorted(tally.calls) == [0, 1, 2]
+    assert await _tallied(platform) == 3
+    assert await count(platform, ProcessedRow, "test-tally") == 3
+    assert await count(platform, DeliveryRow, "test-tally") == 0
+
+
+async def test_a_failure_undoes_the_batch_and_the_events_go_one_by_one(platform: Platform) -> None:
+    tally = Tally(fail_on=1)
+    subscriptions(platform).consumers.append(tally.consumer)
+    await write_events(platform, "A", "B", "C")
+
+    await drain(platform)
+
+    assert await _tallied(platform) == 3  # each written once: the undone batch left nothing behind
+    assert await count(platform, ProcessedRow, "test-tally") == 3
+    assert tally.calls.count(0) == 2  # handled in the undone batch, then again alone
+
+
+async def test_a_consumer_never_gets_the_events_it_does_not_accept(platform: Platform) -> None:
+    recorder = Recorder("test-picky")
+    picky = Consumer("test-picky", (TOPIC,), recorder.handle, accepts=lambda data: data.get("n") == 1)
+    subscriptions(platform).consumers.append(picky)
+    _, wanted, _ = await write_events(platform, "A", "B", "C")
+
+    await drain(platform)
+
+    assert [e.id for e in recorder.seen] == [wanted]
+    assert await count(platform, ProcessedRow, "test-picky") == 1

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, BigInteger, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.pool import NullPool
@@ -80,6 +84,15 @@ def stamp(row: HasAuditFields, *, actor_uuid: str, now_ms: int) -> None:
         row.created_time = now_ms
     row.last_modified_by = actor_uuid
     row.last_modified_time = now_ms
+
+
+def conflict_insert(bind: AsyncSession | Connection, model: Any) -> PgInsert:
+    """`INSERT` with `ON CONFLICT` for the bind's database: PostgreSQL and SQLite spell the clauses alike
+    (`on_conflict_do_nothing`, `on_conflict_do_update(index_elements=..., set_=...)`)."""
+    dialect = bind.dialect.name if isinstance(bind, Connection) else bind.get_bind().dialect.name
+    if dialect == "postgresql":
+        return pg_insert(model)
+    return cast(PgInsert, sqlite_insert(model))
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -18,15 +18,13 @@ from collections.abc import Hashable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import BigInteger, String, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import Executable
 
 from digit.kernel.clock import Clock
-from digit.kernel.db import READ_ONLY_OPTION, VERSIONS_INFO, Audited, Base
+from digit.kernel.db import READ_ONLY_OPTION, VERSIONS_INFO, Audited, Base, conflict_insert
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -45,7 +43,7 @@ class VersionCounterRow(Audited, Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def _upsert(dialect: str, name: str) -> Executable:
+def _upsert(bind: AsyncSession | Connection, name: str) -> Executable:
     bumped = {"version": VersionCounterRow.version + 1}
     first = {
         "name": name,
@@ -57,9 +55,8 @@ def _upsert(dialect: str, name: str) -> Executable:
         "last_modified_time": 0,
         "row_version": 1,
     }
-    if dialect == "postgresql":
-        return pg_insert(VersionCounterRow).values(first).on_conflict_do_update(index_elements=["name"], set_=bumped)
-    return sqlite_insert(VersionCounterRow).values(first).on_conflict_do_update(index_elements=["name"], set_=bumped)
+    insert = conflict_insert(bind, VersionCounterRow).values(first)
+    return insert.on_conflict_do_update(index_elements=["name"], set_=bumped)
 
 
 def watch_of(session: AsyncSession) -> VersionWatch | None:
@@ -86,7 +83,7 @@ _BUMPED_INFO = "digit_bumped"
 
 async def bump(session: AsyncSession, name: str, watch: VersionWatch | None = None) -> None:
     """Count a change of `name` data in the caller's transaction (one statement), and drop this process's caches."""
-    await session.execute(_upsert(session.get_bind().dialect.name, name))
+    await session.execute(_upsert(session, name))
     session.info.setdefault(_BUMPED_INFO, set()).add(name)
     if watch is not None:
         watch.changed_here(name)
@@ -94,7 +91,7 @@ async def bump(session: AsyncSession, name: str, watch: VersionWatch | None = No
 
 def bump_in_flush(connection: Connection, name: str) -> None:
     """`bump` for ORM flush events, which run with a synchronous connection."""
-    connection.execute(_upsert(connection.dialect.name, name))
+    connection.execute(_upsert(connection, name))
 
 
 class VersionWatch:

@@ -17,8 +17,6 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, UniqueConstraint, and_, delete, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
@@ -38,7 +36,7 @@ from digit.blocks.analytics.models import (
     DemandPeriodRow,
     ResolutionHourlyRow,
 )
-from digit.kernel.db import Base, new_id
+from digit.kernel.db import Base, conflict_insert, new_id
 from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -132,14 +130,9 @@ def _upsert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
     table = cast(Table, model.__table__)
     cell_key = next(c for c in table.constraints if isinstance(c, UniqueConstraint))
     index = [column.name for column in cell_key.columns]
-    if session.get_bind().dialect.name == "postgresql":
-        pg = pg_insert(model).values(rows)
-        return pg.on_conflict_do_update(
-            index_elements=index, set_={m: getattr(model, m) + getattr(pg.excluded, m) for m in measures}
-        )
-    lite = sqlite_insert(model).values(rows)
-    return lite.on_conflict_do_update(
-        index_elements=index, set_={m: getattr(model, m) + getattr(lite.excluded, m) for m in measures}
+    insert = conflict_insert(session, model).values(rows)
+    return insert.on_conflict_do_update(
+        index_elements=index, set_={m: getattr(model, m) + getattr(insert.excluded, m) for m in measures}
     )
 
 
@@ -169,8 +162,11 @@ async def _first_time(session: AsyncSession, fact: str, event: Event, *, check: 
         "last_modified_time": event.time_ms,
         "row_version": 1,
     }
-    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert_(AppliedEventRow).values(values).on_conflict_do_nothing(index_elements=["fact", "event_id"])
+    statement = (
+        conflict_insert(session, AppliedEventRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["fact", "event_id"])
+    )
     return await session.scalar(statement.returning(AppliedEventRow.event_id)) is not None
 
 

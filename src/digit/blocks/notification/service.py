@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,7 +34,7 @@ from digit.blocks.notification.channels import (
 )
 from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessageRow
 from digit.blocks.notification.vault import Vault
-from digit.kernel.db import new_id, stamp
+from digit.kernel.db import conflict_insert, new_id, stamp
 from digit.kernel.errors import DomainError, Invalid
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -323,8 +321,9 @@ async def _insert_unless_duplicate(session: AsyncSession, row: DeliveryRow) -> s
     """Insert the delivery unless one with its dedupe key exists; returns the existing one's id, else None."""
     values = {column.key: getattr(row, column.key) for column in DeliveryRow.__table__.columns}
     values["row_version"] = 1
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DeliveryRow).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = (
+        conflict_insert(session, DeliveryRow).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
     added = await session.scalar(statement.returning(DeliveryRow.id))
     if added is not None:
         return None

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification.models import EventRecipientRow, LastAccessRow, UserEventRow
@@ -26,7 +24,7 @@ from digit.blocks.notification.schemas import (
     Recepient,
 )
 from digit.kernel.anonymous import is_anonymous
-from digit.kernel.db import new_id, stamp
+from digit.kernel.db import conflict_insert, new_id, stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import lineage
@@ -153,8 +151,7 @@ async def _insert_new(session: AsyncSession, rows: Sequence[UserEventRow]) -> li
     if not rows:
         return []
     values = [{column.key: getattr(row, column.key) for column in UserEventRow.__table__.columns} for row in rows]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(UserEventRow).values(values).on_conflict_do_nothing(index_elements=["id"])
+    statement = conflict_insert(session, UserEventRow).values(values).on_conflict_do_nothing(index_elements=["id"])
     added = set(await session.scalars(statement.returning(UserEventRow.id)))
     return [row for row in rows if row.id in added]
 

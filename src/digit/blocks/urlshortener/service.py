@@ -10,11 +10,10 @@ import hashlib
 import hmac
 from urllib.parse import urlsplit
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.urlshortener.models import ShortUrlRow
+from digit.kernel.db import conflict_insert
 from digit.kernel.errors import DomainError, Invalid, NotFound
 from digit.kernel.settings import Settings
 
@@ -90,10 +89,8 @@ async def shorten(
         values = {"id": code, "url": url, "url_hash": url_hash, "valid_from": valid_from, "valid_till": valid_till}
         values |= {"tenant_id": tenant_id, "created_by": actor_uuid, "created_time": now_ms}
         values |= {"last_modified_by": actor_uuid, "last_modified_time": now_ms, "row_version": 1}
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        added = await session.scalar(
-            insert(ShortUrlRow).values(values).on_conflict_do_nothing(index_elements=["id"]).returning(ShortUrlRow.id)
-        )
+        insert = conflict_insert(session, ShortUrlRow).values(values).on_conflict_do_nothing(index_elements=["id"])
+        added = await session.scalar(insert.returning(ShortUrlRow.id))
         if added is not None:
             return code
         row = await session.get(ShortUrlRow, code)
