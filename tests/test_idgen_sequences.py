@@ -41,8 +41,10 @@ async def test_concurrent_batches_through_the_client_never_overlap(platform: Pla
         *(client.generate(None, tenant_id="pb", id_name="t.batch", format="[SEQ_BATCH]", count=5) for _ in range(20))
     )
 
+    # Unique and without holes overall; a batch from a PostgreSQL SEQUENCE may interleave with a concurrent one
+    # (`nextval` per row, as DIGIT's idgen does), so contiguity inside a batch is not promised.
     assert numbers([value for batch in batches for value in batch]) == list(range(1, 101))
-    assert all(numbers(batch) == list(range(numbers(batch)[0], numbers(batch)[0] + 5)) for batch in batches)
+    assert all(len(set(batch)) == 5 for batch in batches)
 
 
 async def test_rolled_back_transaction_gives_its_numbers_back_for_a_gap_free_format(platform: Platform) -> None:
