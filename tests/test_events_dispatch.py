@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 import pytest
@@ -342,6 +342,46 @@ async def test_a_failure_undoes_the_batch_and_the_events_go_one_by_one(platform:
     assert await _tallied(platform) == 3  # each written once: the undone batch left nothing behind
     assert await count(platform, ProcessedRow, "test-tally") == 3
     assert tally.calls.count(0) == 2  # handled in the undone batch, then again alone
+
+
+async def test_a_batch_handler_gets_the_fresh_events_of_a_batch_in_one_call(platform: Platform) -> None:
+    tally = Tally()
+    batches: list[list[int]] = []
+
+    async def handle_many(platform: Platform, events: Sequence[Event]) -> None:
+        batches.append([int(event.data["n"]) for event in events])
+        for event in events:
+            await tally.handle(platform, event)
+
+    consumer = Consumer("test-tally", (TOPIC,), tally.handle, together=True, handle_many=handle_many)
+    subscriptions(platform).consumers.append(consumer)
+    await write_events(platform, "A", "B", "C")
+
+    await drain(platform)
+
+    assert batches == [[0, 1, 2]]
+    assert await _tallied(platform) == 3
+    assert await count(platform, ProcessedRow, "test-tally") == 3
+    assert await count(platform, DeliveryRow, "test-tally") == 0
+
+
+async def test_a_failed_batch_handler_leaves_nothing_and_the_events_go_one_by_one(platform: Platform) -> None:
+    tally = Tally()
+
+    async def handle_many(platform: Platform, events: Sequence[Event]) -> None:
+        for event in events:
+            await tally.handle(platform, event)
+        raise Invalid("TEST_CONSUMER_DOWN", "the batch handler is down")
+
+    consumer = Consumer("test-tally", (TOPIC,), tally.handle, together=True, handle_many=handle_many)
+    subscriptions(platform).consumers.append(consumer)
+    await write_events(platform, "A", "B", "C")
+
+    await drain(platform)
+
+    assert await _tallied(platform) == 3  # the undone batch left nothing; one by one, each once
+    assert await count(platform, ProcessedRow, "test-tally") == 3
+    assert sorted(tally.calls) == [0, 0, 1, 1, 2, 2]
 
 
 async def test_a_consumer_never_gets_the_events_it_does_not_accept(platform: Platform) -> None:

@@ -545,15 +545,11 @@ async def _deliver_together(
     async with platform.sessions() as session:
         token = _delivery_session.set(session)
         try:
-            for row in rows:
-                if (consumer.name, row.event_id) not in seen:
-                    await consumer.handle(platform, _event_of(row))
-                    if session.in_transaction():
-                        await session.flush()  # the next event's handler reads what this one wrote
+            fresh = [row for row in rows if (consumer.name, row.event_id) not in seen]
+            await _handle_batch(platform, consumer, [_event_of(row) for row in fresh], session)
             if not session.in_transaction():
                 return _Outcome.UNMARKED
             now_ms = platform.clock.now_ms()
-            fresh = [row for row in rows if (consumer.name, row.event_id) not in seen]
             session.add_all(_processed(consumer.name, _event_of(row), now_ms) for row in fresh)
             await session.execute(
                 delete(DeliveryRow).where(
@@ -567,6 +563,17 @@ async def _deliver_together(
             return None
         finally:
             _delivery_session.reset(token)
+
+
+async def _handle_batch(platform: Platform, consumer: Consumer, events: list[Event], session: AsyncSession) -> None:
+    if consumer.handle_many is not None:
+        if events:
+            await consumer.handle_many(platform, events)
+        return
+    for event in events:
+        await consumer.handle(platform, event)
+        if session.in_transaction():
+            await session.flush()  # the next event's handler reads what this one wrote
 
 
 class _Outcome(enum.Enum):

@@ -7,7 +7,7 @@ only, so an event whose transaction rolled back is never seen. Events carry ids 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -76,6 +76,7 @@ class Event:
 
 
 Handler = Callable[["Platform", Event], Coroutine[Any, Any, None]]
+ManyHandler = Callable[["Platform", Sequence[Event]], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ class Consumer:
     statement). Only for a handler that writes through `delivery_session()` alone and can be called again
     for an event whose batch was rolled back: when one event of a batch fails, the batch is undone and
     its events are delivered one by one, each failure recorded as usual."""
+    handle_many: ManyHandler | None = None
+    """With `together`: called once with every fresh event of a batch (in event order), instead of `handle`
+    per event, so a consumer writes a batch in a few multi-row statements. `handle` still serves the
+    one-by-one retry of a failed batch and single deliveries."""
 
     def wants(self, topic: str, data: dict[str, Any] | None = None) -> bool:
         if not any(topic.startswith(t[:-1]) if t.endswith("*") else topic == t for t in self.topics):
