@@ -22,6 +22,7 @@ from digit.kernel.observability import RequestContextMiddleware
 from digit.kernel.openapi import install_openapi
 from digit.kernel.periodic import BackgroundRunner
 from digit.kernel.platform import Platform
+from digit.kernel.routing import remember_routes
 from digit.kernel.security import access_gate
 from digit.kernel.settings import Settings
 from digit.web import install as install_web
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     install_openapi(app, open_routes=settings.open_routes, anonymous_routes=settings.anonymous_routes)
     install_docs(app)
+    remember_routes(app)  # last: every route is in place
     return app
 
 
