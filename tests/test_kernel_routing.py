@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Iterator
+
 import httpx
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
+from digit.app import create_app
 from digit.kernel.routing import MEMO_LIMIT, RememberedRoutes, remember_routes
+from digit.kernel.settings import Settings
 
 
 def _app() -> FastAPI:
@@ -77,3 +84,30 @@ async def test_the_memo_stops_growing_at_its_limit() -> None:
 
     assert answer.json()["id"] == "beyond"
     assert ("GET", "/things/beyond") not in memo._memo
+
+
+def _routes(router: object) -> Iterator[APIRoute]:
+    for route in getattr(router, "routes", ()):
+        if hasattr(route, "original_router"):  # an included router
+            yield from _routes(route.original_router)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def _thread_dependencies(dependant: Dependant) -> Iterator[str]:
+    for dependency in dependant.dependencies:
+        call = dependency.call
+        target = call if inspect.isroutine(call) or inspect.isclass(call) else type(call).__call__
+        if not (inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)):
+            yield f"{getattr(call, '__module__', '')}.{getattr(call, '__qualname__', call)}"
+        yield from _thread_dependencies(dependency)
+
+
+def test_no_route_has_a_dependency_that_fastapi_would_run_in_a_worker_thread(settings: Settings) -> None:
+    """A plain `def` (or class) dependency costs a thread hop per request; ours only read request state."""
+    app = create_app(settings)
+
+    found = {name for route in _routes(app.router) for name in _thread_dependencies(route.dependant)}
+
+    assert sum(1 for _ in _routes(app.router)) > 200
+    assert found == set()

@@ -74,10 +74,30 @@ def optional_actor(request: Request) -> Actor | None:
     return Actor.of(user) if user else None
 
 
-PlatformDep = Annotated[Platform, Depends(platform_of)]
+# FastAPI runs a plain `def` dependency in a worker thread (a thread hop per dependency per request): the
+# dependencies below only read request state, so they are coroutines and run on the event loop.
+
+
+async def _platform(request: Request) -> Platform:
+    return platform_of(request)
+
+
+async def _current_user(request: Request) -> UserInfo:
+    return current_user(request)
+
+
+async def _current_actor(request: Request) -> Actor:
+    return current_actor(request)
+
+
+async def _optional_actor(request: Request) -> Actor | None:
+    return optional_actor(request)
+
+
+PlatformDep = Annotated[Platform, Depends(_platform)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SessionKeptOnRefusalDep = Annotated[AsyncSession, Depends(get_session_kept_on_refusal, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
-CurrentUser = Annotated[UserInfo, Depends(current_user)]
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+CurrentUser = Annotated[UserInfo, Depends(_current_user)]
+CurrentActor = Annotated[Actor, Depends(_current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(_optional_actor)]

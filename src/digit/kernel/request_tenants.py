@@ -151,24 +151,32 @@ def call_tenants(request: Request) -> CallTenants:
     return found
 
 
-def query_tenant(
-    request: Request, tenant_id: Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
-) -> str:
-    """The `tenantId` query parameter, handed out only when the gate authorised it."""
+# The dependencies below are coroutines although they do no I/O: FastAPI runs a plain `def` dependency in a
+# worker thread, a thread hop per request for a set lookup.
+
+
+def _authorised(request: Request, tenant_id: str) -> str:
     if not call_tenants(request).allows(tenant_id):
         raise Forbidden("NOT_AUTHORIZED", f"not authorized for tenant {tenant_id}")
     return tenant_id
 
 
-def optional_query_tenant(
+async def query_tenant(
+    request: Request, tenant_id: Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)]
+) -> str:
+    """The `tenantId` query parameter, handed out only when the gate authorised it."""
+    return _authorised(request, tenant_id)
+
+
+async def optional_query_tenant(
     request: Request, tenant_id: Annotated[str | None, Query(alias="tenantId", min_length=1, max_length=256)] = None
 ) -> str | None:
     if tenant_id is None:
         return None
-    return query_tenant(request, tenant_id)
+    return _authorised(request, tenant_id)
 
 
-def query_tenant_ids(
+async def query_tenant_ids(
     request: Request,
     tenant_ids: Annotated[list[str] | None, Query(alias="tenantIds")] = None,
     tenant_id: Annotated[list[str] | None, Query(alias="tenantId")] = None,
@@ -182,7 +190,7 @@ def query_tenant_ids(
     return named
 
 
-def authorised_tenants(request: Request) -> frozenset[str]:
+async def authorised_tenants(request: Request) -> frozenset[str]:
     """Every tenant the gate authorised for this call (those it names, else the caller's own)."""
     return call_tenants(request).authorised
 

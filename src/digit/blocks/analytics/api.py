@@ -16,7 +16,7 @@ PREFIX = "/dashboard-analytics/dashboard"
 router = APIRouter(prefix=PREFIX, tags=["analytics"])
 
 
-def _deps(platform: PlatformDep) -> AnalyticsDeps:
+async def _deps(platform: PlatformDep) -> AnalyticsDeps:
     return platform.get(ANALYTICS_DEPS)
 
 

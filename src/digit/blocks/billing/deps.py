@@ -40,7 +40,7 @@ BILLING_DEPS = Key[BillingDeps](BillingDeps)
 """The platform key of billing's `BillingDeps`, provided at install."""
 
 
-def billing_deps(platform: PlatformDep) -> BillingDeps:
+async def billing_deps(platform: PlatformDep) -> BillingDeps:
     return platform.get(BILLING_DEPS)
 
 

@@ -46,7 +46,7 @@ COLLECTION_DEPS = Key[CollectionDeps](CollectionDeps)
 """The platform key of collection's `CollectionDeps`, provided at install."""
 
 
-def collection_deps(platform: PlatformDep) -> CollectionDeps:
+async def collection_deps(platform: PlatformDep) -> CollectionDeps:
     return platform.get(COLLECTION_DEPS)
 
 

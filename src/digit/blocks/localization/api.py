@@ -29,7 +29,7 @@ Modules = Annotated[str | None, Query(description="comma-separated modules, e.g.
 Codes = Annotated[list[str] | None, Query(description="comma-separated or repeated codes")]
 
 
-def _localization(platform: PlatformDep) -> service.Localization:
+async def _localization(platform: PlatformDep) -> service.Localization:
     return platform.get(service.Localization)
 
 

@@ -52,43 +52,41 @@ def _criteria(
     )
 
 
-class SearchParams:
-    """DIGIT's search criteria, as query parameters (the body carries only RequestInfo)."""
-
-    def __init__(
-        self,
-        tenant_id: TenantQuery,
-        service_request_id: Annotated[str | None, Query(alias="serviceRequestId")] = None,
-        ids: Annotated[str | None, Query()] = None,
-        mobile_number: Annotated[str | None, Query(alias="mobileNumber", pattern=r"^\+?[0-9]{6,15}$")] = None,
-        application_status: Annotated[str | None, Query(alias="applicationStatus")] = None,
-        service_code: Annotated[str | None, Query(alias="serviceCode")] = None,
-        locality: Annotated[str | None, Query()] = None,
-        assignee: Annotated[str | None, Query()] = None,
-        from_date: Annotated[int | None, Query(alias="fromDate", ge=0)] = None,
-        to_date: Annotated[int | None, Query(alias="toDate", ge=0)] = None,
-        sort_by: Annotated[str, Query(alias="sortBy", pattern="^(createdTime|lastModifiedTime)$")] = "createdTime",
-        # any case of ASC/DESC, spelt out: `(?i)` is no JSON Schema (ECMA) regex, and clients read it from /openapi.json
-        sort_order: Annotated[str, Query(alias="sortOrder", pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$")] = "DESC",
-        limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> None:
-        self.criteria = _criteria(
-            tenant_id,
-            service_request_id,
-            ids,
-            mobile_number,
-            application_status,
-            service_code,
-            locality,
-            assignee,
-            from_date,
-            to_date,
-            sort_by,
-            sort_order,
-            limit,
-            offset,
-        )
+async def search_params(
+    tenant_id: TenantQuery,
+    service_request_id: Annotated[str | None, Query(alias="serviceRequestId")] = None,
+    ids: Annotated[str | None, Query()] = None,
+    mobile_number: Annotated[str | None, Query(alias="mobileNumber", pattern=r"^\+?[0-9]{6,15}$")] = None,
+    application_status: Annotated[str | None, Query(alias="applicationStatus")] = None,
+    service_code: Annotated[str | None, Query(alias="serviceCode")] = None,
+    locality: Annotated[str | None, Query()] = None,
+    assignee: Annotated[str | None, Query()] = None,
+    from_date: Annotated[int | None, Query(alias="fromDate", ge=0)] = None,
+    to_date: Annotated[int | None, Query(alias="toDate", ge=0)] = None,
+    sort_by: Annotated[str, Query(alias="sortBy", pattern="^(createdTime|lastModifiedTime)$")] = "createdTime",
+    # any case of ASC/DESC, spelt out: `(?i)` is no JSON Schema (ECMA) regex, and clients read it from /openapi.json
+    sort_order: Annotated[str, Query(alias="sortOrder", pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$")] = "DESC",
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> service.SearchCriteria:
+    """DIGIT's search criteria, as query parameters (the body carries only RequestInfo); a coroutine, so FastAPI
+    does not run it in a worker thread."""
+    return _criteria(
+        tenant_id,
+        service_request_id,
+        ids,
+        mobile_number,
+        application_status,
+        service_code,
+        locality,
+        assignee,
+        from_date,
+        to_date,
+        sort_by,
+        sort_order,
+        limit,
+        offset,
+    )
 
 
 @router.post("/_create")
@@ -136,15 +134,13 @@ async def update(
 @router.post("/_search")
 async def search(
     body: RequestInfoBody,
-    params: Annotated[SearchParams, Depends()],
+    criteria: Annotated[service.SearchCriteria, Depends(search_params)],
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
 ) -> ServiceResponse:
     """Complaints of a city; a citizen sees only their own."""
-    wrappers, total = await service.search_requests(
-        session, PgrDeps.of(platform), criteria=params.criteria, actor=actor
-    )
+    wrappers, total = await service.search_requests(session, PgrDeps.of(platform), criteria=criteria, actor=actor)
     return ServiceResponse(
         response_info=response_info(body.request_info),
         service_wrappers=[ServiceWrapper.model_validate(w) for w in wrappers],
@@ -155,15 +151,13 @@ async def search(
 @router.post("/_plainsearch")
 async def plain_search(
     body: RequestInfoBody,
-    params: Annotated[SearchParams, Depends()],
+    criteria: Annotated[service.SearchCriteria, Depends(search_params)],
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
 ) -> ServiceResponse:
     """Every complaint of a tenant, oldest first, page by page (DIGIT's system search; superusers only)."""
-    wrappers, total = await service.plain_search_requests(
-        session, PgrDeps.of(platform), criteria=params.criteria, actor=actor
-    )
+    wrappers, total = await service.plain_search_requests(session, PgrDeps.of(platform), criteria=criteria, actor=actor)
     return ServiceResponse(
         response_info=response_info(body.request_info),
         service_wrappers=[ServiceWrapper.model_validate(w) for w in wrappers],
@@ -174,13 +168,13 @@ async def plain_search(
 @router.post("/_count")
 async def count(
     body: RequestInfoBody,
-    params: Annotated[SearchParams, Depends()],
+    criteria: Annotated[service.SearchCriteria, Depends(search_params)],
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
 ) -> CountResponse:
     """How many complaints match (same criteria as _search)."""
-    total = await service.count_requests(session, PgrDeps.of(platform), criteria=params.criteria, actor=actor)
+    total = await service.count_requests(session, PgrDeps.of(platform), criteria=criteria, actor=actor)
     return CountResponse(response_info=response_info(body.request_info), count=total)
 
 
