@@ -172,3 +172,34 @@ async def test_inbox_query_count_does_not_grow_with_the_page(api: httpx.AsyncCli
 
     assert len(response.json()["items"]) == 25
     assert large <= small  # never more; fewer when the first call filled the per-process caches
+
+
+async def test_inbox_filters_by_the_state_uuid_the_status_map_gives(api: httpx.AsyncClient) -> None:
+    desk = await _desk(api)
+    counts = (await inbox(api, desk["gro"])).json()["statusMap"]
+    waiting = next(s["statusid"] for s in counts if s["applicationstatus"] == "PENDINGFORASSIGNMENT")
+
+    body = (await inbox(api, desk["gro"], status=[waiting])).json()
+
+    assert [i["ProcessInstance"]["businessId"] for i in body["items"]] == [desk["waiting"]]
+    assert body["totalCount"] == 1
+
+
+async def test_inbox_counts_leave_out_terminal_states_the_filter_does_not_name(api: httpx.AsyncClient) -> None:
+    desk = await _desk(api)
+    await ok(api, desk["gro"], instance(desk["waiting"], "REJECT", comment="not a municipal matter"))
+
+    open_only = (await inbox(api, desk["gro"])).json()
+    rejected = (await inbox(api, desk["gro"], status=["REJECTED"])).json()
+
+    assert {s["applicationstatus"]: s["count"] for s in open_only["statusMap"]} == {"PENDINGATLME": 2}
+    assert {s["applicationstatus"]: s["count"] for s in rejected["statusMap"]} == {"PENDINGATLME": 2, "REJECTED": 1}
+    assert [i["ProcessInstance"]["businessId"] for i in rejected["items"]] == [desk["waiting"]]
+
+
+async def test_inbox_status_filter_naming_no_state_finds_nothing(api: httpx.AsyncClient) -> None:
+    desk = await _desk(api)
+
+    body = (await inbox(api, desk["gro"], status=["NOSUCHSTATUS"])).json()
+
+    assert body["totalCount"] == 0 and body["items"] == []

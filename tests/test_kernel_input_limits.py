@@ -9,20 +9,19 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from digit.app import create_app
 from tests.builders import citizen_login, login
 from tests.conftest import base_settings
+from tests.live_server import free_port, serving
 from tests.pgr_helpers import RI, P, complaint, file_complaint, localities, search
 
 AMRITSAR = "pb.amritsar"
@@ -261,26 +260,13 @@ async def test_correlation_id_with_spaces_and_symbols_is_cleaned_in_the_header(a
 # ------------------------------------------------------------------------------------------------ real server
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
     """The platform on a real port: dropped connections and early 413s only show over a socket."""
-    port = _free_port()
+    port = free_port()
     settings = base_settings(database_url, tmp_path / "var", port=port, max_body_bytes=64 * 1024)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings), port=port):
+        yield "127.0.0.1", port
 
 
 def _raw_post(host: str, port: int, path: str, body: bytes) -> tuple[int, bytes]:

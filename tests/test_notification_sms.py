@@ -17,6 +17,7 @@ from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessag
 from digit.kernel.clock import FrozenClock
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
+from tests.notification_helpers import Gateway
 
 MOBILE = "9876543210"
 TEXT = "Your OTP is 424242"
@@ -99,20 +100,6 @@ async def test_send_sms_in_rolled_back_session_is_never_sent(platform: Platform)
     await notifier.flush()
 
     assert await _sink(platform) == []
-
-
-class Gateway:
-    """A stand-in SMS gateway on httpx's mock transport: records requests, fails the first `failures`."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if len(self.requests) <= self.failures:
-            return httpx.Response(503)
-        return httpx.Response(200, text="ok")
 
 
 @pytest.fixture

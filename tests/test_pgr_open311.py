@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from georeport import GeoReport
 
 from digit.app import create_app
 from digit.kernel.settings import Settings
 from tests.builders import login
 from tests.conftest import base_settings
+from tests.live_server import free_port, serving
 from tests.pgr_helpers import RI, localities
 
 AMRITSAR = "pb.amritsar"
@@ -138,26 +136,13 @@ async def test_requests_xml_of_unknown_jurisdiction_is_400(api: httpx.AsyncClien
     assert response.status_code == 400
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     """The platform on a real port (the georeport client speaks HTTP with `requests`)."""
-    port = _free_port()
+    port = free_port()
     settings = base_settings(database_url, tmp_path / "var", port=port)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-    yield f"http://127.0.0.1:{port}", settings
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings), port=port):
+        yield f"http://127.0.0.1:{port}", settings
 
 
 def test_georeport_client_lists_services_and_reads_a_posted_request_back(

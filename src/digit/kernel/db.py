@@ -86,6 +86,24 @@ def stamp(row: HasAuditFields, *, actor_uuid: str, now_ms: int) -> None:
     row.last_modified_time = now_ms
 
 
+def row_values(row: Base) -> dict[str, Any]:
+    """Every column of an unsaved ORM row as a dict, for a Core (multi-row) insert of many such rows.
+
+    A column the row has no value for takes its Python-side default (`id` -> `new_id()`, `row_version` -> 1),
+    as a flush would give it: every dict then has the same keys, which one executemany needs."""
+    values: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        default = column.default
+        if value is None and default is not None:
+            if default.is_scalar:
+                value = cast(Any, default).arg
+            elif default.is_callable:
+                value = cast(Any, default).arg(None)
+        values[column.key] = value
+    return values
+
+
 def conflict_insert(bind: AsyncSession | Connection, model: Any) -> PgInsert:
     """`INSERT` with `ON CONFLICT` for the bind's database: PostgreSQL and SQLite spell the clauses alike
     (`on_conflict_do_nothing`, `on_conflict_do_update(index_elements=..., set_=...)`)."""

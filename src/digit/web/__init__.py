@@ -31,5 +31,6 @@ def install(app: FastAPI, platform: Platform) -> None:
     app.include_router(landing.router)
     for router in (*citizen.ROUTERS, *employee.ROUTERS, *admin.ROUTERS, *services.ROUTERS):
         app.include_router(router)
-    services.install()
+    employee.install(platform)
+    services.install(platform)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="web-static")

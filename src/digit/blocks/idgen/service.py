@@ -24,15 +24,13 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.idgen import sequences
 from digit.blocks.idgen.formats import DEFAULT_PADDING, IdFormat, parse_format, render
 from digit.blocks.idgen.models import SequenceRow
 from digit.blocks.mdms.client import MdmsClient
-from digit.kernel.db import new_id
+from digit.kernel.db import conflict_insert, new_id
 from digit.kernel.errors import Invalid
 from digit.kernel.tenancy import state_of
 
@@ -103,10 +101,8 @@ async def reserve(
 ) -> range:
     """The next `count` numbers of a sequence (created at 1 on first use), in the caller's transaction."""
     table = cast(Table, SequenceRow.__table__)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(table)
+        conflict_insert(session, table)
         .values(
             id=new_id(),
             tenant_id=tenant_id,

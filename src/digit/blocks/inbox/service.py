@@ -6,8 +6,7 @@ from typing import Any
 
 from digit.blocks.inbox.client import InProcessInboxClient
 from digit.blocks.inbox.schemas import InboxCriteria, InboxItem, InboxSearchResponse
-from digit.blocks.workflow.client import WorklistSource
-from digit.blocks.workflow.worklist import SORTABLE, WorklistQuery
+from digit.blocks.workflow.client import SORTABLE, WorklistQuery, WorklistSource
 from digit.kernel.errors import Invalid
 from digit.kernel.security import Actor
 

@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import Table, delete, event, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digit.blocks.localization.models import MessageRow, VersionRow
 from digit.blocks.localization.schemas import Message, MessageIdentity, UpdateMessage
 from digit.blocks.mdms.client import MdmsClient
 from digit.kernel.clock import Clock
-from digit.kernel.db import stamp
+from digit.kernel.db import conflict_insert, stamp
 from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.tenancy import lineage
 
@@ -89,9 +87,8 @@ def select_messages(
 async def bump_version(session: AsyncSession) -> None:
     """Tell every process's cache that messages changed (atomic upsert: concurrent writers never clash)."""
     table = cast(Table, VersionRow.__table__)
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(table)
+        conflict_insert(session, table)
         .values(
             name="*",
             version=1,

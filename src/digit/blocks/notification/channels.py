@@ -73,53 +73,53 @@ class SinkSender:
     clock: Clock
 
     async def send_sms(self, sms: Sms) -> None:
-        await self._keep(
-            delivery_id=sms.delivery_id,
-            tenant_id=sms.tenant_id,
-            channel="SMS",
-            category=sms.category,
-            recipient=sms.mobile_number,
-            subject=None,
-            body=sms.message,
-        )
+        await self._keep(await self.rows_of(sms))
 
     async def send_email(self, email: Email) -> None:
-        for address in email.to:
-            await self._keep(
-                delivery_id=email.delivery_id,
-                tenant_id=email.tenant_id,
-                channel="EMAIL",
-                category=email.category,
-                recipient=address,
-                subject=email.subject,
-                body=email.body,
-            )
+        await self._keep(await self.rows_of(email))
 
-    async def _keep(
+    async def rows_of(self, message: Sms | Email, *, session: AsyncSession | None = None) -> list[SinkMessageRow]:
+        """What keeping the message means: one row per recipient. A caller that holds a write `session` may
+        insert them itself, so the message is 'sent' exactly when its transaction commits."""
+        if isinstance(message, Sms):
+            return [
+                await self._row(message, channel="SMS", recipient=message.mobile_number, subject=None, session=session)
+            ]
+        return [
+            await self._row(message, channel="EMAIL", recipient=address, subject=message.subject, session=session)
+            for address in message.to
+        ]
+
+    async def _row(
         self,
+        message: Sms | Email,
         *,
-        delivery_id: str,
-        tenant_id: str,
         channel: str,
-        category: str,
         recipient: str,
         subject: str | None,
-        body: str,
-    ) -> None:
+        session: AsyncSession | None,
+    ) -> SinkMessageRow:
+        tenant_id = message.tenant_id
+        body = message.message if isinstance(message, Sms) else message.body
         field_name = "mobileNumber" if channel == "SMS" else "emailId"
         row = SinkMessageRow(
             tenant_id=tenant_id,
-            delivery_id=delivery_id,
+            delivery_id=message.delivery_id,
             channel=channel,
-            category=category,
+            category=message.category,
             recipient_index=self.vault.index(tenant_id=tenant_id, field=field_name, value=recipient),
-            recipient=await self.vault.seal(tenant_id=tenant_id, plaintext=recipient),
-            subject=await self.vault.seal(tenant_id=tenant_id, plaintext=subject) if subject is not None else None,
-            body=await self.vault.seal(tenant_id=tenant_id, plaintext=body),
+            recipient=await self.vault.seal(tenant_id=tenant_id, plaintext=recipient, session=session),
+            subject=await self.vault.seal(tenant_id=tenant_id, plaintext=subject, session=session)
+            if subject is not None
+            else None,
+            body=await self.vault.seal(tenant_id=tenant_id, plaintext=body, session=session),
         )
         stamp(row, actor_uuid=SYSTEM_UUID, now_ms=self.clock.now_ms())
+        return row
+
+    async def _keep(self, rows: Sequence[SinkMessageRow]) -> None:
         async with self.sessions() as session, session.begin():
-            session.add(row)
+            session.add_all(rows)
 
 
 @dataclass

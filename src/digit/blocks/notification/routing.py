@@ -15,9 +15,11 @@ localization message `templateCode` (module `module`) filled with the event's da
 Events carry uuids, never contact details: those come from the user block; the text is worded in the
 recipient's locale (falling back to en_IN). `{key}` in a template is the event's data value, `{name}` the
 recipient's name (SMS and email only: in-app events are stored in plain text, so they never carry it).
-Writes go through the dispatcher's delivery session, so the messages are recorded in the same
-transaction as the event's processed mark and sent after it commits; each (event, route, recipient,
-channel) is sent at most once.
+The consumer takes batches (`Consumer.together`): routes, templates and recipients are read once per
+batch, and all messages and in-app events of a batch are written in a few multi-row statements through
+the dispatcher's delivery session, in the same transaction as the events' processed marks. The
+development sink's messages are kept in that transaction; a real channel's are sent after it commits
+(and retried); each (event, route, recipient, channel) is sent at most once.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +38,7 @@ from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.notification import user_events
 from digit.blocks.notification.client import NOTIFICATION_CLIENT, InProcessNotificationClient
 from digit.blocks.notification.schemas import Actions, ActionUrl, Event, Recepient
+from digit.blocks.notification.service import Outgoing, email_of, sms_of
 from digit.blocks.user.client import USER_CLIENT
 from digit.kernel.envelope import UserInfo
 from digit.kernel.events import Consumer, delivery_session
@@ -84,32 +88,73 @@ def fill(template: str, values: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
-async def _routes(platform: Platform, event: PlatformEvent) -> list[dict[str, Any]]:
-    mdms = platform.get(MDMS_CLIENT)
-    records = await mdms.get_master(tenant_id=event.tenant_id, module=MODULE, master=MASTER)
-    return [
-        r
-        for r in records
-        if isinstance(r, dict)
-        and r.get("active", True)
-        and r.get("topic") == event.topic
-        and matches(r.get("condition"), event.data)
-    ]
+@dataclass
+class _Lookups:
+    """What routing one batch of events reads, each at most once per batch: the routes of a tenant, the
+    messages of a (tenant, locale, module). Across batches the MDMS and localization clients cache them,
+    and see a change through their own version counters, so nothing here can go stale."""
+
+    platform: Platform
+    routes_by_tenant: dict[str, list[Any]] = field(default_factory=dict)
+    messages_by_key: dict[tuple[str, str, str | None], dict[str, str]] = field(default_factory=dict)
+
+    async def routes(self, event: PlatformEvent) -> list[dict[str, Any]]:
+        records = self.routes_by_tenant.get(event.tenant_id)
+        if records is None:
+            mdms = self.platform.get(MDMS_CLIENT)
+            records = await mdms.get_master(tenant_id=event.tenant_id, module=MODULE, master=MASTER)
+            self.routes_by_tenant[event.tenant_id] = records
+        return [
+            r
+            for r in records
+            if isinstance(r, dict)
+            and r.get("active", True)
+            and r.get("topic") == event.topic
+            and matches(r.get("condition"), event.data)
+        ]
+
+    async def messages(self, *, tenant_id: str, locale: str, module: str | None) -> dict[str, str]:
+        key = (tenant_id, locale, module)
+        found = self.messages_by_key.get(key)
+        if found is None:
+            localization = self.platform.get(LOCALIZATION_CLIENT)
+            found = await localization.get_messages(
+                tenant_id=tenant_id, locale=locale, modules=[module] if module else ()
+            )
+            self.messages_by_key[key] = found
+        return found
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One route's word about one event to one recipient: what `_record` turns into messages and an in-app event."""
+
+    event: PlatformEvent
+    route: Mapping[str, Any]
+    user: UserInfo
+    subject: str
+    text: str
+    in_app_text: str
+
+    @property
+    def key(self) -> str:
+        """Names this notice among all others: a redelivered event makes the same keys, hence no new message."""
+        return f"{self.event.id}|{self.route['code']}|{self.user.uuid}"
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c in self.route.get("channels", []) if c in CHANNELS]
 
 
 async def _wording(
-    platform: Platform, route: Mapping[str, Any], event: PlatformEvent, user: UserInfo
+    lookups: _Lookups, route: Mapping[str, Any], event: PlatformEvent, user: UserInfo
 ) -> tuple[str, str, str] | None:
     """(subject, text, in-app text) in the user's locale, or None when the template is missing.
 
     The in-app text (kept in plain text, like DIGIT's user events) uses `inAppTemplateCode` if the route
     has one, else the message template, and never the recipient's name: `{name}` is left empty there."""
-    localization = platform.get(LOCALIZATION_CLIENT)
     locale = user.locale or DEFAULT_LOCALE
-    module = route.get("module")
-    messages = await localization.get_messages(
-        tenant_id=event.tenant_id, locale=locale, modules=[module] if module else ()
-    )
+    messages = await lookups.messages(tenant_id=event.tenant_id, locale=locale, module=route.get("module"))
     template = messages.get(route["templateCode"])
     if template is None:
         log.warning("notification_template_missing", extra={"code": route["templateCode"], "locale": locale})
@@ -127,96 +172,101 @@ async def _wording(
     return subject, fill(template, values), fill(in_app_template, anonymous)
 
 
-async def _notify(
-    platform: Platform,
-    session: AsyncSession,
-    route: Mapping[str, Any],
-    event: PlatformEvent,
-    user: UserInfo,
-) -> None:
-    notifier = platform.get(NOTIFICATION_CLIENT)
-    assert isinstance(notifier, InProcessNotificationClient)
-    worded = await _wording(platform, route, event, user)
-    if worded is None:
-        return
-    subject, text, in_app_text = worded
-    channels = [c for c in route.get("channels", []) if c in CHANNELS]
-    key = f"{event.id}|{route['code']}|{user.uuid}"
-    if "SMS" in channels and user.mobile_number:
-        await notifier.send_sms(
-            session=session,
-            tenant_id=event.tenant_id,
-            mobile_number=user.mobile_number,
-            message=text,
-            category=route.get("category", "TRANSACTION"),
-            dedupe_key=f"{key}|SMS",
-        )
-    if "EMAIL" in channels and user.email_id:
-        await notifier.send_email(
-            session=session,
-            tenant_id=event.tenant_id,
-            to=[user.email_id],
-            subject=subject,
-            body=text,
-            dedupe_key=f"{key}|EMAIL",
-        )
-    if "INAPP" in channels:
-        action_url = route.get("actionUrl")
-        in_app = Event(
-            id=str(uuid.uuid5(_EVENT_NAMESPACE, key)),
-            tenant_id=event.tenant_id,
-            reference_id=event.aggregate_id,
-            event_category=route.get("eventCategory"),
-            name=subject,
-            description=in_app_text,
-            source=route.get("source", "notification"),
-            recepient=Recepient(to_users=[user.uuid]),
-            actions=Actions(action_urls=[ActionUrl(action_url=fill(action_url, event.data), code="VIEW")])
-            if action_url
-            else None,
-        )
-        await user_events.create_events(
-            session,
-            events=[in_app],
-            actor=Actor.system(event.tenant_id),
-            now_ms=platform.clock.now_ms(),
-            skip_existing=True,
-        )
-    log.info(
-        "notification_routed",
-        extra={"event_id": event.id, "route": route["code"], "user": user.uuid, "channels": channels},
-    )
-
-
-async def route_event(platform: Platform, event: PlatformEvent) -> None:
-    """The consumer: find the routes this event matches and notify their recipients."""
-    routes = await _routes(platform, event)
-    if not routes:
-        return
-    wanted = {uuid_ for route in routes for uuid_ in recipients(route, event)}
-    users = await platform.get(USER_CLIENT).get_users(sorted(wanted)) if wanted else {}
-    session = delivery_session()
-    if session is None:
-        async with platform.sessions() as own, own.begin():
-            await _route_all(platform, own, routes, event, users)
-        return
-    await _route_all(platform, session, routes, event, users)
-
-
-async def _route_all(
-    platform: Platform,
-    session: AsyncSession,
-    routes: Sequence[Mapping[str, Any]],
-    event: PlatformEvent,
-    users: Mapping[str, UserInfo],
-) -> None:
-    for route in routes:
-        for user_uuid in recipients(route, event):
+async def _notices(platform: Platform, events: Sequence[PlatformEvent]) -> list[Notice]:
+    """Every (event, matching route, known recipient) of the batch, worded; recipients looked up at once."""
+    lookups = _Lookups(platform)
+    matched = [(event, route, recipients(route, event)) for event in events for route in await lookups.routes(event)]
+    wanted = sorted({user_uuid for _, _, found in matched for user_uuid in found})
+    users = await platform.get(USER_CLIENT).get_users(wanted) if wanted else {}
+    notices = []
+    for event, route, found in matched:
+        for user_uuid in found:
             user = users.get(user_uuid)
             if user is None:
                 log.warning("notification_recipient_unknown", extra={"event_id": event.id, "user": user_uuid})
                 continue
-            await _notify(platform, session, route, event, user)
+            worded = await _wording(lookups, route, event, user)
+            if worded is not None:
+                notices.append(Notice(event, route, user, *worded))
+    return notices
 
 
-CONSUMER = Consumer(name="notification-routing", topics=("*",), handle=route_event)
+def _messages_of(notice: Notice) -> list[Outgoing]:
+    """The SMS and email of a notice, as its channels and the recipient's contacts allow."""
+    event, route, user = notice.event, notice.route, notice.user
+    found: list[Outgoing] = []
+    if "SMS" in notice.channels and user.mobile_number:
+        category = route.get("category", "TRANSACTION")
+        sms = sms_of(
+            tenant_id=event.tenant_id, mobile_number=user.mobile_number, message=notice.text, category=category
+        )
+        found.append((sms, f"{notice.key}|SMS"))
+    if "EMAIL" in notice.channels and user.email_id:
+        email = email_of(tenant_id=event.tenant_id, to=[user.email_id], subject=notice.subject, body=notice.text)
+        found.append((email, f"{notice.key}|EMAIL"))
+    return found
+
+
+def _in_app_event(notice: Notice) -> Event:
+    event, route = notice.event, notice.route
+    action_url = route.get("actionUrl")
+    return Event(
+        id=str(uuid.uuid5(_EVENT_NAMESPACE, notice.key)),
+        tenant_id=event.tenant_id,
+        reference_id=event.aggregate_id,
+        event_category=route.get("eventCategory"),
+        name=notice.subject,
+        description=notice.in_app_text,
+        source=route.get("source", "notification"),
+        recepient=Recepient(to_users=[notice.user.uuid]),
+        actions=Actions(action_urls=[ActionUrl(action_url=fill(action_url, event.data), code="VIEW")])
+        if action_url
+        else None,
+    )
+
+
+async def _record(platform: Platform, session: AsyncSession, notices: Sequence[Notice]) -> None:
+    """All messages and in-app events of the notices, in the session's transaction (a few statements in all).
+    Each (event, route, recipient, channel) is recorded once: a redelivered event adds nothing."""
+    notifier = platform.get(NOTIFICATION_CLIENT)
+    assert isinstance(notifier, InProcessNotificationClient)
+    outgoing = [message for notice in notices for message in _messages_of(notice)]
+    in_app = [_in_app_event(notice) for notice in notices if "INAPP" in notice.channels]
+    await notifier.record(session, outgoing)
+    await user_events.create_events(
+        session, events=in_app, actor=Actor.system(), now_ms=platform.clock.now_ms(), skip_existing=True
+    )
+    log.info(
+        "notification_routed",
+        extra={
+            "event_ids": sorted({notice.event.id for notice in notices}),
+            "messages": len(outgoing),
+            "in_app_events": len(in_app),
+        },
+    )
+
+
+async def route_events(platform: Platform, events: Sequence[PlatformEvent]) -> None:
+    """The consumer, for a batch (`handle_many`): find the routes the events match and notify their recipients.
+
+    Writes go through the dispatcher's delivery session only (the batch's one transaction), so a batch rolled
+    back and delivered again one by one records each message once."""
+    notices = await _notices(platform, events)
+    if not notices:
+        return
+    session = delivery_session()
+    if session is None:
+        async with platform.sessions() as own, own.begin():
+            await _record(platform, own, notices)
+        return
+    await _record(platform, session, notices)
+
+
+async def route_event(platform: Platform, event: PlatformEvent) -> None:
+    """The consumer for one event (a single delivery, or the one-by-one retry of a failed batch)."""
+    await route_events(platform, [event])
+
+
+CONSUMER = Consumer(
+    name="notification-routing", topics=("*",), handle=route_event, together=True, handle_many=route_events
+)

@@ -1,9 +1,13 @@
 """Deliveries: a row per message, an attempt row per try, retries with exponential backoff.
 
-`Notifier.send_sms`/`send_email` only queue the message in memory and return its delivery id; a task
-of this process writes the delivery and makes the first attempt. That keeps callers free to send from
-inside their own open transaction (on SQLite a second writer would wait for the first to commit).
-`flush()` waits until everything queued is recorded and tried; `retry_due()` retries what failed.
+Without a session, `Notifier.send_sms`/`send_email` only queue the message in memory and return its
+delivery id; a task of this process writes the delivery and makes the first attempt. With the caller's
+`session` (and for many messages at once, `record`), the deliveries are written in that transaction, in
+one multi-row statement per table: a message to the development sink is kept there and then (the sink
+is a table, so it is "sent" exactly when the caller commits), a message to a real channel is tried by
+the task once the caller commits. Either way callers may send from inside their own open transaction
+(on SQLite a second writer would wait for the first to commit). `flush()` waits until everything
+queued is recorded and tried; `retry_due()` retries what failed.
 Recipients and texts are sealed (encrypted) in `payload`; logs carry ids, channels and codes only.
 """
 
@@ -14,9 +18,9 @@ import json
 import logging
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import Table, event, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,7 +38,7 @@ from digit.blocks.notification.channels import (
 )
 from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessageRow
 from digit.blocks.notification.vault import Vault
-from digit.kernel.db import conflict_insert, new_id, stamp
+from digit.kernel.db import Base, conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import DomainError, Invalid
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -48,6 +52,13 @@ _PENDING_KEY = "notification_pending"
 _HOOKED_KEY = "notification_hooked"
 
 Message = Sms | Email
+Outgoing = tuple[Message, str | None]
+"""A message and its dedupe key (None: no other message is the same one)."""
+
+# Core tables for multi-row inserts: one executemany per table, every value written as given
+_DELIVERIES = cast(Table, DeliveryRow.__table__)
+_SINK_MESSAGES = cast(Table, SinkMessageRow.__table__)
+_ATTEMPTS = cast(Table, AttemptRow.__table__)
 
 
 def _payload(message: Message) -> str:
@@ -112,18 +123,7 @@ class Notifier:
     ) -> str:
         """Queue one SMS; returns its delivery id. With `session`, it is recorded in the caller's
         transaction and sent once that commits (never, if it rolls back)."""
-        faults = []
-        if not tenant_id:
-            faults.append(("INVALID_TENANT_ID", "tenantId is required"))
-        if not mobile_number.strip():
-            faults.append(("INVALID_MOBILE_NUMBER", "a mobile number is required"))
-        if not message.strip():
-            faults.append(("INVALID_MESSAGE", "the message is empty"))
-        if category not in SMS_CATEGORIES:
-            faults.append(("INVALID_CATEGORY", f"category must be one of {', '.join(SMS_CATEGORIES)}"))
-        if faults:
-            raise Invalid.many(faults)
-        sms = Sms(new_id(), tenant_id, mobile_number.strip(), message, category)
+        sms = sms_of(tenant_id=tenant_id, mobile_number=mobile_number, message=message, category=category)
         return await self._submit(sms, session=session, dedupe_key=dedupe_key)
 
     async def send_email(
@@ -138,46 +138,67 @@ class Notifier:
         dedupe_key: str | None = None,
     ) -> str:
         """Queue one email (to one or more addresses); returns its delivery id. `session` as for SMS."""
-        addresses = recipients_of(to)
-        faults = []
-        if not tenant_id:
-            faults.append(("INVALID_TENANT_ID", "tenantId is required"))
-        if not addresses or any("@" not in a for a in addresses):
-            faults.append(("INVALID_EMAIL", "at least one valid address is required"))
-        if not body.strip():
-            faults.append(("INVALID_MESSAGE", "the body is empty"))
-        if faults:
-            raise Invalid.many(faults)
-        email = Email(new_id(), tenant_id, addresses, subject, body, is_html)
+        email = email_of(tenant_id=tenant_id, to=to, subject=subject, body=body, is_html=is_html)
         return await self._submit(email, session=session, dedupe_key=dedupe_key)
 
     async def _submit(self, message: Message, *, session: AsyncSession | None, dedupe_key: str | None) -> str:
         if session is None:
             self._enqueue(message, dedupe_key, recorded=False)
             return message.delivery_id
-        row = await self._delivery_row(message, dedupe_key)
-        if dedupe_key is None:
-            session.add(row)
-        else:  # one statement: recorded unless the same notification already was
-            seen = await _insert_unless_duplicate(session, row)
-            if seen is not None:
-                return seen
+        return (await self.record(session, [(message, dedupe_key)]))[0]
+
+    async def record(self, session: AsyncSession, outgoing: Sequence[Outgoing]) -> list[str]:
+        """Record messages in the caller's transaction, a few multi-row statements for any number; returns
+        their delivery ids (for a message whose dedupe key was recorded before, that earlier delivery's).
+
+        What the development sink takes is kept at once, in its final state (SENT, one attempt): the sink is
+        a table, so keeping it in the caller's transaction is sending it exactly when that commits. What a
+        real channel (HTTP gateway, SMTP) takes is PENDING, tried after the commit and retried on failure."""
+        fresh: dict[str, Outgoing] = {}  # a dedupe key given twice is one message
+        for message, dedupe_key in outgoing:
+            fresh.setdefault(dedupe_key or message.delivery_id, (message, dedupe_key))
+        now_ms = self.platform.clock.now_ms()
+        rows = [
+            await self._delivery_row(message, dedupe_key, session=session, kept=self._kept_at_once(message))
+            for message, dedupe_key in fresh.values()
+        ]
+        added = await _insert_deliveries(session, rows)
+        recorded = [message for message, _ in fresh.values() if message.delivery_id in added]
+        kept = [message for message in recorded if self._kept_at_once(message)]
+        sink_rows = [row for message in kept for row in await self.sink.rows_of(message, session=session)]
+        await _insert_all(session, _SINK_MESSAGES, sink_rows)
+        await _insert_all(session, _ATTEMPTS, [_attempt_row(m, attempt=1, error=None, now_ms=now_ms) for m in kept])
+        if kept:
+            log.info("notification_kept_by_sink", extra={"delivery_ids": [m.delivery_id for m in kept]})
+        self._send_after_commit(session, [message for message in recorded if not self._kept_at_once(message)])
+        seen = await _earlier_deliveries(session, [key for m, key in outgoing if key and m.delivery_id not in added])
+        return [seen.get(key, message.delivery_id) if key else message.delivery_id for message, key in outgoing]
+
+    def _kept_at_once(self, message: Message) -> bool:
+        """True when the message goes to the development sink (its sender is this notifier's sink)."""
+        sender: object = self.sms_sender if isinstance(message, Sms) else self.email_sender
+        return sender is self.sink
+
+    def _send_after_commit(self, session: AsyncSession, messages: Sequence[Message]) -> None:
+        """Try the messages once the caller's transaction commits; forget them if it rolls back."""
+        if not messages:
+            return
         pending: list[Message] = session.info.setdefault(_PENDING_KEY, [])
-        pending.append(message)
-        if not session.info.get(_HOOKED_KEY):
-            session.info[_HOOKED_KEY] = True
-            sync_session = session.sync_session
+        pending.extend(messages)
+        if session.info.get(_HOOKED_KEY):
+            return
+        session.info[_HOOKED_KEY] = True
+        sync_session = session.sync_session
 
-            def on_commit(_session: Any) -> None:
-                for item in sync_session.info.pop(_PENDING_KEY, []):
-                    self._enqueue(item, None, recorded=True)
+        def on_commit(_session: Any) -> None:
+            for item in sync_session.info.pop(_PENDING_KEY, []):
+                self._enqueue(item, None, recorded=True)
 
-            def on_rollback(_session: Any, _transaction: Any) -> None:
-                sync_session.info.pop(_PENDING_KEY, None)
+        def on_rollback(_session: Any, _transaction: Any) -> None:
+            sync_session.info.pop(_PENDING_KEY, None)
 
-            event.listen(sync_session, "after_commit", on_commit)
-            event.listen(sync_session, "after_soft_rollback", on_rollback)
-        return message.delivery_id
+        event.listen(sync_session, "after_commit", on_commit)
+        event.listen(sync_session, "after_soft_rollback", on_rollback)
 
     def _enqueue(self, message: Message, dedupe_key: str | None, *, recorded: bool) -> None:
         self._queue.append((message, dedupe_key, recorded))
@@ -205,18 +226,22 @@ class Notifier:
 
     # --- delivery -------------------------------------------------------------------------------
 
-    async def _delivery_row(self, message: Message, dedupe_key: str | None) -> DeliveryRow:
-        """PENDING, due for the retry sweep after one backoff period in case this process stops first."""
+    async def _delivery_row(
+        self, message: Message, dedupe_key: str | None, *, session: AsyncSession | None = None, kept: bool = False
+    ) -> DeliveryRow:
+        """PENDING, due for the retry sweep after one backoff period in case this process stops first; or,
+        `kept` by the sink in the same transaction, SENT at its first attempt."""
         now_ms = self.platform.clock.now_ms()
         row = DeliveryRow(
             id=message.delivery_id,
             tenant_id=message.tenant_id,
             channel="SMS" if isinstance(message, Sms) else "EMAIL",
             category=message.category,
-            status=PENDING,
-            attempts=0,
-            next_attempt_time=now_ms + self.platform.settings.notification_retry_base_ms,
-            payload=await self.vault.seal(tenant_id=message.tenant_id, plaintext=_payload(message)),
+            status=SENT if kept else PENDING,
+            attempts=1 if kept else 0,
+            next_attempt_time=None if kept else now_ms + self.platform.settings.notification_retry_base_ms,
+            sent_time=now_ms if kept else None,
+            payload=await self.vault.seal(tenant_id=message.tenant_id, plaintext=_payload(message), session=session),
             dedupe_key=dedupe_key,
         )
         stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
@@ -270,15 +295,7 @@ class Notifier:
             )
             if getattr(changed, "rowcount", 0) != 1:
                 return FAILED
-            outcome = AttemptRow(
-                tenant_id=message.tenant_id,
-                delivery_id=message.delivery_id,
-                attempt=attempt,
-                outcome=SENT if error is None else FAILED,
-                error=error,
-                attempt_time=now_ms,
-            )
-            stamp(outcome, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
+            outcome = _attempt_row(message, attempt=attempt, error=error, now_ms=now_ms)
             session.add(outcome)
         log.info(
             "notification_attempt",
@@ -317,18 +334,70 @@ class Notifier:
         return tried
 
 
-async def _insert_unless_duplicate(session: AsyncSession, row: DeliveryRow) -> str | None:
-    """Insert the delivery unless one with its dedupe key exists; returns the existing one's id, else None."""
-    values = {column.key: getattr(row, column.key) for column in DeliveryRow.__table__.columns}
-    values["row_version"] = 1
-    statement = (
-        conflict_insert(session, DeliveryRow).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+def _attempt_row(message: Message, *, attempt: int, error: str | None, now_ms: int) -> AttemptRow:
+    row = AttemptRow(
+        tenant_id=message.tenant_id,
+        delivery_id=message.delivery_id,
+        attempt=attempt,
+        outcome=SENT if error is None else FAILED,
+        error=error,
+        attempt_time=now_ms,
     )
-    added = await session.scalar(statement.returning(DeliveryRow.id))
-    if added is not None:
-        return None
-    seen = await session.scalar(select(DeliveryRow.id).where(DeliveryRow.dedupe_key == row.dedupe_key))
-    return seen or row.id
+    stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
+    return row
+
+
+async def _insert_deliveries(session: AsyncSession, rows: Sequence[DeliveryRow]) -> set[str]:
+    """Insert the deliveries in one statement, except those whose dedupe key is taken; returns the ids inserted."""
+    if not rows:
+        return set()
+    statement = conflict_insert(session, _DELIVERIES).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return set(await session.scalars(statement.returning(_DELIVERIES.c.id), [row_values(row) for row in rows]))
+
+
+async def _insert_all(session: AsyncSession, table: Table, rows: Sequence[Base]) -> None:
+    """One statement (an executemany) for all the rows, whatever their number."""
+    if rows:
+        await session.execute(insert(table), [row_values(row) for row in rows])
+
+
+async def _earlier_deliveries(session: AsyncSession, dedupe_keys: Sequence[str]) -> dict[str, str]:
+    """dedupe key -> id of the delivery recorded with it."""
+    if not dedupe_keys:
+        return {}
+    query = select(DeliveryRow.dedupe_key, DeliveryRow.id).where(DeliveryRow.dedupe_key.in_(set(dedupe_keys)))
+    return {key: delivery_id for key, delivery_id in (await session.execute(query)).all() if key is not None}
+
+
+def sms_of(*, tenant_id: str, mobile_number: str, message: str, category: str) -> Sms:
+    """A new SMS, checked: `Invalid` names every fault."""
+    faults = []
+    if not tenant_id:
+        faults.append(("INVALID_TENANT_ID", "tenantId is required"))
+    if not mobile_number.strip():
+        faults.append(("INVALID_MOBILE_NUMBER", "a mobile number is required"))
+    if not message.strip():
+        faults.append(("INVALID_MESSAGE", "the message is empty"))
+    if category not in SMS_CATEGORIES:
+        faults.append(("INVALID_CATEGORY", f"category must be one of {', '.join(SMS_CATEGORIES)}"))
+    if faults:
+        raise Invalid.many(faults)
+    return Sms(new_id(), tenant_id, mobile_number.strip(), message, category)
+
+
+def email_of(*, tenant_id: str, to: Sequence[str], subject: str, body: str, is_html: bool = False) -> Email:
+    """A new email (to one or more addresses), checked: `Invalid` names every fault."""
+    addresses = recipients_of(to)
+    faults = []
+    if not tenant_id:
+        faults.append(("INVALID_TENANT_ID", "tenantId is required"))
+    if not addresses or any("@" not in a for a in addresses):
+        faults.append(("INVALID_EMAIL", "at least one valid address is required"))
+    if not body.strip():
+        faults.append(("INVALID_MESSAGE", "the body is empty"))
+    if faults:
+        raise Invalid.many(faults)
+    return Email(new_id(), tenant_id, addresses, subject, body, is_html)
 
 
 # --- the development sink, read back by an admin -----------------------------------------------

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification.models import EventRecipientRow, LastAccessRow, UserEventRow
@@ -24,12 +25,15 @@ from digit.blocks.notification.schemas import (
     Recepient,
 )
 from digit.kernel.anonymous import is_anonymous
-from digit.kernel.db import conflict_insert, new_id, stamp
+from digit.kernel.db import conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import lineage
 
 MAX_LIMIT = MAX_EVENTS_PAGE
+# Core tables for multi-row inserts: one executemany per table, every value written as given
+_EVENTS = cast(Table, UserEventRow.__table__)
+_RECIPIENTS = cast(Table, EventRecipientRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -84,48 +88,55 @@ def to_event(row: UserEventRow) -> Event:
     )
 
 
-def _write_recipients(
-    session: AsyncSession, row: UserEventRow, recepient: Recepient, *, actor: Actor, now_ms: int
-) -> None:
+def _recipient_values(row: UserEventRow, recepient: Recepient, *, actor: Actor, now_ms: int) -> list[dict[str, Any]]:
+    """The event's recipient links (one per user uuid and per role code), as rows for one multi-row insert."""
     pairs = [("USER", u) for u in recepient.to_users] + [("ROLE", r) for r in recepient.to_roles]
+    links = []
     for kind, value in pairs:
         link = EventRecipientRow(tenant_id=row.tenant_id, event_id=row.id, kind=kind, value=value)
         stamp(link, actor_uuid=actor.uuid, now_ms=now_ms)
-        session.add(link)
+        links.append(row_values(link))
+    return links
+
+
+async def _write_recipients(session: AsyncSession, links: Sequence[dict[str, Any]]) -> None:
+    if links:
+        await session.execute(insert(_RECIPIENTS), list(links))
 
 
 async def create_events(
     session: AsyncSession, *, events: Sequence[Event], actor: Actor, now_ms: int, skip_existing: bool = False
 ) -> list[Event]:
-    """Store new events; each needs at least one recipient user or role."""
+    """Store new events; each needs at least one recipient user or role.
+
+    With `skip_existing` (redelivered notifications), an event whose id is taken is left out silently
+    instead of refused; either way the events and their recipient links take one statement each."""
+    made = [(event, _recipients_of(event)) for event in events]
     faults = [
         ("INVALID_RECEPIENT", f"events[{i}]: recepient needs toUsers or toRoles")
-        for i, event in enumerate(events)
-        if not (_recipients_of(event).to_users or _recipients_of(event).to_roles)
+        for i, (_, recepient) in enumerate(made)
+        if not (recepient.to_users or recepient.to_roles)
     ]
     if faults:
         raise Invalid.many(faults)
     given = [e.id for e in events if e.id]
-    existing: set[str] = set()
     if given and not skip_existing:
         existing = set(await session.scalars(select(UserEventRow.id).where(UserEventRow.id.in_(given))))
         if existing:
             raise Conflict("DUPLICATE_EVENT_ID", "an event with this id exists", params=sorted(existing))
-    made = [(_event_row(event, actor=actor, now_ms=now_ms), event) for event in events]
-    rows = [row for row, _ in made]
-    if skip_existing:  # redelivered events: insert what is new in one statement, no read first
-        rows = await _insert_new(session, rows)
-    else:
-        session.add_all(rows)
-    kept = {row.id for row in rows}
-    for row, event in made:
-        if row.id in kept:
-            _write_recipients(session, row, _recipients_of(event), actor=actor, now_ms=now_ms)
-    await session.flush()
-    return [to_event(row) for row in rows]
+    rows = [(_event_row(event, recepient, actor=actor, now_ms=now_ms), recepient) for event, recepient in made]
+    kept = await _insert_rows(session, [row for row, _ in rows], skip_existing=skip_existing)
+    links = [
+        link
+        for row, recepient in rows
+        if row.id in kept
+        for link in _recipient_values(row, recepient, actor=actor, now_ms=now_ms)
+    ]
+    await _write_recipients(session, links)
+    return [to_event(row) for row, _ in rows if row.id in kept]
 
 
-def _event_row(event: Event, *, actor: Actor, now_ms: int) -> UserEventRow:
+def _event_row(event: Event, recepient: Recepient, *, actor: Actor, now_ms: int) -> UserEventRow:
     row = UserEventRow(
         id=event.id or new_id(),
         tenant_id=event.tenant_id,
@@ -137,7 +148,7 @@ def _event_row(event: Event, *, actor: Actor, now_ms: int) -> UserEventRow:
         status=event.status.value,
         source=event.source,
         posted_by=event.posted_by or actor.uuid,
-        recepient=_recipients_of(event).wire(),
+        recepient=recepient.wire(),
         actions=event.actions.wire() if event.actions else None,
         event_details=event.event_details,
     )
@@ -146,14 +157,16 @@ def _event_row(event: Event, *, actor: Actor, now_ms: int) -> UserEventRow:
     return row
 
 
-async def _insert_new(session: AsyncSession, rows: Sequence[UserEventRow]) -> list[UserEventRow]:
-    """Insert the rows whose id is not taken yet; returns those inserted (in the order given)."""
+async def _insert_rows(session: AsyncSession, rows: Sequence[UserEventRow], *, skip_existing: bool) -> set[str]:
+    """Insert the rows in one statement (with `skip_existing`, those whose id is free); returns the ids inserted."""
     if not rows:
-        return []
-    values = [{column.key: getattr(row, column.key) for column in UserEventRow.__table__.columns} for row in rows]
-    statement = conflict_insert(session, UserEventRow).values(values).on_conflict_do_nothing(index_elements=["id"])
-    added = set(await session.scalars(statement.returning(UserEventRow.id)))
-    return [row for row in rows if row.id in added]
+        return set()
+    values = [row_values(row) for row in rows]
+    if not skip_existing:
+        await session.execute(insert(_EVENTS), values)
+        return {row.id for row in rows}
+    statement = conflict_insert(session, _EVENTS).on_conflict_do_nothing(index_elements=["id"])
+    return set(await session.scalars(statement.returning(_EVENTS.c.id), values))
 
 
 async def update_events(session: AsyncSession, *, events: Sequence[Event], actor: Actor, now_ms: int) -> list[Event]:
@@ -184,7 +197,7 @@ async def update_events(session: AsyncSession, *, events: Sequence[Event], actor
             row.recepient = recepient.wire()
             for link in await session.scalars(select(EventRecipientRow).where(EventRecipientRow.event_id == row.id)):
                 await session.delete(link)
-            _write_recipients(session, row, recepient, actor=actor, now_ms=now_ms)
+            await _write_recipients(session, _recipient_values(row, recepient, actor=actor, now_ms=now_ms))
         stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
         updated.append(row)
     await session.flush()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from digit.blocks.encryption.client import ENCRYPTION_CLIENT, EncryptionClient
 from digit.kernel.platform import Platform
 from digit.kernel.tenancy import state_of
@@ -17,8 +19,9 @@ class Vault:
     def _client(self) -> EncryptionClient:
         return self.platform.get(ENCRYPTION_CLIENT)
 
-    async def seal(self, *, tenant_id: str, plaintext: str) -> str:
-        return await self._client.encrypt(tenant_id=state_of(tenant_id), plaintext=plaintext)
+    async def seal(self, *, tenant_id: str, plaintext: str, session: AsyncSession | None = None) -> str:
+        """Encrypted; pass your open write `session` (a state's first key is then made in it, not beside it)."""
+        return await self._client.encrypt(tenant_id=state_of(tenant_id), plaintext=plaintext, session=session)
 
     async def open(self, sealed: str) -> str:
         return await self._client.decrypt(sealed)

@@ -9,6 +9,8 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.user import profile, service, tokens
+from digit.blocks.user.caching import USER_AUTH as USER_AUTH  # the counter other blocks' caches also follow
+from digit.blocks.user.caching import detached
 from digit.blocks.user.service import Identity, SearchCriteria
 from digit.kernel.envelope import UserInfo
 from digit.kernel.platform import Key
@@ -57,7 +59,9 @@ class TokenAuthenticator(Protocol):
 
 class InProcessUserClient:
     """Reads go through `platform.read_sessions` (never wait for a writer); writes use the caller's
-    session when given (pass it whenever you hold a write transaction), else their own transaction."""
+    session when given (pass it whenever you hold a write transaction), else their own transaction.
+
+    Users are cached per process and shared: every user handed out is `detached`, the caller's own copy."""
 
     def __init__(self, identity: Identity) -> None:
         self._identity = identity
@@ -80,7 +84,7 @@ class InProcessUserClient:
         for uuid in uuids:
             cached = await self._identity.people.get(uuid)
             if cached is not None:
-                found[uuid] = cached
+                found[uuid] = detached(cached)
         missing = [uuid for uuid in uuids if uuid not in found]
         if not missing:
             return found
@@ -89,8 +93,9 @@ class InProcessUserClient:
                 session, self._identity, SearchCriteria(uuids=missing, active=None, limit=len(missing))
             )
             for row in rows:
-                found[row.uuid] = await service.user_info(self._identity, row)
-                self._identity.people.put(row.uuid, found[row.uuid])
+                kept = detached(await service.user_info(self._identity, row))
+                self._identity.people.put(row.uuid, kept)
+                found[row.uuid] = detached(kept)
         return found
 
     async def find_by_mobile(
@@ -100,7 +105,7 @@ class InProcessUserClient:
             row = await service.find_by_mobile(
                 session, self._identity, mobile_number=mobile_number, tenant_id=tenant_id, user_type=user_type
             )
-            return await service.user_info(self._identity, row) if row is not None else None
+            return detached(await service.user_info(self._identity, row)) if row is not None else None
 
     async def search_users(
         self,
@@ -115,19 +120,19 @@ class InProcessUserClient:
         )
         async with self._identity.platform.read_sessions() as session:
             rows = await service.search_users(session, self._identity, criteria)
-            return [await service.user_info(self._identity, row) for row in rows]
+            return [detached(await service.user_info(self._identity, row)) for row in rows]
 
     async def create_user(self, session: AsyncSession | None, *, user: dict[str, Any], actor: Actor) -> UserInfo:
         async with self._session(session) as active:
             row = await service.create_user(active, self._identity, user=user, actor=actor)
-            return await service.user_info(self._identity, row)
+            return detached(await service.user_info(self._identity, row))
 
     async def update_user(
         self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
     ) -> UserInfo:
         async with self._session(session) as active:
             row = await profile.update_user(active, self._identity, uuid=uuid, changes=changes, actor=actor)
-            return await service.user_info(self._identity, row)
+            return detached(await service.user_info(self._identity, row))
 
     async def record_pii_access(
         self,
@@ -146,10 +151,10 @@ class InProcessTokenAuthenticator:
 
     async def authenticate(self, token: str) -> UserInfo | None:
         _, cached = await tokens.cached_user(self._identity, token)
-        if cached is not None:
-            return cached
-        async with self._identity.platform.read_sessions() as session:
-            return await tokens.authenticate(session, self._identity, token)
+        if cached is None:
+            async with self._identity.platform.read_sessions() as session:
+                cached = await tokens.authenticate(session, self._identity, token)
+        return detached(cached) if cached is not None else None
 
 
 TOKEN_AUTHENTICATOR = Key[TokenAuthenticator](TokenAuthenticator)

@@ -82,6 +82,7 @@ BLOCK = Block(
     name="workflow",
     routers=[router],
     depends=("mdms",),
+    optional=("user",),  # assignee checks, when the user block is served (client.py `user_lookup`)
     install=install,
     seed=seed,
     cli=commands,

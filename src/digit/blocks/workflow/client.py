@@ -16,10 +16,24 @@ from digit.blocks.user.client import USER_CLIENT
 from digit.blocks.workflow import businessservice, service, worklist
 from digit.blocks.workflow.businessservice import find_flow
 from digit.blocks.workflow.schemas import BusinessService, ProcessInstanceIn
+from digit.blocks.workflow.worklist import SORTABLE, WorklistPage, WorklistQuery
 from digit.kernel.envelope import UserInfo
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
+
+__all__ = [  # the work-list types travel with the interface: the inbox block imports only this module
+    "SORTABLE",
+    "WORKFLOW_CLIENT",
+    "WORKLIST_SOURCE",
+    "InProcessWorkflowClient",
+    "InProcessWorklistSource",
+    "WorkflowClient",
+    "WorklistPage",
+    "WorklistQuery",
+    "WorklistSource",
+    "user_lookup",
+]
 
 
 class WorkflowClient(Protocol):
@@ -31,8 +45,15 @@ class WorkflowClient(Protocol):
         ...
 
     async def latest(
-        self, *, tenant_id: str, business_ids: Sequence[str], actor: Actor | None = None
-    ) -> dict[str, dict[str, Any]]: ...
+        self,
+        *,
+        tenant_id: str,
+        business_ids: Sequence[str],
+        actor: Actor | None = None,
+        session: AsyncSession | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """The newest instance per business id; read in the caller's transaction when `session` is given."""
+        ...
 
     async def history(self, *, tenant_id: str, business_id: str) -> list[dict[str, Any]]: ...
 
@@ -52,7 +73,7 @@ class WorkflowClient(Protocol):
 
 
 class WorklistSource(Protocol):
-    async def search(self, query: worklist.WorklistQuery, *, actor: Actor) -> worklist.WorklistPage: ...
+    async def search(self, query: WorklistQuery, *, actor: Actor) -> WorklistPage: ...
 
 
 def user_lookup(platform: Platform) -> service.UserLookup | None:
@@ -95,16 +116,22 @@ class InProcessWorkflowClient:
             return result
 
     async def latest(
-        self, *, tenant_id: str, business_ids: Sequence[str], actor: Actor | None = None
+        self,
+        *,
+        tenant_id: str,
+        business_ids: Sequence[str],
+        actor: Actor | None = None,
+        session: AsyncSession | None = None,
     ) -> dict[str, dict[str, Any]]:
         """The newest instance per business id, its `nextActions` those the actor may take."""
-        async with self._platform.read_sessions() as session:
+        now_ms = self._platform.clock.now_ms()
+        if session is not None:  # one transaction (and connection) for the caller's whole answer
             return await service.latest_of(
-                session,
-                tenant_id=tenant_id,
-                business_ids=business_ids,
-                now_ms=self._platform.clock.now_ms(),
-                actor=actor,
+                session, tenant_id=tenant_id, business_ids=business_ids, now_ms=now_ms, actor=actor
+            )
+        async with self._platform.read_sessions() as own:
+            return await service.latest_of(
+                own, tenant_id=tenant_id, business_ids=business_ids, now_ms=now_ms, actor=actor
             )
 
     async def history(self, *, tenant_id: str, business_id: str) -> list[dict[str, Any]]:
@@ -146,7 +173,7 @@ class InProcessWorklistSource:
     def __init__(self, platform: Platform) -> None:
         self._platform = platform
 
-    async def search(self, query: worklist.WorklistQuery, *, actor: Actor) -> worklist.WorklistPage:
+    async def search(self, query: WorklistQuery, *, actor: Actor) -> WorklistPage:
         async with self._platform.read_sessions() as session:
             return await worklist.search(session, query, actor=actor, now_ms=self._platform.clock.now_ms())
 

@@ -1,21 +1,27 @@
 """The work list behind the inbox: current states filtered, counted per status and per SLA bucket, paged.
 
-Four queries whatever the page size: counts per SLA bucket (their sum is the total), counts per status, the
-page (current rows joined to their latest history row) and the configs of the page.
+Four queries whatever the page size: counts per SLA bucket (their sum is the total), counts per status (of
+the states that are not terminal, and of the terminal ones the status filter names), the page (current rows
+joined to their latest history row) and the configs of the page. A status filter names states by uuid, name
+or application status; it is turned into state uuids from the stored configs (cached per process, dropped on
+every save), so that the counts read the inbox index alone and never every closed application of a city.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.workflow.businessservice import flows_by_id
-from digit.blocks.workflow.models import AssigneeRow, CurrentStateRow, ProcessInstanceRow
+from digit.blocks.workflow.businessservice import WORKFLOW_CONFIG, flows_by_id
+from digit.blocks.workflow.models import AssigneeRow, BusinessServiceRow, CurrentStateRow, ProcessInstanceRow
 from digit.blocks.workflow.service import INBOX_ATTRIBUTES, instance_wire, tenant_filter
 from digit.kernel.security import Actor
+from digit.kernel.tenancy import lineage
+from digit.kernel.versions import shared_cache
 
 NEARING_SLA_MS = 24 * 3600 * 1000  # "nearing" = less than a day left
 SORTABLE = {
@@ -57,7 +63,49 @@ class WorklistPage:
     items: list[WorklistItem]
 
 
-def _filters(query: WorklistQuery, *, with_status: bool) -> list[Any]:
+async def _named_states(session: AsyncSession, query: WorklistQuery) -> dict[str, bool]:
+    """The states the status terms name (by a state's uuid, name or application status), uuid -> is terminal,
+    in every stored version of the searched configs the tenant sees. A row keeps the uuid, name and application
+    status of its state, and a state keeps its uuid across versions, so `state_uuid IN` these selects the same
+    rows as matching the three columns (which no index serves at once)."""
+    key = (query.tenant_id, tuple(sorted(query.business_services)), tuple(sorted(query.statuses)))
+    cache = shared_cache(session, "workflow.named_states", counter=WORKFLOW_CONFIG)
+    cached = await cache.get(key) if cache is not None else None
+    if cached is not None:
+        return dict(cached)
+    configs = select(BusinessServiceRow.states).where(
+        or_(
+            tenant_filter(BusinessServiceRow.tenant_id, query.tenant_id),
+            BusinessServiceRow.tenant_id.in_(lineage(query.tenant_id)),
+        )
+    )
+    if query.business_services:
+        configs = configs.where(BusinessServiceRow.business_service.in_(query.business_services))
+    terms = set(query.statuses)
+    named: dict[str, bool] = {}
+    for states in await session.scalars(configs):
+        for state in states or []:
+            if isinstance(state, dict) and terms & {
+                state.get("uuid"),
+                state.get("state"),
+                state.get("applicationStatus"),
+            }:
+                named[str(state["uuid"])] = bool(state.get("isTerminateState"))
+    if cache is not None:
+        cache.put(key, tuple(named.items()))
+    return named
+
+
+def _counted_states(named: dict[str, bool]) -> Any:
+    """Which rows the counts per status cover: the work the inbox holds (states not terminal), and the terminal
+    states the status filter names. Counting every closed application of a city on each page would cost a
+    scan of all of them; the terminal states stay reachable by the status filter, which counts them."""
+    terminal = [uuid for uuid, is_terminal in named.items() if is_terminal]
+    open_states = CurrentStateRow.is_terminal.is_(False)
+    return or_(open_states, CurrentStateRow.state_uuid.in_(terminal)) if terminal else open_states
+
+
+def _filters(query: WorklistQuery, *, with_status: bool, states: Sequence[str] = ()) -> list[Any]:
     conditions: list[Any] = [tenant_filter(CurrentStateRow.tenant_id, query.tenant_id)]
     if query.business_services:
         conditions.append(CurrentStateRow.business_service.in_(query.business_services))
@@ -76,13 +124,7 @@ def _filters(query: WorklistQuery, *, with_status: bool) -> list[Any]:
             conditions.append(CurrentStateRow.attributes[name].as_string().in_(values))
     if with_status:
         if query.statuses:
-            conditions.append(
-                or_(
-                    CurrentStateRow.state_uuid.in_(query.statuses),
-                    CurrentStateRow.application_status.in_(query.statuses),
-                    CurrentStateRow.state_name.in_(query.statuses),
-                )
-            )
+            conditions.append(CurrentStateRow.state_uuid.in_(list(states)))
         else:
             conditions.append(CurrentStateRow.is_terminal.is_(False))
     return conditions
@@ -120,7 +162,8 @@ def _page_query(query: WorklistQuery, conditions: list[Any]) -> Select[CurrentSt
 
 
 async def search(session: AsyncSession, query: WorklistQuery, *, actor: Actor, now_ms: int) -> WorklistPage:
-    conditions = _filters(query, with_status=True)
+    named = await _named_states(session, query) if query.statuses else {}
+    conditions = _filters(query, with_status=True, states=list(named))
     due = CurrentStateRow.business_sla_due_ms
     buckets_query = select(
         func.count(),
@@ -135,7 +178,7 @@ async def search(session: AsyncSession, query: WorklistQuery, *, actor: Actor, n
             CurrentStateRow.state_uuid,
             func.count(),
         )
-        .where(*_filters(query, with_status=False))
+        .where(*_filters(query, with_status=False), _counted_states(named))
         .group_by(CurrentStateRow.application_status, CurrentStateRow.business_service, CurrentStateRow.state_uuid)
         .order_by(CurrentStateRow.business_service, CurrentStateRow.application_status)
     )

@@ -64,6 +64,7 @@ BLOCK = Block(
         "boundary",
         "encryption",
         "urlshortener",
+        "pdf",  # the complaint acknowledgement (api.py `_acknowledgement`)
     ),
     consumers=(
         Consumer(

@@ -597,7 +597,9 @@ async def wrap(
     latest = dict(instances or {})
     missing = [r.service_request_id for r in rows if r.service_request_id not in latest]
     if missing:
-        latest.update(await deps.workflow.latest(tenant_id=tenant_id, business_ids=missing, actor=actor))
+        latest.update(
+            await deps.workflow.latest(tenant_id=tenant_id, business_ids=missing, actor=actor, session=session)
+        )
     citizens = await deps.users.get_users(sorted({r.account_id for r in rows}))
     wrappers = []
     for row in rows:

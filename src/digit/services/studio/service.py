@@ -862,13 +862,7 @@ async def _notify(
     )
     users = await deps.users.get_users([a.user_uuid for a in applicants])
     first = users.get(applicants[0].user_uuid) if applicants else None
-    values = {
-        "PublicService.applicationNo": row.application_number,
-        "PublicService.applicationNumber": row.application_number,
-        "PublicService.applicants[0].name": (first.name or "") if first else "",
-        "PublicService.status": state or "",
-        "PublicService.serviceCode": row.service_code,
-    }
+    values = _message_values(row, state=state, applicant_name=(first.name or "") if first else "")
     for channel, message in entries:
         template = (messages.get(message.code) if message.code else None) or message.template
         if not template:
@@ -904,59 +898,72 @@ async def _notify_in_app(
 
     Stored in plain text like DIGIT's user events, so they never carry a name: name placeholders stay empty.
     Each links to the citizen's page of the application."""
-    definition = loaded.definition
-    uuids = list(
-        dict.fromkeys(
-            [
-                row.account_id,
-                *await session.scalars(
-                    select(ApplicantRow.user_uuid)
-                    .where(ApplicantRow.application_id == row.id)
-                    .order_by(ApplicantRow.position)
-                ),
-            ]
-        )
-    )
+    uuids = await _in_app_recipients(session, row)
     users = await deps.users.get_users(uuids)
-    values = {
-        "PublicService.applicationNo": row.application_number,
-        "PublicService.applicationNumber": row.application_number,
-        "PublicService.applicants[0].name": "",
-        "PublicService.status": state or "",
-        "PublicService.serviceCode": row.service_code,
-    }
-    link = CITIZEN_APPLICATION_URL.format(serviceCode=row.service_code, applicationNumber=row.application_number)
-    title_code = f"{definition.label_prefix}_SERVICE"
+    values = _message_values(row, state=state)
     events: list[dict[str, Any]] = []
     for uuid_ in uuids:
         user = users.get(uuid_)
-        if user is None or user.type != "CITIZEN":
-            continue
-        words = await deps.localization.get_messages(
-            tenant_id=row.tenant_id,
-            locale=user.locale or "en_IN",
-            modules=definition.localization.modules,
-            codes=[title_code, *[m.code for m in messages if m.code]],
-        )
-        for message in messages:
-            template = (words.get(message.code) if message.code else None) or message.template
-            if not template:
-                continue
+        if user is not None and user.type == "CITIZEN":
+            events += await _user_events(deps, loaded.definition, row, user=user, messages=messages, values=values)
+    if events:
+        await deps.notification.create_user_events(session, events=events, actor=Actor.system(row.tenant_id))
+
+
+async def _in_app_recipients(session: AsyncSession, row: ApplicationRow) -> list[str]:
+    """The account holder, then the applicants in their order, each once."""
+    query = select(ApplicantRow.user_uuid).where(ApplicantRow.application_id == row.id).order_by(ApplicantRow.position)
+    return list(dict.fromkeys([row.account_id, *await session.scalars(query)]))
+
+
+def _message_values(row: ApplicationRow, *, state: str | None, applicant_name: str = "") -> dict[str, str]:
+    """What a message template's placeholders are filled with."""
+    return {
+        "PublicService.applicationNo": row.application_number,
+        "PublicService.applicationNumber": row.application_number,
+        "PublicService.applicants[0].name": applicant_name,
+        "PublicService.status": state or "",
+        "PublicService.serviceCode": row.service_code,
+    }
+
+
+async def _user_events(
+    deps: StudioDeps,
+    definition: Definition,
+    row: ApplicationRow,
+    *,
+    user: UserInfo,
+    messages: Sequence[defs.MessageDef],
+    values: dict[str, str],
+) -> list[dict[str, Any]]:
+    """One citizen's events, worded in their language (localization first, the definition's template else)."""
+    title_code = f"{definition.label_prefix}_SERVICE"
+    words = await deps.localization.get_messages(
+        tenant_id=row.tenant_id,
+        locale=user.locale or "en_IN",
+        modules=definition.localization.modules,
+        codes=[title_code, *[m.code for m in messages if m.code]],
+    )
+    title = f"{words.get(title_code, definition.service)} {row.application_number}"
+    link = CITIZEN_APPLICATION_URL.format(serviceCode=row.service_code, applicationNumber=row.application_number)
+    events = []
+    for message in messages:
+        template = (words.get(message.code) if message.code else None) or message.template
+        if template:
             events.append(
                 {
                     "tenantId": row.tenant_id,
                     "referenceId": row.application_number,
                     "eventType": "SYSTEMGENERATED",
                     "eventCategory": definition.module,
-                    "name": f"{words.get(title_code, definition.service)} {row.application_number}",
+                    "name": title,
                     "description": _fill(template, values),
                     "source": "studio",
-                    "recepient": {"toUsers": [uuid_]},
+                    "recepient": {"toUsers": [user.uuid]},
                     "actions": {"actionUrls": [{"actionUrl": link, "code": "VIEW"}]},
                 }
             )
-    if events:
-        await deps.notification.create_user_events(session, events=events, actor=Actor.system(row.tenant_id))
+    return events
 
 
 # ----------------------------------------------------------------------------------------------- certificate

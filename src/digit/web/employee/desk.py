@@ -5,6 +5,13 @@ screen in the menu, and may open it, is decided by the role-action data the acce
 the actions `/access/v1/actions/mdms/_get` returns for the user's roles in the working city must
 include every route the screen needs. So no list of roles lives in the UI: granting a role an action
 in MDMS shows the screen; the API would refuse the calls anyway.
+
+Every employee page needs those routes, so `EmployeeDesks` (on the platform, made at install) keeps them
+per city and set of roles, read from the gate's own role-action index (`access.service.RoleActionIndex`,
+provided under its class, which answers that API too) and kept only while that index is the same object:
+the index is rebuilt when MDMS hands out a new generation of its masters, which a role-action or action
+change in any process causes (MDMS's version counter, looked at every `mdms_cache_check_ms`). A role change
+of the user needs nothing: the key is the roles the session's user holds now.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from digit.blocks.access.service import RoleActionIndex, TenantIndex
+from digit.kernel.platform import Key, Platform
+from digit.kernel.security import Actor
 from digit.web.backend import ApiError
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext
 
@@ -69,8 +79,56 @@ MENU = (
     MESSAGES,
     WORKFLOW,
 )
-# screens that come from data (configured services' inboxes, digit.web.services): each source is asked per page
-MENU_SOURCES: list[Callable[[Desk], Awaitable[list[Screen]]]] = []
+MenuSource = Callable[["Desk"], Awaitable[list[Screen]]]
+"""Screens that come from data (configured services' inboxes, digit.web.services), asked on every page."""
+
+_MAX_ROLE_SETS = 1000  # distinct (city, roles) pairs kept; more are rare, and dropping them costs one rebuild
+
+
+class EmployeeDesks:
+    """What the employee pages share in one process: the menu's data-driven sources (registered at install)
+    and the routes each set of roles reaches in a city (see the module's docstring for when they are dropped)."""
+
+    def __init__(self, role_actions: RoleActionIndex | None) -> None:
+        self._role_actions = role_actions
+        self._sources: list[MenuSource] = []
+        self._routes: dict[tuple[str, frozenset[str]], tuple[TenantIndex, frozenset[str]]] = {}
+
+    @property
+    def menu_sources(self) -> tuple[MenuSource, ...]:
+        return tuple(self._sources)
+
+    def add_menu_source(self, source: MenuSource) -> None:
+        """Offer the source's screens in every employee's menu (those the user's routes reach); once each."""
+        if source not in self._sources:
+            self._sources.append(source)
+
+    async def routes(self, web: WebContext) -> frozenset[str]:
+        """The action urls the user's roles in the working city map to: the gate's data, read once per
+        generation of the role-action masters and set of roles."""
+        if self._role_actions is None or web.user is None:  # the access block is not served here
+            return await _routes_from_api(web)
+        roles = frozenset(Actor.of(web.user).role_codes_in(web.city))
+        index = await self._role_actions.for_tenant(web.city)
+        key = (web.city, roles)
+        found = self._routes.get(key)
+        if found is not None and found[0] is index:
+            return found[1]
+        actions = await self._role_actions.actions_for_roles(tenant_id=web.city, role_codes=sorted(roles))
+        routes = frozenset(str(a["url"]) for a in actions if isinstance(a, dict) and a.get("url"))
+        if len(self._routes) >= _MAX_ROLE_SETS:
+            self._routes.clear()
+        self._routes[key] = (index, routes)
+        return routes
+
+
+EMPLOYEE_DESKS = Key[EmployeeDesks](EmployeeDesks)
+"""The platform key of the employee pages' per-process state."""
+
+
+def install(platform: Platform) -> None:
+    """Made once per platform, after the blocks (the access block's index, when it is served)."""
+    platform.provide(EMPLOYEE_DESKS, EmployeeDesks(platform.find(RoleActionIndex)))
 
 
 @dataclass
@@ -107,8 +165,8 @@ def login_redirect(web: WebContext) -> Response:
     return web.redirect(web.url(f"{EMPLOYEE_PREFIX}/login", next=here))
 
 
-async def routes_of(web: WebContext) -> frozenset[str]:
-    """The action urls the user's roles in the working city map to (the gate's own data)."""
+async def _routes_from_api(web: WebContext) -> frozenset[str]:
+    """The action urls the user's roles in the working city map to, as the access API answers."""
     try:
         body = await web.backend.post("/access/v1/actions/mdms/_get", {"tenantId": web.city})
     except ApiError:
@@ -120,9 +178,10 @@ async def open_desk(web: WebContext, screen: Screen | None) -> Desk | Response:
     """The desk for this screen, or the answer instead: to login without a session, 403 without the routes."""
     if web.user is None or web.user.type != "EMPLOYEE":
         return login_redirect(web)
-    desk = Desk(web=web, routes=await routes_of(web), current=screen)
+    desks = web.platform.get(EMPLOYEE_DESKS)
+    desk = Desk(web=web, routes=await desks.routes(web), current=screen)
     desk.menu = [s for s in MENU if desk.may(s)]
-    for source in MENU_SOURCES:
+    for source in desks.menu_sources:
         desk.menu.extend(s for s in await source(desk) if desk.may(s))
     if screen is not None and not desk.may(screen):
         return await desk.refused()

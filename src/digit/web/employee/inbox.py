@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from digit.blocks.workflow.client import WORKFLOW_CLIENT
 from digit.web.backend import ApiError
 from digit.web.citizen.complaints import complaint_types, localities, locality_label, status_label, type_label
 from digit.web.employee.desk import INBOX, Desk, open_desk, sla_left
@@ -26,19 +27,17 @@ MOBILE = re.compile(r"^[0-9]{10}$")
 
 
 async def statuses(web: WebContext) -> list[tuple[str, str]]:
-    """The complaint statuses an inbox may hold: PGR's workflow states that are not terminal."""
-    try:
-        body = await web.backend.post(
-            "/egov-workflow-v2/egov-wf/businessservice/_search", tenantId=web.city, businessServices="PGR"
-        )
-    except ApiError:
-        return []
+    """The complaint statuses an inbox may hold: the application statuses of PGR's workflow states.
+
+    Read through the workflow client, whose configs are cached per process (dropped on every save, in any
+    process, by the `workflow-config` counter), rather than by `businessservice/_search`, a statement a page."""
+    workflow = web.platform.find(WORKFLOW_CLIENT)
+    config = await workflow.business_service(tenant_id=web.city, code="PGR") if workflow is not None else None
     found: list[tuple[str, str]] = []
-    for service in body.get("BusinessServices") or []:
-        for state in service.get("states") or []:
-            status = state.get("applicationStatus")
-            if status and all(status != code for code, _ in found):
-                found.append((str(status), status_label(web, status)))
+    for state in (config or {}).get("states") or []:
+        status = state.get("applicationStatus")
+        if status and all(status != code for code, _ in found):
+            found.append((str(status), status_label(web, status)))
     return found
 
 

@@ -9,13 +9,13 @@ application and its actions, the menu's entries). Templates live in `templates/s
 
 from __future__ import annotations
 
-from digit.web.employee import desk
+from digit.kernel.platform import Platform
+from digit.web.employee.desk import EMPLOYEE_DESKS
 from digit.web.services import citizen, employee
 
 ROUTERS = (citizen.router, employee.router)
 
 
-def install() -> None:
-    """Let the employee menu offer each service's inbox (once per process)."""
-    if employee.menu not in desk.MENU_SOURCES:
-        desk.MENU_SOURCES.append(employee.menu)
+def install(platform: Platform) -> None:
+    """Let the employee menu offer each service's inbox (after the employee pages' install)."""
+    platform.get(EMPLOYEE_DESKS).add_menu_source(employee.menu)
