@@ -37,7 +37,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.pgr import VENV_BIN, _env, _psql, start_platform, stop_platform
-from digit.blocks.analytics.grains import GRAINS
+from digit.blocks.analytics.grains import GRAINS, MONTHLY, MONTHLY_TABLES
 
 RI: dict[str, Any] = {"apiId": "bench"}
 CLIENT_BASIC = "Basic ZWdvdi11c2VyLWNsaWVudDo="
@@ -222,7 +222,8 @@ def rollup(
     audit: str,
 ) -> None:
     """One rollup table from its facts, at every grain (`digit.blocks.analytics.grains`): the same cells the
-    consumers' `*_contribution` functions add up, with the summed-over dimensions held as `*`."""
+    consumers' `*_contribution` functions add up, with the summed-over dimensions held as `*`, and in the tables
+    that have them the month copies of each grain."""
     for grain, summed in GRAINS[table].items():
         exprs = {column: ("'*'" if column in summed else expression) for column, expression in keys.items()}
         columns = ", ".join(exprs)
@@ -233,6 +234,19 @@ def rollup(
               created_by, created_time, last_modified_by, last_modified_time, row_version)
             select gen_random_uuid()::text, '{grain}', tenant_id, {selected}, {measures}, {audit}
             from {facts} where {where} group by tenant_id{groups}""",
+            database,
+        )
+    if table in MONTHLY_TABLES:  # each grain's month copy, summed from its day rows (grains.py)
+        dims = ", ".join(column for column in keys if column != "day_ms")
+        month = (
+            "(extract(epoch from date_trunc('month', to_timestamp(day_ms / 1000) at time zone 'UTC')) * 1000)::bigint"
+        )
+        sums = ", ".join(f"sum({m.strip()})" for m in measure_columns.split(","))
+        _psql(
+            f"""insert into {table} (id, grain, tenant_id, day_ms, {dims}, {measure_columns},
+              created_by, created_time, last_modified_by, last_modified_time, row_version)
+            select gen_random_uuid()::text, grain || '{MONTHLY}', tenant_id, {month}::bigint, {dims}, {sums}, {audit}
+            from {table} group by grain, tenant_id, {month}, {dims}""",
             database,
         )
 

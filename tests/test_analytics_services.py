@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from digit.blocks.analytics import service
 from digit.blocks.analytics.deps import ANALYTICS_DEPS
-from digit.blocks.analytics.grains import GRAINS
+from digit.blocks.analytics.grains import GRAINS, MONTHLY
 from digit.blocks.analytics.models import CollectionDailyRow
 from digit.kernel.clock import FrozenClock
 from digit.kernel.platform import Platform
@@ -102,14 +102,16 @@ async def test_rebuild_gives_the_same_applications_and_collection_by_locality(
 async def test_every_grain_of_a_rollup_holds_the_same_totals(
     api: httpx.AsyncClient, platform: Platform, history: str
 ) -> None:
-    """The narrow grains are projections of the full cube: summed, each gives the same collection (440)."""
+    """The narrow grains and their month copies are projections of the full cube: summed, each gives the same
+    collection (440)."""
     async with platform.read_sessions() as session:
         rows = await session.execute(
             select(CollectionDailyRow.grain, func.sum(CollectionDailyRow.amount)).group_by(CollectionDailyRow.grain)
         )
         totals = {grain: float(amount) for grain, amount in rows.all()}
 
-    assert totals == dict.fromkeys(GRAINS["eg_analytics_collection_daily"], 440.0)
+    grains = list(GRAINS["eg_analytics_collection_daily"])
+    assert totals == dict.fromkeys([*grains, *(grain + MONTHLY for grain in grains)], 440.0)
 
 
 def test_the_analytics_service_looks_nothing_up_on_the_platform() -> None:

@@ -30,7 +30,7 @@ commands = typer.Typer(
 
 
 @commands.command("rebuild")
-def rebuild_command(batch_size: int = typer.Option(2000, min=1, max=50_000, help="events per transaction")) -> None:
+def rebuild_command(batch_size: int = typer.Option(1000, min=1, max=50_000, help="events per transaction")) -> None:
     """Empty the analytics store and replay every stored event into it (facts, then rollups)."""
     from digit.app import build_platform
     from digit.kernel.migrate import upgrade

@@ -1,8 +1,9 @@
 """Consumers that turn outbox events into facts, and keep the rollups in step (one consumer per fact table).
 
-Each `apply_*` is idempotent by event id (`AppliedEventRow`), writes through the session it is given
-(the dispatcher's delivery session, or the rebuild's batch session), and updates a fact and its cube
-row by difference: the fact's old contribution is taken off, the new one added.
+Each `apply_*_events` takes a batch of events (the dispatcher's `handle_many`, a chunk of the rebuild, or
+one event), is idempotent by event id (`AppliedEventRow`), writes through the session it is given, and
+updates the facts and their cube rows by difference: a fact's old contribution is taken off, its new one
+added, summed over the batch and written in a few multi-row statements (batch.py).
 
 Complaint KPIs are anchored on the filing day, as DIGIT's DSS anchors them on `dateOfComplaint`:
 "complaints filed in the range, in their current state".
@@ -11,15 +12,15 @@ Complaint KPIs are anchored on the filing day, as DIGIT's DSS anchors them on `d
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import Table, UniqueConstraint, and_, delete, insert, or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Executable
 
+from digit.blocks.analytics.batch import Batch, Contribution, Measures, load_rows, upsert_facts
 from digit.blocks.analytics.deps import ANALYTICS_DEPS, AnalyticsDeps
 from digit.blocks.analytics.grains import projections
 from digit.blocks.analytics.models import (
@@ -36,7 +37,7 @@ from digit.blocks.analytics.models import (
     DemandPeriodRow,
     ResolutionHourlyRow,
 )
-from digit.kernel.db import Base, conflict_insert, new_id
+from digit.kernel.db import Base, new_id
 from digit.kernel.events import Consumer, Event, delivery_session
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -65,109 +66,10 @@ def _code(value: Any) -> str:
     return text[:64] if text else UNKNOWN
 
 
-# ------------------------------------------------------------------------------------------- cube updates
-
-Measures = dict[str, int | Decimal]
-Contribution = tuple[dict[str, Any], Measures]
-
-
-async def _move(
-    session: AsyncSession, model: type[Base], tenant_id: str, old: Contribution | None, new: Contribution | None
-) -> None:
-    """Take the old contribution off and add the new one, in every grain of the table (grains.py).
-
-    Two statements whatever the number of grains: one multi-row upsert adds each cell's net change (a cell
-    is created at the change, or its measures summed), then the cells that lost something and now hold
-    nothing are deleted (the cube holds only what has happened).
-    """
-    if old == new:
-        return
-    table = str(model.__tablename__)
-    net: dict[tuple[tuple[str, Any], ...], tuple[dict[str, Any], dict[str, int | Decimal]]] = {}
-    lowered: list[dict[str, Any]] = []
-    for contribution, sign in ((old, -1), (new, 1)):
-        if contribution is None:
-            continue
-        for key in projections(table, contribution[0]):
-            cell = net.setdefault(tuple(sorted(key.items())), (key, {}))
-            for column, value in contribution[1].items():
-                cell[1][column] = cell[1].get(column, 0) + sign * value
-            if sign < 0:
-                lowered.append(key)
-    cells = [(key, measures) for key, measures in net.values() if any(measures.values())]
-    if not cells:
-        return
-    columns = sorted({column for _, measures in cells for column in measures})
-    rows = [
-        {
-            **key,
-            **dict.fromkeys(columns, 0),
-            **measures,
-            "id": new_id(),
-            "tenant_id": tenant_id,
-            "created_by": SYSTEM_UUID,
-            "created_time": 0,
-            "last_modified_by": SYSTEM_UUID,
-            "last_modified_time": 0,
-            "row_version": 1,
-        }
-        for key, measures in cells
-    ]
-    await session.execute(_upsert(session, model, rows, columns))
-    if lowered:
-        cube = cast(Table, model.__table__).c
-        emptied = [and_(*(cube[c] == v for c, v in key.items())) for key in lowered]
-        await session.execute(
-            delete(model)
-            .where(cube["tenant_id"] == tenant_id, or_(*emptied))
-            .where(*(cube[c] == 0 for c in columns))
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _upsert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], measures: list[str]) -> Executable:
-    """INSERT the cells, or add their measures to the cells that exist (the table's unique cell key)."""
-    table = cast(Table, model.__table__)
-    cell_key = next(c for c in table.constraints if isinstance(c, UniqueConstraint))
-    index = [column.name for column in cell_key.columns]
-    insert = conflict_insert(session, model).values(rows)
-    return insert.on_conflict_do_update(
-        index_elements=index, set_={m: getattr(model, m) + getattr(insert.excluded, m) for m in measures}
-    )
-
-
 def _stamp_system(row: Any, now_ms: int) -> None:
     row.created_by = row.last_modified_by = SYSTEM_UUID
     row.created_time = row.last_modified_time = now_ms
-
-
-async def _first_time(session: AsyncSession, fact: str, event: Event, *, check: bool = True) -> bool:
-    """True once per (fact, event id): records the event as applied in the caller's transaction (one statement).
-
-    The rebuild (`check=False`) replays each stored event once into an emptied store: nothing to look up.
-    """
-    if not check:
-        await session.flush()  # sessions do not autoflush: the facts of earlier events must be visible
-        row = AppliedEventRow(fact=fact, event_id=event.id, tenant_id=event.tenant_id)
-        _stamp_system(row, event.time_ms)
-        session.add(row)
-        return True
-    values = {
-        "fact": fact,
-        "event_id": event.id,
-        "tenant_id": event.tenant_id,
-        "created_by": SYSTEM_UUID,
-        "created_time": event.time_ms,
-        "last_modified_by": SYSTEM_UUID,
-        "last_modified_time": event.time_ms,
-        "row_version": 1,
-    }
-    statement = (
-        conflict_insert(session, AppliedEventRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["fact", "event_id"])
-    )
-    return await session.scalar(statement.returning(AppliedEventRow.event_id)) is not None
+    row.row_version = 1
 
 
 # ------------------------------------------------------------------------------------------- complaints
@@ -242,41 +144,68 @@ async def _sla_ms(deps: AnalyticsDeps, tenant_id: str, service_code: str) -> int
     return None
 
 
-async def apply_complaint_event(
-    deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
-) -> None:
-    if not await _first_time(session, "complaint", event, check=rollups):
-        return
-    data = event.data
-    request_id = str(data.get("serviceRequestId") or event.aggregate_id)
-    fact = await session.scalar(
-        select(ComplaintFactRow).where(
-            ComplaintFactRow.tenant_id == event.tenant_id, ComplaintFactRow.service_request_id == request_id
-        )
-    )
-    old = (
-        (complaint_contribution(fact), resolution_contribution(fact), backlog_contribution(fact))
-        if fact is not None
-        else (None, None, None)
-    )
+def _request_id(event: Event) -> str:
+    return str(event.data.get("serviceRequestId") or event.aggregate_id)[:64]
+
+
+ComplaintKey = tuple[str, str]  # (tenant, service request id)
+ComplaintParts = tuple[Contribution | None, Contribution | None, Contribution | None]
+COMPLAINT_ROLLUPS = (ComplaintDailyRow, ResolutionHourlyRow, ComplaintBacklogRow)
+
+
+def complaint_parts(fact: ComplaintFactRow | None) -> ComplaintParts:
+    """The complaint's contribution to each of its rollups (`COMPLAINT_ROLLUPS`, in order)."""
     if fact is None:
-        service_code = _code(data.get("serviceCode"))
-        fact = ComplaintFactRow(
-            tenant_id=event.tenant_id,
-            service_request_id=request_id,
-            service_code=service_code,
-            department=_code(data.get("department")),
-            locality=_code(data.get("locality")),
-            channel=_code(str(data.get("source") or "").upper()),
-            status=_code(data.get("applicationStatus") or data.get("toStatus")),
-            assignee="",
-            filed_ms=event.time_ms,
-            sla_ms=await _sla_ms(deps, event.tenant_id, service_code),
-            reopened_count=0,
-            escalated_count=0,
-        )
-        _stamp_system(fact, event.time_ms)
-        session.add(fact)
+        return None, None, None
+    return complaint_contribution(fact), resolution_contribution(fact), backlog_contribution(fact)
+
+
+async def _complaint_facts(session: AsyncSession, events: Sequence[Event]) -> dict[ComplaintKey, ComplaintFactRow]:
+    """The facts the events touch, in one SELECT, as rows the session does not track (written by upsert)."""
+    keys = {(event.tenant_id, _request_id(event)) for event in events}
+    rows = await load_rows(
+        session,
+        ComplaintFactRow,
+        ComplaintFactRow.service_request_id.in_(sorted({key[1] for key in keys})),
+        ComplaintFactRow.tenant_id.in_(sorted({key[0] for key in keys})),
+    )
+    return {(f.tenant_id, f.service_request_id): f for f in rows if (f.tenant_id, f.service_request_id) in keys}
+
+
+async def _new_complaint(
+    deps: AnalyticsDeps, event: Event, slas: dict[tuple[str, str], int | None]
+) -> ComplaintFactRow:
+    """The fact of a complaint first seen in this event (its filing, normally); `slas` remembers the SLA of
+    each (tenant, complaint type) for the batch."""
+    data = event.data
+    service_code = _code(data.get("serviceCode"))
+    if (event.tenant_id, service_code) not in slas:
+        slas[(event.tenant_id, service_code)] = await _sla_ms(deps, event.tenant_id, service_code)
+    fact = ComplaintFactRow(
+        id=new_id(),
+        tenant_id=event.tenant_id,
+        service_request_id=_request_id(event),
+        service_code=service_code,
+        department=_code(data.get("department")),
+        locality=_code(data.get("locality")),
+        channel=_code(str(data.get("source") or "").upper()),
+        status=_code(data.get("applicationStatus") or data.get("toStatus")),
+        assignee="",
+        filed_ms=event.time_ms,
+        resolved_ms=None,
+        rejected_ms=None,
+        sla_ms=slas.get((event.tenant_id, service_code)),
+        reopened_count=0,
+        escalated_count=0,
+        rating=None,
+    )
+    _stamp_system(fact, event.time_ms)
+    return fact
+
+
+def _apply_complaint_action(fact: ComplaintFactRow, event: Event) -> None:
+    """What one PGR event changes in its complaint's fact: status, department, assignee, times, counts."""
+    data = event.data
     action = str(data.get("action") or "").upper()
     status = data.get("applicationStatus") or data.get("toStatus")
     if status:
@@ -299,10 +228,28 @@ async def apply_complaint_event(
     if action == "RATE" and isinstance(data.get("rating"), int):
         fact.rating = int(data["rating"])
     fact.last_modified_time = event.time_ms
-    if rollups:
-        await _move(session, ComplaintDailyRow, event.tenant_id, old[0], complaint_contribution(fact))
-        await _move(session, ResolutionHourlyRow, event.tenant_id, old[1], resolution_contribution(fact))
-        await _move(session, ComplaintBacklogRow, event.tenant_id, old[2], backlog_contribution(fact))
+
+
+async def apply_complaint_events(deps: AnalyticsDeps, batch: Batch, events: Sequence[Event]) -> None:
+    """PGR events, in order: one SELECT of the facts they touch, the changes applied in memory, then one
+    upsert of the facts and each rollup's net change (a complaint's first contribution in the batch taken
+    off, its last one added: what its events give one by one)."""
+    fresh = await batch.fresh("complaint", events)
+    if not fresh:
+        return
+    facts = await _complaint_facts(batch.session, fresh)
+    before = {key: complaint_parts(fact) for key, fact in facts.items()}
+    slas: dict[tuple[str, str], int | None] = {}
+    for event in fresh:
+        key = (event.tenant_id, _request_id(event))
+        if key not in facts:
+            facts[key] = await _new_complaint(deps, event, slas)
+            before[key] = complaint_parts(None)
+        _apply_complaint_action(facts[key], event)
+    await upsert_facts(batch.session, ComplaintFactRow, facts.values(), ("tenant_id", "service_request_id"))
+    for key, fact in facts.items():
+        for model, old, new in zip(COMPLAINT_ROLLUPS, before[key], complaint_parts(fact), strict=True):
+            batch.move(model, key[0], old, new)
 
 
 # ------------------------------------------------------------------------------------------- collections
@@ -324,32 +271,41 @@ def _payment_lines(data: Mapping[str, Any]) -> dict[tuple[str, str], tuple[Decim
     return lines
 
 
-async def _consumer_locality(session: AsyncSession, tenant_id: str, consumer_code: str) -> str:
-    locality = await session.scalar(
-        select(ConsumerLocalityRow.locality).where(
-            ConsumerLocalityRow.tenant_id == tenant_id, ConsumerLocalityRow.consumer_code == consumer_code[:64]
-        )
+PaymentLine = tuple[str, str, str]  # payment, business service, tax head
+ConsumerKey = tuple[str, str]  # tenant, consumer code
+
+
+def _payment_id(event: Event) -> str:
+    return str(event.data.get("paymentId") or event.aggregate_id)[:64]
+
+
+def _payment_consumers(event: Event) -> set[ConsumerKey]:
+    return {(event.tenant_id, consumer[:64]) for _, consumer in _payment_lines(event.data).values()}
+
+
+async def _consumer_localities(session: AsyncSession, consumers: set[ConsumerKey]) -> dict[ConsumerKey, str]:
+    """The known locality of each consumer code (one SELECT)."""
+    if not consumers:
+        return {}
+    rows = await load_rows(
+        session,
+        ConsumerLocalityRow,
+        ConsumerLocalityRow.consumer_code.in_(sorted({code for _, code in consumers})),
+        ConsumerLocalityRow.tenant_id.in_(sorted({tenant for tenant, _ in consumers})),
     )
-    return locality or UNKNOWN
+    return {(row.tenant_id, row.consumer_code): row.locality for row in rows}
 
 
-async def _note_consumer_locality(session: AsyncSession, event: Event) -> None:
+def _noted_locality(event: Event) -> ConsumerLocalityRow | None:
     """A Studio application event: its application number is the consumer code of its bills."""
     consumer, locality = str(event.data.get("applicationNumber") or ""), event.data.get("locality")
     if not consumer or not locality:
-        return
-    row = await session.scalar(
-        select(ConsumerLocalityRow).where(
-            ConsumerLocalityRow.tenant_id == event.tenant_id, ConsumerLocalityRow.consumer_code == consumer[:64]
-        )
+        return None
+    row = ConsumerLocalityRow(
+        id=new_id(), tenant_id=event.tenant_id, consumer_code=consumer[:64], locality=_code(locality)
     )
-    if row is None:
-        row = ConsumerLocalityRow(tenant_id=event.tenant_id, consumer_code=consumer[:64], locality=_code(locality))
-        _stamp_system(row, event.time_ms)
-        session.add(row)
-    else:
-        row.locality = _code(locality)
-        row.last_modified_time = event.time_ms
+    _stamp_system(row, event.time_ms)
+    return row
 
 
 def collection_contribution(fact: CollectionFactRow) -> Contribution | None:
@@ -365,47 +321,61 @@ def collection_contribution(fact: CollectionFactRow) -> Contribution | None:
     return key, {"amount": fact.amount, "lines": 1}
 
 
-async def apply_payment_event(
-    deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
+async def apply_payment_events(deps: AnalyticsDeps, batch: Batch, events: Sequence[Event]) -> None:
+    """Payments and cancellations, in order, in memory (Studio's application events tell the locality of a
+    consumer code first): one SELECT of the payments' facts and one of their consumers' localities, then one
+    upsert of each and the rollup's net change."""
+    fresh = await batch.fresh("collection", events)
+    payments = [event for event in fresh if event.topic not in APPLICATION_TOPICS]
+    found = await load_rows(
+        batch.session, CollectionFactRow, CollectionFactRow.payment_id.in_({_payment_id(e) for e in payments})
+    )
+    facts = {(f.payment_id, f.business_service, f.tax_head): f for f in found}
+    before = {key: collection_contribution(fact) for key, fact in facts.items()}
+    places = await _consumer_localities(batch.session, {c for event in payments for c in _payment_consumers(event)})
+    noted: dict[ConsumerKey, ConsumerLocalityRow] = {}
+    for event in fresh:
+        if event.topic in APPLICATION_TOPICS:
+            row = _noted_locality(event)
+            if row is not None:
+                noted[(row.tenant_id, row.consumer_code)] = row
+                places[(row.tenant_id, row.consumer_code)] = row.locality
+        else:
+            _apply_payment(facts, places, event)
+    await upsert_facts(batch.session, ConsumerLocalityRow, noted.values(), ("tenant_id", "consumer_code"))
+    await upsert_facts(batch.session, CollectionFactRow, facts.values(), ("payment_id", "business_service", "tax_head"))
+    for key, fact in facts.items():
+        batch.move(CollectionDailyRow, fact.tenant_id, before.get(key), collection_contribution(fact))
+
+
+def _apply_payment(
+    facts: dict[PaymentLine, CollectionFactRow], places: Mapping[ConsumerKey, str], event: Event
 ) -> None:
-    """Payments and cancellations; Studio's application events tell the locality of a consumer code first."""
-    if not await _first_time(session, "collection", event, check=rollups):
-        return
-    data = event.data
-    if event.topic in APPLICATION_TOPICS:
-        await _note_consumer_locality(session, event)
-        return
-    payment_id = str(data.get("paymentId") or event.aggregate_id)
-    existing = {
-        (f.business_service, f.tax_head): f
-        for f in await session.scalars(select(CollectionFactRow).where(CollectionFactRow.payment_id == payment_id))
-    }
+    """A payment's lines become facts (at its consumer's locality); a cancellation cancels them."""
+    data, payment_id = event.data, _payment_id(event)
     if event.topic == PAYMENT_CANCEL:
-        for fact in existing.values():
-            old = collection_contribution(fact)
-            fact.status = "CANCELLED"
-            fact.last_modified_time = event.time_ms
-            if rollups:
-                await _move(session, CollectionDailyRow, fact.tenant_id, old, None)
+        for (payment, _, _), fact in facts.items():
+            if payment == payment_id:
+                fact.status = "CANCELLED"
+                fact.last_modified_time = event.time_ms
         return
     for (service, head), (amount, consumer) in _payment_lines(data).items():
-        if (service, head) in existing:
+        if (payment_id, service, head) in facts:
             continue
         fact = CollectionFactRow(
+            id=new_id(),
             tenant_id=event.tenant_id,
             payment_id=payment_id,
             business_service=service,
             tax_head=head,
             payment_mode=_code(data.get("paymentMode")),
-            locality=await _consumer_locality(session, event.tenant_id, consumer),
+            locality=places.get((event.tenant_id, consumer[:64]), UNKNOWN),
             receipt_ms=event.time_ms,
             amount=amount,
             status="ACTIVE",
         )
         _stamp_system(fact, event.time_ms)
-        session.add(fact)
-        if rollups:
-            await _move(session, CollectionDailyRow, event.tenant_id, None, collection_contribution(fact))
+        facts[(payment_id, service, head)] = fact
 
 
 # ------------------------------------------------------------------------------------------- demands
@@ -423,38 +393,50 @@ def demand_contribution(fact: DemandFactRow) -> Contribution | None:
     return key, {"tax_amount": fact.tax_amount, "collected_amount": fact.collected_amount}
 
 
-async def _set_demand(
-    session: AsyncSession, fact: DemandFactRow, changes: Mapping[str, Any], now_ms: int, *, rollups: bool
-) -> None:
-    old = demand_contribution(fact)
+def _set_demand(fact: DemandFactRow, changes: Mapping[str, Any], now_ms: int) -> None:
     for column, value in changes.items():
         setattr(fact, column, value)
     fact.last_modified_time = now_ms
-    if rollups:
-        await _move(session, DemandPeriodRow, fact.tenant_id, old, demand_contribution(fact))
 
 
-async def apply_demand_event(deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True) -> None:
-    """Demands as billing states them; payments and cancellations move what was collected on each line."""
-    if not await _first_time(session, "demand", event, check=rollups):
+def _paid_heads(event: Event) -> list[dict[str, Any]]:
+    return [head for detail in event.data.get("paymentDetails") or [] for head in detail.get("taxHeads") or []]
+
+
+def _demand_id(event: Event) -> str:
+    return str(event.data.get("demandId") or event.aggregate_id)
+
+
+async def apply_demand_events(deps: AnalyticsDeps, batch: Batch, events: Sequence[Event]) -> None:
+    """Demands as billing states them; payments and cancellations move what was collected on each line.
+    One SELECT of the lines the batch touches, the events applied in memory in order, one upsert."""
+    fresh = await batch.fresh("demand", events)
+    payments = [event for event in fresh if event.topic in (PAYMENT_CREATE, PAYMENT_CANCEL)]
+    demands = {_demand_id(event) for event in fresh if event.topic in DEMAND_TOPICS}
+    paid = {str(head.get("demandDetailId")) for event in payments for head in _paid_heads(event)}
+    if not demands and not paid:
         return
-    data = event.data
-    if event.topic in (PAYMENT_CREATE, PAYMENT_CANCEL):
-        sign = -1 if event.topic == PAYMENT_CANCEL else 1
-        for detail in data.get("paymentDetails") or []:
-            for head in detail.get("taxHeads") or []:
-                fact = await session.scalar(
-                    select(DemandFactRow).where(DemandFactRow.demand_detail_id == str(head.get("demandDetailId")))
-                )
+    touched = or_(DemandFactRow.demand_id.in_(sorted(demands)), DemandFactRow.demand_detail_id.in_(sorted(paid)))
+    facts = {fact.demand_detail_id: fact for fact in await load_rows(batch.session, DemandFactRow, touched)}
+    before = {key: demand_contribution(fact) for key, fact in facts.items()}
+    for event in fresh:
+        if event.topic in (PAYMENT_CREATE, PAYMENT_CANCEL):
+            sign = -1 if event.topic == PAYMENT_CANCEL else 1
+            for head in _paid_heads(event):
+                fact = facts.get(str(head.get("demandDetailId")))
                 if fact is not None:
                     collected = fact.collected_amount + sign * Decimal(str(head.get("amount") or 0))
-                    await _set_demand(session, fact, {"collected_amount": collected}, event.time_ms, rollups=rollups)
-        return
-    demand_id = str(data.get("demandId") or event.aggregate_id)
-    known = {
-        f.demand_detail_id: f
-        for f in await session.scalars(select(DemandFactRow).where(DemandFactRow.demand_id == demand_id))
-    }
+                    _set_demand(fact, {"collected_amount": collected}, event.time_ms)
+        else:
+            _apply_demand(facts, event)
+    await upsert_facts(batch.session, DemandFactRow, facts.values(), ("demand_detail_id",))
+    for key, fact in facts.items():
+        batch.move(DemandPeriodRow, fact.tenant_id, before.get(key), demand_contribution(fact))
+
+
+def _apply_demand(facts: dict[str, DemandFactRow], event: Event) -> None:
+    """A demand's lines as billing states them now (new lines become facts)."""
+    data, demand_id = event.data, _demand_id(event)
     for line in data.get("demandDetails") or []:
         detail_id = str(line.get("id") or "")
         if not detail_id:
@@ -468,15 +450,14 @@ async def apply_demand_event(deps: AnalyticsDeps, session: AsyncSession, event: 
             "collected_amount": Decimal(str(line.get("collectionAmount") or 0)),
             "status": _code(data.get("status")),
         }
-        fact = known.get(detail_id)
+        fact = facts.get(detail_id)
         if fact is None:
-            fact = DemandFactRow(tenant_id=event.tenant_id, demand_id=demand_id, demand_detail_id=detail_id, **changes)
+            fact = DemandFactRow(
+                id=new_id(), tenant_id=event.tenant_id, demand_id=demand_id, demand_detail_id=detail_id
+            )
             _stamp_system(fact, event.time_ms)
-            session.add(fact)
-            if rollups:
-                await _move(session, DemandPeriodRow, event.tenant_id, None, demand_contribution(fact))
-        else:
-            await _set_demand(session, fact, changes, event.time_ms, rollups=rollups)
+            facts[detail_id] = fact
+        _set_demand(fact, changes, event.time_ms)
 
 
 # ------------------------------------------------------------------------------------------- applications
@@ -492,79 +473,102 @@ def application_contribution(fact: ApplicationFactRow) -> Contribution:
     }
 
 
-async def apply_application_event(
-    deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
-) -> None:
-    """Studio's application events (the services configured as data): created, and every action after."""
-    data = event.data
-    service = str(data.get("businessService") or "")
-    if not service:
+ApplicationKey = tuple[str, str, str]  # tenant, business service, application number
+
+
+def _application_key(event: Event) -> ApplicationKey:
+    number = str(event.data.get("applicationNumber") or event.aggregate_id)[:64]
+    return event.tenant_id, _code(event.data.get("businessService")), number
+
+
+async def apply_application_events(deps: AnalyticsDeps, batch: Batch, events: Sequence[Event]) -> None:
+    """Studio's application events (the services configured as data): created, and every action after.
+    One SELECT of the applications the batch touches, the events applied in memory in order, one upsert."""
+    fresh = await batch.fresh("application", [e for e in events if e.data.get("businessService")])
+    if not fresh:
         return
-    if not await _first_time(session, "application", event, check=rollups):
-        return
-    business_id = str(data.get("applicationNumber") or event.aggregate_id)
-    fact = await session.scalar(
-        select(ApplicationFactRow).where(
-            ApplicationFactRow.tenant_id == event.tenant_id,
-            ApplicationFactRow.business_service == service,
-            ApplicationFactRow.business_id == business_id,
-        )
+    keys = {_application_key(event) for event in fresh}
+    found = await load_rows(
+        batch.session,
+        ApplicationFactRow,
+        ApplicationFactRow.business_id.in_(sorted({key[2] for key in keys})),
+        ApplicationFactRow.tenant_id.in_(sorted({key[0] for key in keys})),
     )
-    old = application_contribution(fact) if fact is not None else None
+    facts = {(f.tenant_id, f.business_service, f.business_id): f for f in found}
+    before = {key: application_contribution(fact) for key, fact in facts.items()}
+    for event in fresh:
+        _apply_application(facts, event)
+    index = ("tenant_id", "business_service", "business_id")
+    await upsert_facts(batch.session, ApplicationFactRow, facts.values(), index)
+    for key, fact in facts.items():
+        batch.move(ApplicationDailyRow, key[0], before.get(key), application_contribution(fact))
+
+
+def _apply_application(facts: dict[ApplicationKey, ApplicationFactRow], event: Event) -> None:
+    key, data = _application_key(event), event.data
     state = _code(data.get("workflowStatus"))
+    fact = facts.get(key)
     if fact is None:
-        fact = ApplicationFactRow(
-            tenant_id=event.tenant_id,
-            business_service=_code(service),
-            business_id=business_id[:64],
-            state=state,
-            submitted_ms=event.time_ms,
-        )
+        fact = ApplicationFactRow(id=new_id(), tenant_id=key[0], business_service=key[1], business_id=key[2])
+        fact.submitted_ms, fact.approved_ms = event.time_ms, None
         _stamp_system(fact, event.time_ms)
-        session.add(fact)
+        facts[key] = fact
     fact.state = state
     if data.get("status") == APPROVED_STATUS and fact.approved_ms is None:
         fact.approved_ms = event.time_ms
     fact.last_modified_time = event.time_ms
-    if rollups:
-        await _move(session, ApplicationDailyRow, event.tenant_id, old, application_contribution(fact))
 
 
 # ------------------------------------------------------------------------------------------- consumers
 
 
-class Apply(Protocol):
-    """Apply one event to a fact table. `rollups=False` is the rebuild's replay into an emptied store: the
-    rollups are left to `build_rollups`, and no applied-event mark needs looking up."""
+class ApplyMany(Protocol):
+    """Apply a batch of events (in event order) to a fact table, gathering rollup changes in the batch."""
 
-    def __call__(
-        self, deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True
-    ) -> Awaitable[None]: ...
+    def __call__(self, deps: AnalyticsDeps, batch: Batch, events: Sequence[Event]) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
 class FactFeed:
-    """One fact table: the consumer's name, its topics, and how an event is applied."""
+    """One fact table: the consumer's name, its topics, and how a batch of events is applied."""
 
     name: str
     topics: tuple[str, ...]
-    apply: Apply
+    apply_events: ApplyMany
+
+    async def apply_many(
+        self, deps: AnalyticsDeps, session: AsyncSession, events: Sequence[Event], *, rollups: bool = True
+    ) -> None:
+        """The events in the caller's transaction: marks, facts, then every rollup's net change.
+
+        `rollups=False` is the rebuild's replay into an emptied store: the rollups are left to `build_rollups`.
+        """
+        batch = Batch(session, rollups=rollups)
+        await self.apply_events(deps, batch, events)
+        await batch.finish()
+
+    async def apply(self, deps: AnalyticsDeps, session: AsyncSession, event: Event, *, rollups: bool = True) -> None:
+        """One event: a batch of one."""
+        await self.apply_many(deps, session, [event], rollups=rollups)
 
     def consumer(self) -> Consumer:
-        async def handle(platform: Platform, event: Event) -> None:
+        async def handle_many(platform: Platform, events: Sequence[Event]) -> None:
             session = delivery_session()
             if session is None:  # pragma: no cover - the dispatcher always provides one
                 raise RuntimeError("analytics consumers run inside the dispatcher's delivery session")
-            await self.apply(platform.get(ANALYTICS_DEPS), session, event)
+            await self.apply_many(platform.get(ANALYTICS_DEPS), session, events)
 
-        return Consumer(self.name, self.topics, handle, together=True)
+        async def handle(platform: Platform, event: Event) -> None:
+            await handle_many(platform, [event])
+
+        return Consumer(self.name, self.topics, handle, together=True, handle_many=handle_many)
 
 
 FEEDS = (
-    FactFeed("analytics-complaints", PGR_TOPICS, apply_complaint_event),
-    FactFeed("analytics-collections", (*APPLICATION_TOPICS, PAYMENT_CREATE, PAYMENT_CANCEL), apply_payment_event),
-    FactFeed("analytics-demands", (*DEMAND_TOPICS, PAYMENT_CREATE, PAYMENT_CANCEL), apply_demand_event),
-    FactFeed("analytics-applications", APPLICATION_TOPICS, apply_application_event),
+    FactFeed("analytics-complaints", PGR_TOPICS, apply_complaint_events),
+    FactFeed("analytics-collections", (*APPLICATION_TOPICS, PAYMENT_CREATE, PAYMENT_CANCEL), apply_payment_events),
+    FactFeed("analytics-demands", (*DEMAND_TOPICS, PAYMENT_CREATE, PAYMENT_CANCEL), apply_demand_events),
+    FactFeed("analytics-applications", APPLICATION_TOPICS, apply_application_events),
 )
 
 # fact table -> (rollup table, contribution); what `build_rollups` recomputes

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.analytics.facts import DAY_MS, HOUR_MS, day_of
-from digit.blocks.analytics.grains import GRAINS, narrowest
+from digit.blocks.analytics.grains import GRAINS, MONTHLY, MONTHLY_TABLES, narrowest, whole_months
 from digit.blocks.analytics.models import (
     ApplicationDailyRow,
     CollectionDailyRow,
@@ -127,22 +127,31 @@ class Cube:
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
 
-    def grain(self, scope: Scope, group: Sequence[str]) -> list[ColumnElement[bool]]:
-        """The narrowest grain holding every dimension the scope filters on and the query groups by."""
+    def span(self, scope: Scope, group: Sequence[str], *, months: bool) -> list[ColumnElement[bool]]:
+        """Which rows cover the scope's days: of the narrowest grain holding every dimension the scope filters
+        on and the query groups by, the month rows of the whole months in the range (`months`, in a table
+        that has them) and the day rows of the days before and after them. O(months + edge days) rows per
+        cell, whatever the length of the range."""
+        day, first, last = self.column(self.day_column), day_of(scope.start_ms), day_of(scope.end_ms)
         table = str(self.model.__tablename__)
         if table not in GRAINS:
-            return []
+            return [day >= first, day <= last]
         names = {*(n for n in scope.filters if n in self.dims), *(g for g in group if g in self.dims)}
-        needed = {self.dims[n] for n in names if n != "tenantId"}
-        return [self.column("grain") == narrowest(table, needed)]
+        grain = narrowest(table, {self.dims[n] for n in names if n != "tenantId"})
+        whole = whole_months(first, last) if months and table in MONTHLY_TABLES else None
+        if whole is None:
+            return [self.column("grain") == grain, day >= first, day <= last]
+        start, end = whole
+        return [
+            or_(
+                and_(self.column("grain") == grain + MONTHLY, day >= start, day < end),
+                and_(self.column("grain") == grain, day >= first, day < start),
+                and_(self.column("grain") == grain, day >= end, day <= last),
+            )
+        ]
 
     def where(self, scope: Scope) -> list[ColumnElement[bool]]:
-        day = self.column(self.day_column)
-        clauses = [
-            tenant_clause(self.column("tenant_id"), scope.tenants),
-            day >= day_of(scope.start_ms),
-            day <= day_of(scope.end_ms),
-        ]
+        clauses = [tenant_clause(self.column("tenant_id"), scope.tenants)]
         for name, values in scope.filters.items():
             if name in self.dims:
                 clauses.append(self.column(self.dims[name]).in_(values))
@@ -155,11 +164,17 @@ class Cube:
         columns: Sequence[str],
         group: Sequence[str] = (),
         extra: Sequence[ColumnElement[bool]] = (),
+        *,
+        months: bool = True,
     ) -> list[tuple[tuple[Any, ...], dict[str, float]]]:
-        """(group values, column sums) per group; group names are dimensions, `day`, or a column of the cube."""
+        """(group values, column sums) per group; group names are dimensions, `day`, or a column of the cube.
+
+        Grouped by `day`, month rows answer for the first day of their month: pass `months=False` unless the
+        caller buckets by month or year.
+        """
         keys = [self.column(self.day_column if g == "day" else self.dims.get(g, g)) for g in group]
         sums = [func.coalesce(func.sum(self.column(c)), 0) for c in columns]
-        query = select(*keys, *sums).where(and_(*self.where(scope), *self.grain(scope, group), *extra))
+        query = select(*keys, *sums).where(and_(*self.where(scope), *self.span(scope, group, months=months), *extra))
         if keys:
             query = query.group_by(*keys)
         rows = (await session.execute(query)).all()
@@ -418,7 +433,10 @@ class Engine:
         buckets = bucket_starts(scope.start_ms, scope.end_ms, interval)
         if measure in CUBE_MEASURES:
             spec = CUBE_MEASURES[measure]
-            rows = await spec.cube.sums(self.session, scope, spec.columns, ("day",), spec.conditions(scope))
+            by_month = interval in ("month", "year")
+            rows = await spec.cube.sums(
+                self.session, scope, spec.columns, ("day",), spec.conditions(scope), months=by_month
+            )
             sums = {b: dict.fromkeys(spec.columns, 0.0) for b in buckets}
             for (day_ms,), values in rows:
                 bucket = bucket_of(int(day_ms), interval)

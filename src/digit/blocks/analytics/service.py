@@ -312,10 +312,11 @@ async def clear_store(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 async def rebuild(
-    deps: AnalyticsDeps, *, batch_size: int = 2000, on_batch: Callable[[int, int], None] | None = None
+    deps: AnalyticsDeps, *, batch_size: int = 1000, on_batch: Callable[[int, int], None] | None = None
 ) -> int:
-    """Drop every fact and rollup, replay the outbox into the facts through the same consumers, then build
-    the rollups from the facts in one pass (`facts.build_rollups`); returns the events applied.
+    """Drop every fact and rollup, replay the outbox into the facts through the consumers' own batch code
+    (`FactFeed.apply_many`, one chunk of `batch_size` events per transaction), then build the rollups from
+    the facts in one pass (`facts.build_rollups`); returns the events applied.
 
     Run it with the dispatcher stopped (events delivered during the replay would touch rollups it
     is about to build). Each event is applied once per fact table (applied-event marks), so the dispatcher's
@@ -329,30 +330,25 @@ async def rebuild(
     while True:
         async with deps.sessions() as session:
             query = (
-                select(OutboxRow)
+                select(*OutboxRow.__table__.c)
                 .where(OutboxRow.topic.in_(topics), OutboxRow.seq > last_seq)
                 .order_by(OutboxRow.seq)
                 .limit(batch_size)
             )
-            rows = list(await session.scalars(query))
+            rows = (await session.execute(query)).all()
             if not rows:
                 await build_rollups(session, now_ms=deps.clock.now_ms())
                 await session.commit()
                 return applied
-            for row in rows:
-                event = Event(
-                    id=row.id,
-                    topic=row.topic,
-                    tenant_id=row.tenant_id,
-                    aggregate_id=row.aggregate_id,
-                    data=row.data,
-                    time_ms=row.created_time,
-                    actor_uuid=row.created_by,
-                )
-                for feed in FEEDS:
-                    if row.topic in feed.topics:
-                        await feed.apply(deps, session, event, rollups=False)
-                applied += 1
+            events = [
+                Event(row.id, row.topic, row.tenant_id, row.aggregate_id, row.data, row.created_time, row.created_by)
+                for row in rows
+            ]
+            for feed in FEEDS:
+                mine = [event for event in events if event.topic in feed.topics]
+                if mine:
+                    await feed.apply_many(deps, session, mine, rollups=False)
+            applied += len(rows)
             last_seq = rows[-1].seq
             await session.commit()
         if on_batch is not None:

@@ -15,19 +15,22 @@ from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.user.client import USER_CLIENT
 from digit.blocks.workflow import businessservice, service, worklist
 from digit.blocks.workflow.businessservice import find_flow
-from digit.blocks.workflow.schemas import BusinessService, ProcessInstanceIn
+from digit.blocks.workflow.schemas import BusinessService, Document, ProcessInstanceIn, UserRef
 from digit.blocks.workflow.worklist import SORTABLE, WorklistPage, WorklistQuery
 from digit.kernel.envelope import UserInfo
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
-__all__ = [  # the work-list types travel with the interface: the inbox block imports only this module
+__all__ = [  # the types of the interface travel with it: other blocks import only this module
     "SORTABLE",
     "WORKFLOW_CLIENT",
     "WORKLIST_SOURCE",
+    "Document",
     "InProcessWorkflowClient",
     "InProcessWorklistSource",
+    "ProcessInstanceIn",
+    "UserRef",
     "WorkflowClient",
     "WorklistPage",
     "WorklistQuery",
@@ -38,9 +41,15 @@ __all__ = [  # the work-list types travel with the interface: the inbox block im
 
 class WorkflowClient(Protocol):
     async def transition(
-        self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor, fresh: bool = False
+        self,
+        session: AsyncSession | None,
+        *,
+        instances: Sequence[ProcessInstanceIn],
+        actor: Actor,
+        fresh: bool = False,
     ) -> list[dict[str, Any]]:
-        """`fresh`: the caller has just created these business ids, so none has a state yet (saves a read;
+        """Typed transition requests in, DIGIT ProcessInstances (wire dicts, as the callers answer them) out.
+        `fresh`: the caller has just created these business ids, so none has a state yet (saves a read;
         a clash with an existing one is still a 409)."""
         ...
 
@@ -94,10 +103,15 @@ class InProcessWorkflowClient:
         self._platform = platform
 
     async def transition(
-        self, session: AsyncSession | None, *, instances: Sequence[dict[str, Any]], actor: Actor, fresh: bool = False
+        self,
+        session: AsyncSession | None,
+        *,
+        instances: Sequence[ProcessInstanceIn],
+        actor: Actor,
+        fresh: bool = False,
     ) -> list[dict[str, Any]]:
-        """DIGIT ProcessInstances in and out; in the caller's transaction when a session is given."""
-        parsed = [ProcessInstanceIn.model_validate(i) for i in instances]
+        """In the caller's transaction when a session is given."""
+        parsed = list(instances)
         users = user_lookup(self._platform)
         now_ms = self._platform.clock.now_ms()
         if session is not None:

@@ -19,6 +19,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
+from digit.blocks.workflow.client import Document as WorkflowDocument
+from digit.blocks.workflow.client import ProcessInstanceIn, UserRef
 from digit.kernel import idempotency
 from digit.kernel.db import new_id, stamp
 from digit.kernel.envelope import UserInfo
@@ -135,24 +137,24 @@ async def _resolve_citizen(deps: PgrDeps, session: AsyncSession, service: Servic
     return created.uuid
 
 
-def _instance(service_row: ServiceRow, workflow: Workflow, *, tenant_id: str) -> dict[str, Any]:
-    return {
-        "businessService": BUSINESS_SERVICE,
-        "businessId": service_row.service_request_id,
-        "moduleName": MODULE_NAME,
-        "tenantId": tenant_id,
-        "action": workflow.action,
-        "comment": workflow.comments,
-        "assignes": [{"uuid": uuid} for uuid in workflow.assignes],
-        "documents": [d.wire(exclude_none=True) for d in workflow.verification_documents],
-        "rating": service_row.rating if workflow.action == "RATE" else None,
-        "additionalDetails": {
+def _instance(service_row: ServiceRow, workflow: Workflow, *, tenant_id: str) -> ProcessInstanceIn:
+    return ProcessInstanceIn(
+        business_service=BUSINESS_SERVICE,
+        business_id=service_row.service_request_id,
+        module_name=MODULE_NAME,
+        tenant_id=tenant_id,
+        action=workflow.action,
+        comment=workflow.comments,
+        assignes=[UserRef(uuid=uuid) for uuid in workflow.assignes],
+        documents=[WorkflowDocument.model_validate(d.wire(exclude_none=True)) for d in workflow.verification_documents],
+        rating=service_row.rating if workflow.action == "RATE" else None,
+        additional_details={
             "accountId": service_row.account_id,
             "locality": service_row.locality_code,
             "serviceCode": service_row.service_code,
             "department": service_row.department,
         },
-    }
+    )
 
 
 async def _emit(

@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing.client import Demand, DemandDetail, Payer
+from digit.blocks.workflow.client import Document as WorkflowDocument
+from digit.blocks.workflow.client import ProcessInstanceIn, UserRef
 from digit.kernel.db import stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Forbidden, Invalid, NotFound
@@ -255,18 +257,18 @@ async def _address(
     return public, sealed
 
 
-def _instance(loaded: Loaded, row: ApplicationRow, workflow: Workflow) -> dict[str, Any]:
-    return {
-        "businessService": loaded.definition.workflow_code,
-        "businessId": row.application_number,
-        "moduleName": loaded.definition.module,
-        "tenantId": row.tenant_id,
-        "action": workflow.action,
-        "comment": workflow.comment or workflow.comments,
-        "assignes": [{"uuid": u} for u in workflow.assignee_uuids()],
-        "documents": workflow.documents,
-        "additionalDetails": {"accountId": row.account_id, "serviceCode": row.service_code},
-    }
+def _instance(loaded: Loaded, row: ApplicationRow, workflow: Workflow) -> ProcessInstanceIn:
+    return ProcessInstanceIn(
+        business_service=loaded.definition.workflow_code,
+        business_id=row.application_number,
+        module_name=loaded.definition.module,
+        tenant_id=row.tenant_id,
+        action=workflow.action,
+        comment=workflow.comment or workflow.comments,
+        assignes=[UserRef(uuid=u) for u in workflow.assignee_uuids()],
+        documents=[WorkflowDocument.model_validate(d) for d in workflow.documents],
+        additional_details={"accountId": row.account_id, "serviceCode": row.service_code},
+    )
 
 
 def _action_of(definition: Definition, state: str | None, action: str) -> dict[str, Any] | None:
