@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from digit.blocks.analytics import service
 from digit.blocks.analytics.batch import Batch
@@ -129,7 +129,7 @@ async def test_taking_a_contribution_off_a_missing_cell_leaves_no_negative_cell(
     async with platform.sessions() as session:
         fact = await session.scalar(select(ComplaintFactRow).limit(1))
         assert fact is not None
-        await session.execute(ComplaintDailyRow.__table__.delete())
+        await session.execute(delete(ComplaintDailyRow))
         batch = Batch(session)
         batch.move(ComplaintDailyRow, fact.tenant_id, complaint_parts(fact)[0], None)
         await batch.finish()
