@@ -15,9 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from digit.kernel.dispatch import DISPATCHER
 from digit.kernel.events import OutboxRow, emit
 from digit.kernel.periodic import ROUND_GRACE_S, Leadership, Periodic, leaders, run_periodic, run_round
 from digit.kernel.platform import Platform
+from digit.kernel.settings import Settings
 
 DIGIT = (sys.executable, "-c", "from digit.cli import main; main()")
 STOP_WITHIN_S = 5.0
@@ -197,3 +199,23 @@ async def test_cancelling_stops_a_slow_round_within_its_grace(platform: Platform
 
     assert time.monotonic() - begun < ROUND_GRACE_S + 1
     assert task.cancelled()
+
+
+def test_a_busy_round_is_followed_after_the_busy_pause_and_an_idle_one_after_the_interval(settings: Settings) -> None:
+    async def nothing(_platform: Platform) -> int:
+        return 0
+
+    gathering = Periodic(name="t.gather", every_s=2.0, run=nothing, busy_again=True, busy_pause_s=0.05)
+    eager = Periodic(name="t.eager", every_s=2.0, run=nothing, busy_again=True)
+    steady = Periodic(name="t.steady", every_s=2.0, run=nothing)
+
+    assert [gathering.pause_after(n, settings) for n in (3, 0)] == [0.05, 2.0]
+    assert [eager.pause_after(n, settings) for n in (3, 0)] == [0.0, 2.0]
+    assert [steady.pause_after(n, settings) for n in (3, 0)] == [2.0, 2.0]
+
+
+def test_the_dispatcher_gathers_events_for_the_configured_pause(settings: Settings) -> None:
+    settings.events_gather_ms = 120
+
+    assert DISPATCHER.pause_after(7, settings) == 0.12
+    assert DISPATCHER.pause_after(0, settings) == settings.events_poll_ms / 1000

@@ -135,6 +135,7 @@ DISPATCHER = Periodic(
     run=dispatch_round,
     leader=True,
     busy_again=True,
+    busy_pause_s=lambda settings: max(settings.events_gather_ms, 0) / 1000,
     close=_close_relay,
 )
 

@@ -71,9 +71,19 @@ class Periodic:
     leader: bool = True
     busy_again: bool = False
     close: Callable[[Platform], Awaitable[None]] | None = None
+    busy_pause_s: float | Callable[[Settings], float] = 0.0
+    """With `busy_again`: the pause after a round that did work. A short one lets work pile up, so that under
+    steady load each round handles a batch instead of the one or two items that arrived meanwhile (the
+    dispatcher's per-round cost is the same for 1 event or 500)."""
 
     def interval(self, settings: Settings) -> float:
         return self.every_s(settings) if callable(self.every_s) else self.every_s
+
+    def pause_after(self, done: int, settings: Settings) -> float:
+        """Seconds to wait before the next round, after one that did `done` items."""
+        if done and self.busy_again:
+            return self.busy_pause_s(settings) if callable(self.busy_pause_s) else self.busy_pause_s
+        return max(self.interval(settings), 0.01)
 
 
 def lock_key(name: str) -> int:
@@ -330,7 +340,6 @@ async def run_round(platform: Platform, job: Periodic) -> int:
 
 async def run_periodic(platform: Platform, job: Periodic) -> None:
     """Round, sleep, round ... until cancelled; failures are logged (job and error class) and survived."""
-    every_s = max(job.interval(platform.settings), 0.01)
     try:
         while True:
             done = 0
@@ -343,7 +352,7 @@ async def run_periodic(platform: Platform, job: Periodic) -> None:
                 if job.close is not None:
                     with contextlib.suppress(Exception):
                         await job.close(platform)
-            await asyncio.sleep(0 if done and job.busy_again else every_s)
+            await asyncio.sleep(job.pause_after(done, platform.settings))
     finally:
         if job.close is not None:
             with contextlib.suppress(Exception):
