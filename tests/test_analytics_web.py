@@ -30,6 +30,21 @@ async def test_grievance_dashboard_shows_the_kpi_cards(web: httpx.AsyncClient, h
     assert "<svg" in page.text and "<script" not in page.text.split("<main", 1)[1]
 
 
+async def test_every_chart_is_titled_in_the_users_language_not_by_its_key(
+    web: httpx.AsyncClient, history: list[str]
+) -> None:
+    await staff_login(web, "COMM_AMR")
+
+    english = (await web.get(f"{E}/dss/dashboard/pgr?{NOVEMBER}&locale=en_IN")).text
+    hindi = (await web.get(f"{E}/dss/dashboard/pgr?{NOVEMBER}&locale=hi_IN")).text
+
+    assert "Complaints filed and closed, over time" in english  # a line chart
+    assert "Status by locality" in english  # a table
+    assert "स्थिति के अनुसार शिकायतें" in hindi
+    captions = english.split("<figcaption>")[1:]
+    assert captions and not [c for c in captions if c.lstrip().startswith(("DSS_", "pgr", "cumulative"))]
+
+
 async def test_grievance_dashboard_filtered_by_locality_counts_its_complaints(
     web: httpx.AsyncClient, history: list[str]
 ) -> None:

@@ -80,10 +80,12 @@ class FilterKey(WireModel):
 
 
 class ChartData(WireModel):
-    """DIGIT's `responseData`, plus our `definition` (the KPI's definition text) and `asOf`."""
+    """DIGIT's `responseData`, plus our `definition` (the KPI's definition text), `asOf` and `chartName` (the
+    chart's localization key from its config, so a UI titles every chart, not only metrics, in the user's language)."""
 
     chart_type: str
     visualization_code: str
+    chart_name: str | None = None
     chart_format: str | None = None
     drill_down_chart_id: str = "none"
     custom_data: Any = None

@@ -151,6 +151,7 @@ async def get_chart(
     return ChartData(
         chart_type=chart.chart_type,
         visualization_code=chart.code,
+        chart_name=chart.name,
         chart_format=None,
         drill_down_chart_id=chart.drill_chart,
         filter=list(chart.filter_keys) or None,

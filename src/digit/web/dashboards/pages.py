@@ -112,6 +112,7 @@ async def dashboard_page(web: WebDep, dashboard_id: Annotated[str, Path(max_leng
 def _view(web: WebContext, data: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
     kind = data["chartType"]
     view: dict[str, Any] = {"code": data["visualizationCode"], "type": kind, "definition": data.get("definition")}
+    view["name"] = data.get("chartName") or data["visualizationCode"]
     view["csv"] = web.url(f"{EMPLOYEE_PREFIX}/dss/chart/{data['visualizationCode']}.csv", **query)
     rows = data.get("data") or []
     if kind == "metric":
