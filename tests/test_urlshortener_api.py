@@ -116,3 +116,19 @@ async def test_client_shortens_for_other_blocks(platform: Platform, api: httpx.A
     redirect = await api.get(path_of(short))
 
     assert redirect.headers["location"] == TARGET
+
+
+async def test_a_link_made_in_a_rolled_back_transaction_is_never_handed_out(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    client = platform.get(URL_SHORTENER_CLIENT)
+    url = TARGET + "?rolled=back"
+    async with platform.sessions() as session:
+        await client.shorten(url, session=session)
+        await session.rollback()
+
+    again = await client.shorten(url)
+    redirect = await api.get(urlsplit(again).path)
+
+    assert redirect.status_code == 302  # before: the cached code of the undone row, a 404
+    assert redirect.headers["location"] == url

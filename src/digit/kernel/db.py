@@ -7,7 +7,7 @@ SQLite (the embedded default) and PostgreSQL run the same code. On SQLite every 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, BigInteger, MetaData, event
@@ -102,6 +102,12 @@ def row_values(row: Base) -> dict[str, Any]:
                 value = cast(Any, default).arg(None)
         values[column.key] = value
     return values
+
+
+def after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
+    """Run `action` once the session's transaction has committed (never if it rolls back): the way to fill or
+    drop a process cache from a write, so no other request sees what was not committed."""
+    event.listen(session.sync_session, "after_commit", lambda _session: action(), once=True)
 
 
 def conflict_insert(bind: AsyncSession | Connection, model: Any) -> PgInsert:

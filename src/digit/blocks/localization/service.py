@@ -14,14 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Table, delete, event, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digit.blocks.localization.models import MessageRow, VersionRow
 from digit.blocks.localization.schemas import Message, MessageIdentity, UpdateMessage
 from digit.blocks.mdms.client import MdmsClient
 from digit.kernel.clock import Clock
-from digit.kernel.db import conflict_insert, stamp
+from digit.kernel.db import after_commit, conflict_insert, stamp
 from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.tenancy import lineage
 
@@ -368,4 +368,4 @@ class Localization:
     async def _before_write(self, session: AsyncSession, tenant_id: str) -> None:
         await check_tenant(self.mdms, tenant_id)
         cache = self.cache
-        event.listen(session.sync_session, "after_commit", lambda _session: cache.invalidate(), once=True)
+        after_commit(session, cache.invalidate)

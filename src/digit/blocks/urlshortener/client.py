@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.urlshortener import service
+from digit.kernel.db import after_commit
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import SYSTEM_UUID
 from digit.kernel.versions import VersionedCache
@@ -34,11 +35,14 @@ class InProcessUrlShortenerClient:
             async with platform.sessions() as own:
                 code = await self._shorten(own, url, valid_till_ms)
                 await own.commit()
-        else:
-            code = await self._shorten(session, url, valid_till_ms)
+            short = service.short_url(platform.settings, code)
+            if valid_till_ms is None:
+                self._lasting.put(url, short)
+            return short
+        code = await self._shorten(session, url, valid_till_ms)
         short = service.short_url(platform.settings, code)
-        if valid_till_ms is None:
-            self._lasting.put(url, short)
+        if valid_till_ms is None:  # a link the caller's transaction may still roll back: cached once committed
+            after_commit(session, lambda: self._lasting.put(url, short))
         return short
 
     async def _shorten(self, session: AsyncSession, url: str, valid_till_ms: int | None) -> str:
