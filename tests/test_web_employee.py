@@ -184,6 +184,18 @@ async def test_complaint_page_masks_the_citizen_until_shown_and_the_read_is_audi
     assert audit.status_code == 200 and "PGR complaint" in audit.text
 
 
+async def test_complaint_page_names_the_locality_not_its_code(web: httpx.AsyncClient) -> None:
+    filed = await filed_complaint(web)
+    code = filed["address"]["locality"]["code"]
+    await staff_login(web, "GRO_AMR")
+
+    page = await web.get(f"{E}/pgr/complaint/{filed['serviceRequestId']}")
+
+    assert page.status_code == 200
+    assert code not in visible_text(page.text)
+    assert re.search(r"<dd>[^<]*[a-z][^<]*</dd>", page.text)  # a name, where the code was
+
+
 async def test_gro_assigns_to_an_lme_of_the_complaints_department(web: httpx.AsyncClient) -> None:
     filed = await filed_complaint(web)
     await staff_login(web, "GRO_AMR")

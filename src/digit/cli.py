@@ -244,8 +244,9 @@ def _settings_environment(settings: Settings) -> dict[str, str]:
 
 
 def _print_welcome(settings: Settings) -> None:
-    base = f"http://{settings.host}:{settings.port}"
+    base = settings.public_url.rstrip("/").replace("://0.0.0.0", "://127.0.0.1")
     console.print(f"\n[bold green]citizen app: {base}/digit-ui/citizen[/bold green]")
+    console.print(f"[bold]employee app: {base}/digit-ui/employee[/bold]")
     console.print(f"digit-py is starting on {base}")
     console.print(f"  API docs: {base}/docs   OpenAPI: {base}/openapi.json   health: {base}/health")
     users_file = demo_data_dir() / "users.json"

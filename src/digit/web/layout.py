@@ -33,6 +33,7 @@ STATIC_DIR = HERE / "static"
 STATIC_PREFIX = "/digit-ui/static"
 CITIZEN_PREFIX = "/digit-ui/citizen"
 EMPLOYEE_PREFIX = "/digit-ui/employee"
+MAX_FORM_FILES = 10
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -153,8 +154,9 @@ class WebContext:
         return self.finish(RedirectResponse(target, status_code=303))
 
     async def form(self) -> FormData | None:
-        """The POSTed form, or None when its CSRF token is missing or wrong (the caller answers 403)."""
-        form = await self.request.form(max_files=3, max_fields=50)
+        """The POSTed form, or None when its CSRF token is missing or wrong (the caller answers 403). The file
+        limit is above any form's own (3 photos), so a page says "too many" next to its field itself."""
+        form = await self.request.form(max_files=MAX_FORM_FILES, max_fields=50)
         return form if self.csrf.accepts(form.get(sessions.CSRF_FIELD)) else None
 
     async def refused(self) -> HTMLResponse:

@@ -3,7 +3,9 @@
 - The session cookie holds the platform's own opaque access token (what `/user/oauth/token` issued);
   the web UI keeps no session store of its own. The token is checked by the platform's access
   provider on every page, so a logout or a revoked token ends the web session too.
-- Cookies are HttpOnly and SameSite=Lax, and Secure when the page is served over https.
+- Cookies are HttpOnly and SameSite=Lax, and Secure when the page is served over https: the request's own
+  scheme, or `X-Forwarded-Proto: https` from a proxy the platform trusts (`trusted_proxies`, the same list that
+  decides whose X-Forwarded-For is believed), since TLS usually ends at such a proxy.
 - CSRF: a random per-browser value in an HttpOnly cookie; every form carries HMAC(server key, that
   value), and a POST without the matching field is refused before anything happens.
 """
@@ -16,7 +18,9 @@ import secrets
 
 from fastapi import Request, Response
 
+from digit.kernel.deps import platform_of
 from digit.kernel.envelope import UserInfo
+from digit.kernel.network import is_address_in
 from digit.kernel.platform import Platform
 from digit.kernel.security import ACCESS_PROVIDER
 
@@ -29,7 +33,12 @@ YEAR_S = 365 * 24 * 3600
 
 
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
+    if request.url.scheme == "https":
+        return True
+    proxies = platform_of(request).settings.trusted_proxies
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return forwarded == "https" and bool(proxies) and is_address_in(peer, proxies)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,10 +30,11 @@ from digit.blocks.workflow.businessservice import (
 )
 from digit.blocks.workflow.models import AssigneeRow, CurrentStateRow, ProcessInstanceRow
 from digit.blocks.workflow.schemas import ProcessInstanceIn
-from digit.kernel.db import new_id
+from digit.kernel.db import new_id, row_values
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Conflict, Invalid
 from digit.kernel.events import emit
+from digit.kernel.prepared import Prepared, insert_all, table_of
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
@@ -46,6 +47,24 @@ MAX_LIMIT = 1000
 NEARING_SLA_PERCENT = 33  # "nearing": at most this share of the business SLA left (DIGIT: a slot-percentage config)
 # codes a module may pass in additionalDetails that the inbox filters on (never PII)
 INBOX_ATTRIBUTES = ("locality", "serviceCode", "department")
+# what a transition sets on the application's current-state row (`_write` gives exactly these)
+CURRENT_STATE_MOVES = (
+    "config_id",
+    "step",
+    "last_instance_id",
+    "state_uuid",
+    "state_name",
+    "application_status",
+    "is_terminal",
+    "state_sla_due_ms",
+    "business_sla_due_ms",
+    "locality",
+    "applicant",
+    "attributes",
+    "module_name",
+    "last_modified_by",
+    "last_modified_time",
+)
 
 UserLookup = Callable[[Sequence[str]], Awaitable[Mapping[str, UserInfo]]]
 
@@ -68,11 +87,45 @@ def _key(tenant_id: str, business_service: str, business_id: str) -> tuple[str, 
     return (tenant_id, business_service, business_id)
 
 
+_CURRENT = table_of(CurrentStateRow)
+_ASSIGNEE = table_of(AssigneeRow)
+_CURRENT_OF_ONE = Prepared(
+    select(*_CURRENT.columns).where(
+        _CURRENT.c.tenant_id == bindparam("tenant_id"),
+        _CURRENT.c.business_service == bindparam("business_service"),
+        _CURRENT.c.business_id == bindparam("business_id"),
+    )
+)
+_INSERT_CURRENT = insert_all(_CURRENT)
+_MOVE_CURRENT = Prepared(
+    update(_CURRENT)
+    .where(_CURRENT.c.id == bindparam("where_id"), _CURRENT.c.row_version == bindparam("where_version"))
+    .values(
+        {
+            **{key: bindparam(f"set_{key}", type_=_CURRENT.c[key].type) for key in CURRENT_STATE_MOVES},
+            "row_version": _CURRENT.c.row_version + 1,
+        }
+    )
+)
+_DROP_ASSIGNEES = Prepared(delete(_ASSIGNEE).where(_ASSIGNEE.c.current_id == bindparam("current_id")))
+_INSERT_ASSIGNEE = insert_all(_ASSIGNEE)
+_INSERT_INSTANCE = insert_all(table_of(ProcessInstanceRow))
+
+
 async def _current_rows(
     session: AsyncSession, keys: Sequence[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], CurrentStateRow]:
+    """The current-state rows of a batch; one application (every module's case) by a prepared statement.
+    The rows are not attached to the session: transitions write through Core, never through the ORM."""
     if not keys:
         return {}
+    if len(keys) == 1:
+        (tenant_id, business_service, business_id) = keys[0]
+        found = await _CURRENT_OF_ONE.rows(
+            session, tenant_id=tenant_id, business_service=business_service, business_id=business_id
+        )
+        columns = [c.key for c in _CURRENT.columns]
+        return {keys[0]: CurrentStateRow(**dict(zip(columns, found[0], strict=True)))} if found else {}
     query = select(CurrentStateRow).where(
         CurrentStateRow.tenant_id.in_({k[0] for k in keys}),
         CurrentStateRow.business_service.in_({k[1] for k in keys}),
@@ -273,40 +326,40 @@ async def _save_current_state(
     request, current = plan.request, plan.current
     if current is None:
         current_id = new_id()
-        statement = insert(CurrentStateRow).values(
-            id=current_id,
-            tenant_id=request.tenant_id,
-            business_service=request.business_service,
-            business_id=request.business_id,
-            created_by=actor.uuid,
-            created_time=now_ms,
-            row_version=1,
+        row = {
+            "id": current_id,
+            "tenant_id": request.tenant_id,
+            "business_service": request.business_service,
+            "business_id": request.business_id,
+            "created_by": actor.uuid,
+            "created_time": now_ms,
+            "row_version": 1,
             **values,
-        )
+        }
         try:
             if fresh:
-                await session.execute(statement)
+                await _INSERT_CURRENT.run(session, **row)
             else:
                 async with session.begin_nested():
-                    await session.execute(statement)
+                    await _INSERT_CURRENT.run(session, **row)
         except IntegrityError:
             raise _conflict(request.business_id) from None
         return current_id
-    result = await session.execute(
-        update(CurrentStateRow)
-        .where(CurrentStateRow.id == current.id, CurrentStateRow.row_version == current.row_version)
-        .values(row_version=current.row_version + 1, **values)
-        .execution_options(synchronize_session=False)
+    moved = await _MOVE_CURRENT.run(
+        session,
+        where_id=current.id,
+        where_version=current.row_version,
+        **{f"set_{key}": value for key, value in values.items()},
     )
-    if getattr(result, "rowcount", 0) != 1:
+    if moved != 1:
         raise _conflict(request.business_id)
     recorded = (current.attributes or {}).get("_assignees")
     if recorded is None or recorded:  # the row says whom it had: no statement when it had nobody
-        await session.execute(delete(AssigneeRow).where(AssigneeRow.current_id == current.id))
+        await _DROP_ASSIGNEES.run(session, current_id=current.id)
     return current.id
 
 
-def _add_assignees(
+async def _add_assignees(
     session: AsyncSession,
     *,
     tenant_id: str,
@@ -316,17 +369,17 @@ def _add_assignees(
     now_ms: int,
 ) -> None:
     for assignee in assignees:
-        session.add(
-            AssigneeRow(
-                id=new_id(),
-                tenant_id=tenant_id,
-                current_id=current_id,
-                assignee=assignee["uuid"],
-                created_by=actor.uuid,
-                created_time=now_ms,
-                last_modified_by=actor.uuid,
-                last_modified_time=now_ms,
-            )
+        await _INSERT_ASSIGNEE.run(
+            session,
+            id=new_id(),
+            tenant_id=tenant_id,
+            current_id=current_id,
+            assignee=assignee["uuid"],
+            created_by=actor.uuid,
+            created_time=now_ms,
+            last_modified_by=actor.uuid,
+            last_modified_time=now_ms,
+            row_version=1,
         )
 
 
@@ -453,7 +506,7 @@ async def _write(
         "last_modified_time": now_ms,
     }
     current_id = await _save_current_state(session, plan, values, actor=actor, now_ms=now_ms, fresh=fresh)
-    _add_assignees(
+    await _add_assignees(
         session,
         tenant_id=plan.request.tenant_id,
         current_id=current_id,
@@ -462,9 +515,8 @@ async def _write(
         now_ms=now_ms,
     )
     row = _instance_row(plan, written, actor=actor, now_ms=now_ms, escalated=escalated)
-    session.add(row)
     try:
-        await session.flush()
+        await _INSERT_INSTANCE.run(session, **row_values(row))
     except IntegrityError:
         raise _conflict(plan.request.business_id) from None
     await _emit_transition(session, plan, row, written, actor=actor, now_ms=now_ms)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
@@ -26,6 +26,7 @@ from digit.kernel.db import new_id, stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
+from digit.kernel.prepared import Prepared, filled_values, insert_all, loaded, table_of
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, state_of
 from digit.services.pgr.deps import PgrDeps
@@ -277,12 +278,30 @@ async def _file(
         department=definition.get("department"),
     )
     _stamp(row, actor, now_ms)
-    # the workflow first: the complaint is written once, with its status, in the same flush as its children
+    # the workflow first: the complaint is written once, with its status
     [instance] = await deps.workflow.transition(
         session, instances=[_instance(row, workflow, tenant_id=tenant_id)], actor=actor, fresh=True
     )
     row.application_status = _status_of(instance)
-    session.add(row)
+    children = await _write_new(session, deps, row, service, actor=actor, now_ms=now_ms)
+    log.info("pgr_request_created", extra={"tenant_id": tenant_id, "service_request_id": service_request_id})
+    wrappers = await wrap(
+        session, deps, [row], actor=actor, instances={row.service_request_id: instance}, known=children
+    )
+    return wrappers[0]
+
+
+async def _write_new(
+    session: AsyncSession, deps: PgrDeps, row: ServiceRow, service: Service, *, actor: Actor, now_ms: int
+) -> _Children:
+    """Write a new complaint with its address and photos, and its event; returns the children written."""
+    row.row_version = 1
+    await _INSERT_SERVICE.run(session, **filled_values(row))
+    address = await _address_row(deps, row, service, actor, now_ms)
+    address.row_version = 1
+    await _INSERT_ADDRESS.run(session, **filled_values(address))
+    document_rows = [_document_row(row, document, actor, now_ms) for document in service.documents or []]
+    session.add_all(document_rows)
     await _emit(
         session,
         deps,
@@ -294,17 +313,8 @@ async def _file(
         from_status=None,
         assignees=[],
     )
-    await session.flush()  # the complaint and both events (the workflow's and ours): children refer to it
-    address = await _address_row(deps, row, service, actor, now_ms)
-    document_rows = [_document_row(row, document, actor, now_ms) for document in service.documents or []]
-    session.add_all([address, *document_rows])
-    await session.flush()
-    log.info("pgr_request_created", extra={"tenant_id": tenant_id, "service_request_id": service_request_id})
-    children = _Children(addresses={row.id: address}, documents={row.id: document_rows})
-    wrappers = await wrap(
-        session, deps, [row], actor=actor, instances={row.service_request_id: instance}, known=children
-    )
-    return wrappers[0]
+    await session.flush()  # both events (the workflow's and ours) in one statement, and any photos
+    return _Children(addresses={row.id: address}, documents={row.id: document_rows})
 
 
 async def update_request(
@@ -349,6 +359,7 @@ async def update_request(
         row.resolved_time = None
         row.assignee = None
     _stamp(row, actor, now_ms)
+    await _save_moved(session, row)
     await _emit(
         session,
         deps,
@@ -361,25 +372,78 @@ async def update_request(
         assignees=workflow.assignes,
         last_assignee=previous_assignee,
     )
-    await session.flush()  # one flush: the complaint and both events (the workflow's and ours) together
+    await session.flush()  # both events (the workflow's and ours) in one statement
     log.info("pgr_request_updated", extra={"service_request_id": row.service_request_id, "action": action})
     wrappers = await wrap(session, deps, [row], actor=actor, instances={row.service_request_id: instance}, known=known)
     return wrappers[0]
 
 
+_SERVICE = table_of(ServiceRow)
+_ADDRESS = table_of(AddressRow)
+_DOCUMENT = table_of(DocumentRow)
+_COLUMNS = tuple(tuple(c.key for c in table.columns) for table in (_SERVICE, _ADDRESS, _DOCUMENT))
+# what an update may change on the complaint's row (`update_request` sets nothing else)
+SERVICE_MOVES = ("application_status", "assignee", "resolved_time", "rating", "last_modified_by", "last_modified_time")
+
+
+def _row_with_children(where: Any) -> Prepared:
+    joined = _SERVICE.outerjoin(_ADDRESS, _ADDRESS.c.service_id == _SERVICE.c.id).outerjoin(
+        _DOCUMENT, _DOCUMENT.c.service_id == _SERVICE.c.id
+    )
+    return Prepared(
+        select(*_SERVICE.columns, *_ADDRESS.columns, *_DOCUMENT.columns)
+        .select_from(joined)
+        .where(_SERVICE.c.tenant_id == bindparam("tenant_id"), where)
+    )
+
+
+_ROW_BY_ID = _row_with_children(_SERVICE.c.id == bindparam("id"))
+_ROW_BY_NUMBER = _row_with_children(_SERVICE.c.service_request_id == bindparam("service_request_id"))
+_MOVE_SERVICE = Prepared(
+    update(_SERVICE)
+    .where(_SERVICE.c.id == bindparam("where_id"), _SERVICE.c.row_version == bindparam("where_version"))
+    .values(
+        {
+            **{key: bindparam(f"set_{key}", type_=_SERVICE.c[key].type) for key in SERVICE_MOVES},
+            "row_version": _SERVICE.c.row_version + 1,
+        }
+    )
+)
+_INSERT_SERVICE = insert_all(_SERVICE)
+_INSERT_ADDRESS = insert_all(_ADDRESS)
+
+
 async def _get_row(session: AsyncSession, service: Service) -> tuple[ServiceRow, _Children]:
-    """The complaint to update with its address and documents, in one query."""
-    query = _with_children(select(ServiceRow, AddressRow, DocumentRow)).where(ServiceRow.tenant_id == service.tenant_id)
+    """The complaint to update with its address and documents, in one prepared query."""
     if service.id:
-        query = query.where(ServiceRow.id == service.id)
+        found = await _ROW_BY_ID.rows(session, tenant_id=service.tenant_id, id=service.id)
     elif service.service_request_id:
-        query = query.where(ServiceRow.service_request_id == service.service_request_id)
+        found = await _ROW_BY_NUMBER.rows(
+            session, tenant_id=service.tenant_id, service_request_id=service.service_request_id
+        )
     else:
         raise Invalid("INVALID_UPDATE", "the complaint to update needs its id or serviceRequestId")
-    rows, children = _rows_and_children((await session.execute(query)).all())
-    if not rows:
+    if not found:
         raise NotFound("INVALID_UPDATE", "no such complaint in this city")
-    return rows[0], children
+    service_columns, address_columns, document_columns = _COLUMNS
+    split, rest = len(service_columns), len(service_columns) + len(address_columns)
+    row = loaded(ServiceRow, service_columns, found[0][:split])
+    addresses = {row.id: loaded(AddressRow, address_columns, found[0][split:rest])} if found[0][split] else {}
+    documents = [loaded(DocumentRow, document_columns, line[rest:]) for line in found if line[rest] is not None]
+    return row, _Children(addresses=addresses, documents={row.id: documents})
+
+
+async def _save_moved(session: AsyncSession, row: ServiceRow) -> None:
+    """Write what an update changed, if nobody changed the complaint since it was read (else 409)."""
+    moved = await _MOVE_SERVICE.run(
+        session,
+        where_id=row.id,
+        where_version=row.row_version,
+        **{f"set_{key}": getattr(row, key) for key in SERVICE_MOVES},
+    )
+    if moved != 1:
+        raise Conflict("STALE_DATA", "the complaint was changed by someone else; search again and retry")
+    row.row_version += 1
 
 
 def _with_children(query: Select[ServiceRow, AddressRow, DocumentRow]) -> Select[ServiceRow, AddressRow, DocumentRow]:

@@ -27,6 +27,7 @@ TenantQuery = Annotated[str | None, Query(alias="tenantId")]
 
 PGR = "/pgr-services/v2/request"
 MAX_PHOTOS = 3
+DEFAULT_REOPEN_SLA_MS = 5 * 24 * 3600 * 1000  # DIGIT's when RAINMAKER-PGR.UIConstants has no REOPENSLA
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 CITIZEN_ACTIONS = ("RATE", "REOPEN")
 FIELD_OF_ERROR = {
@@ -263,16 +264,40 @@ async def _history(web: WebContext, service: dict[str, Any]) -> tuple[list[dict[
     return steps, offered
 
 
-def complaint_facts(web: WebContext, service: dict[str, Any]) -> dict[str, Any]:
-    """What both apps' complaint pages show of a complaint, labelled in the reader's language."""
+def complaint_facts(web: WebContext, service: dict[str, Any], *, locality_name: object = None) -> dict[str, Any]:
+    """What both apps' complaint pages show of a complaint, labelled in the reader's language (the locality by
+    its message, else `locality_name`, the boundary's name PGR's search does not carry, else its code)."""
     address = service.get("address") or {}
+    code = (address.get("locality") or {}).get("code") or ""
     return {
         "service": service,
         "type": type_label(web, service["serviceCode"]),
         "status_text": status_label(web, service.get("applicationStatus")),
-        "locality": locality_label(web, service["tenantId"], (address.get("locality") or {}).get("code") or ""),
+        "locality": locality_label(web, service["tenantId"], code, locality_name or code),
         "landmark": address.get("landmark"),
     }
+
+
+async def boundary_name(web: WebContext, tenant_id: str, code: str) -> str | None:
+    """A locality's name in the boundary hierarchy, for a page that has only its code."""
+    found = await web.platform.get(BOUNDARY_CLIENT).get_boundaries(tenant_id, [code]) if code else {}
+    name = (found.get(code) or {}).get("name")
+    return str(name) if name else None
+
+
+async def reopen_open(web: WebContext, service: dict[str, Any]) -> bool:
+    """Whether the reopen window is still open: `RAINMAKER-PGR.UIConstants.REOPENSLA` after the complaint's last
+    change, the setting DIGIT-UI reads to offer REOPEN. PGR refuses a late REOPEN all the same; this only keeps
+    the page from offering what would be refused."""
+    mdms = web.platform.get(MDMS_CLIENT)
+    constants = await mdms.get_master(tenant_id=service["tenantId"], module="RAINMAKER-PGR", master="UIConstants")
+    sla = next(
+        (c["REOPENSLA"] for c in constants if isinstance(c, dict) and isinstance(c.get("REOPENSLA"), int | float)), None
+    )
+    changed = (service.get("auditDetails") or {}).get("lastModifiedTime")
+    if not isinstance(changed, int):
+        return True
+    return web.platform.clock.now_ms() - changed <= (sla if sla is not None else DEFAULT_REOPEN_SLA_MS)
 
 
 async def _complaint_page(
@@ -285,11 +310,14 @@ async def _complaint_page(
 ) -> Response:
     service = found["service"]
     timeline, offered = await _history(web, service)
+    if "REOPEN" in offered and not await reopen_open(web, service):
+        offered.discard("REOPEN")
     actions = [a for a in CITIZEN_ACTIONS if a in offered]
+    locality = ((service.get("address") or {}).get("locality") or {}).get("code") or ""
     return await web.render(
         "citizen/complaint.html",
         status=status,
-        **complaint_facts(web, service),
+        **complaint_facts(web, service, locality_name=await boundary_name(web, service["tenantId"], locality)),
         timeline=timeline,
         actions=actions,
         errors=errors or {},

@@ -34,6 +34,14 @@ async def business_services(web: WebContext) -> list[tuple[str, str]]:
     ]
 
 
+async def tax_head_names(web: WebContext) -> dict[str, str]:
+    """Tax head code -> its MDMS name (BillingService.TaxHeadMaster): what a bill line shows when localization has
+    no message for the code, rather than the code itself."""
+    mdms = web.platform.get(MDMS_CLIENT)
+    records = await mdms.get_master(tenant_id=web.state_id, module="BillingService", master="TaxHeadMaster")
+    return {str(r["code"]): str(r.get("name") or r["code"]) for r in records if isinstance(r, dict) and r.get("code")}
+
+
 async def _bill(web: WebContext, tenant_id: str, business_service: str, consumer_code: str) -> dict[str, Any] | None:
     body = await web.backend.post(
         "/billing-service/bill/v2/_fetchbill",
@@ -71,6 +79,7 @@ async def find_bill(
         values=values,
         errors=errors,
         bill=bill,
+        tax_heads=await tax_head_names(web) if bill else {},
     )
 
 

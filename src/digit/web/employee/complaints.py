@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 from digit.web.backend import ApiError
 from digit.web.citizen.complaints import (
     MAX_PHOTOS,
+    boundary_name,
     complaint_facts,
     complaint_types,
     localities,
@@ -76,6 +77,11 @@ async def _names(web: WebContext, uuids: set[str]) -> dict[str, str]:
     return {
         str(e.get("uuid")): str((e.get("user") or {}).get("name") or e.get("code")) for e in body.get("Employees") or []
     }
+
+
+async def _locality_name(web: WebContext, service: dict[str, Any]) -> str | None:
+    code = ((service.get("address") or {}).get("locality") or {}).get("code")
+    return await boundary_name(web, service["tenantId"], code) if code else None
 
 
 async def _history(web: WebContext, service: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -132,7 +138,7 @@ async def _page(
     return await desk.render(
         "employee/complaint.html",
         status=status,
-        **complaint_facts(web, service),
+        **complaint_facts(web, service, locality_name=await _locality_name(web, service)),
         department=web.t(f"COMMON_MASTERS_DEPARTMENT_{department}", default=str(department or "")),
         sla=sla_left((latest or {}).get("businesssServiceSla")),
         photos=photos,

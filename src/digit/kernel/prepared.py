@@ -1,0 +1,150 @@
+"""Hot-path SQL: a Core statement compiled once per database, then run straight through the driver.
+
+The ORM's unit of work and SQLAlchemy's per-call statement building (coercion, cache key, compile-cache
+lookup, execution context) cost about 150-250 us of CPU per statement on top of the driver's own work;
+the requests that every citizen journey makes (a workflow transition, a complaint written or read) run
+a handful of statements each, so that overhead was a large part of their CPU. A `Prepared` statement is
+written as ordinary Core (typed columns, no SQL strings, both databases), compiled once per dialect, and
+executed with `exec_driver_sql` on the session's own connection: same transaction, same connection, no
+statement building per call. Bind values go through the column types' own bind processors (JSON is
+serialised as SQLAlchemy would) and selected values through their result processors, so a value reads
+back as it would through the ORM. asyncpg keeps the statement prepared per connection.
+
+Only fixed statements belong here: no `IN` lists of varying length, no optional filters. A statement
+takes its values by name (`bindparam` names, or the column keys of an INSERT/UPDATE `.values()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Select
+
+from digit.kernel.db import row_values
+
+_Row = TypeVar("_Row")
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    fixed: tuple[Any, ...]  # a literal's own value (`row_version + 1`), or _ASKED: the caller gives it
+    binds: tuple[Processor, ...]
+    results: tuple[Processor, ...]
+
+
+class Prepared:
+    """One fixed statement; `await p.rows(session, name=value, ...)` or `await p.run(...)`."""
+
+    def __init__(self, statement: Executable) -> None:
+        self._statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = _compile(self._statement, dialect)
+        return found
+
+    async def run(self, session: AsyncSession, **values: Any) -> int:
+        """Execute; returns the number of rows the database says it touched (the optimistic-lock check)."""
+        connection = await session.connection()
+        compiled = self._compiled(connection.dialect)
+        result = await connection.exec_driver_sql(compiled.sql, _arguments(compiled, values))
+        return int(result.rowcount)
+
+    async def rows(self, session: AsyncSession, **values: Any) -> list[tuple[Any, ...]]:
+        """Execute a SELECT (or a RETURNING statement); every row as a tuple of processed values."""
+        connection = await session.connection()
+        compiled = self._compiled(connection.dialect)
+        result = await connection.exec_driver_sql(compiled.sql, _arguments(compiled, values))
+        processors = compiled.results
+        return [
+            tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True)) for row in result.all()
+        ]
+
+
+_ASKED = object()
+
+
+def _arguments(compiled: _Compiled, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    arguments = []
+    for name, fixed, processor in zip(compiled.names, compiled.fixed, compiled.binds, strict=True):
+        if fixed is _ASKED:
+            if name not in values:
+                raise TypeError(f"a prepared statement needs the value {name!r}")
+            value = values[name]
+        else:
+            value = fixed
+        arguments.append(processor(value) if processor is not None else value)
+    return tuple(arguments)
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    compiled = cast(SQLCompiler, cast(Any, statement).compile(dialect=dialect))
+    order: Sequence[str] = compiled.positiontup or ()
+    binds = tuple(compiled.binds[name] for name in order)
+    if any(b.expanding for b in binds):
+        raise ValueError("a prepared statement cannot take an IN list: its SQL would change with the list")
+    selected = statement.selected_columns if isinstance(statement, Select) else _returning(statement)
+    return _Compiled(
+        sql=compiled.string,
+        names=tuple(b.key for b in binds),
+        fixed=tuple(_ASKED if b.required or b.value is None else b.effective_value for b in binds),
+        binds=tuple(b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds),
+        results=tuple(_result_processor(c.type, dialect) for c in selected),
+    )
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    """The column type's own conversion of a fetched value. Some processors want the driver's type code,
+    which a raw cursor does not give; those exist for drivers that return the wrong Python type, and
+    asyncpg returns floats and decimals natively, so no processor is the right answer for them."""
+    try:
+        processor: Processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+    except (TypeError, InvalidRequestError):
+        return None
+    return processor
+
+
+def _returning(statement: Executable) -> Sequence[Any]:
+    returning = getattr(statement, "_returning", ())
+    return tuple(returning)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, typed as the Table it is (the ORM types `__table__` as any FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def filled_values(row: Any) -> dict[str, Any]:
+    """`row_values` of an unsaved ORM row, its Python-side defaults (ids, row_version) set on the row too, so
+    the row answers as a flushed one would while it is written by a prepared INSERT."""
+    values = row_values(row)
+    for key, value in values.items():
+        if value is not None and getattr(row, key) is None:
+            setattr(row, key, value)
+    return values
+
+
+def loaded(model: type[_Row], columns: Sequence[str], values: Sequence[Any]) -> _Row:
+    """An ORM row built from a prepared SELECT's values, not attached to any session (write it back with a
+    prepared statement, never a flush)."""
+    return model(**dict(zip(columns, values, strict=True)))
+
+
+def insert_all(table: Table) -> Prepared:
+    """An INSERT of every column of `table`, each taken by its column key (`row_values` gives such a dict)."""
+    return Prepared(insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns}))
