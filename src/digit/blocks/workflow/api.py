@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.workflow import businessservice, service
@@ -24,6 +25,7 @@ from digit.kernel.errors import Forbidden, Invalid
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
+from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
 router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
@@ -120,15 +122,25 @@ async def transition(
         caller=actor.uuid,
         request=body.model_dump(mode="json", exclude={"request_info"}),
         now_ms=now_ms,
-        create=lambda: service.transition(
-            session, instances=body.process_instances, actor=actor, now_ms=now_ms, users=user_lookup(platform)
-        ),
+        create=lambda: _transitioned(session, body, actor=actor, now_ms=now_ms, users=user_lookup(platform)),
         reference=lambda made: {"ids": [i["id"] for i in made]},
         replay=lambda first: service.instances_by_id(
             session, tenant_id=tenant_id, ids=first["ids"], actor=actor, now_ms=now_ms
         ),
     )
     return ProcessInstanceResponse(response_info=response_info(body.request_info), process_instances=instances)
+
+
+async def _transitioned(
+    session: AsyncSession,
+    body: TransitionRequest,
+    *,
+    actor: Actor,
+    now_ms: int,
+    users: service.UserLookup | None,
+) -> list[dict[str, Any]]:
+    done = await service.transition(session, instances=body.process_instances, actor=actor, now_ms=now_ms, users=users)
+    return [instance.wire() for instance in done]
 
 
 def _criteria(

@@ -15,6 +15,7 @@ from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.user.client import USER_CLIENT
 from digit.blocks.workflow import businessservice, service, worklist
 from digit.blocks.workflow.businessservice import find_flow
+from digit.blocks.workflow.instances import NextAction, ProcessInstance
 from digit.blocks.workflow.schemas import BusinessService, Document, ProcessInstanceIn, UserRef
 from digit.blocks.workflow.worklist import SORTABLE, WorklistPage, WorklistQuery
 from digit.kernel.envelope import UserInfo
@@ -26,9 +27,12 @@ __all__ = [  # the types of the interface travel with it: other blocks import on
     "SORTABLE",
     "WORKFLOW_CLIENT",
     "WORKLIST_SOURCE",
+    "BusinessService",
     "Document",
     "InProcessWorkflowClient",
     "InProcessWorklistSource",
+    "NextAction",
+    "ProcessInstance",
     "ProcessInstanceIn",
     "UserRef",
     "WorkflowClient",
@@ -47,8 +51,8 @@ class WorkflowClient(Protocol):
         instances: Sequence[ProcessInstanceIn],
         actor: Actor,
         fresh: bool = False,
-    ) -> list[dict[str, Any]]:
-        """Typed transition requests in, DIGIT ProcessInstances (wire dicts, as the callers answer them) out.
+    ) -> list[ProcessInstance]:
+        """Typed transition requests in, typed instances out (`wire()` gives DIGIT's ProcessInstance).
         `fresh`: the caller has just created these business ids, so none has a state yet (saves a read;
         a clash with an existing one is still a 409)."""
         ...
@@ -60,13 +64,13 @@ class WorkflowClient(Protocol):
         business_ids: Sequence[str],
         actor: Actor | None = None,
         session: AsyncSession | None = None,
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, ProcessInstance]:
         """The newest instance per business id; read in the caller's transaction when `session` is given."""
         ...
 
-    async def history(self, *, tenant_id: str, business_id: str) -> list[dict[str, Any]]: ...
+    async def history(self, *, tenant_id: str, business_id: str) -> list[ProcessInstance]: ...
 
-    async def business_service(self, *, tenant_id: str, code: str) -> dict[str, Any] | None: ...
+    async def business_service(self, *, tenant_id: str, code: str) -> BusinessService | None: ...
 
     async def upsert_business_service(
         self,
@@ -109,7 +113,7 @@ class InProcessWorkflowClient:
         instances: Sequence[ProcessInstanceIn],
         actor: Actor,
         fresh: bool = False,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ProcessInstance]:
         """In the caller's transaction when a session is given."""
         parsed = list(instances)
         users = user_lookup(self._platform)
@@ -136,7 +140,7 @@ class InProcessWorkflowClient:
         business_ids: Sequence[str],
         actor: Actor | None = None,
         session: AsyncSession | None = None,
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, ProcessInstance]:
         """The newest instance per business id, its `nextActions` those the actor may take."""
         now_ms = self._platform.clock.now_ms()
         if session is not None:  # one transaction (and connection) for the caller's whole answer
@@ -148,16 +152,16 @@ class InProcessWorkflowClient:
                 own, tenant_id=tenant_id, business_ids=business_ids, now_ms=now_ms, actor=actor
             )
 
-    async def history(self, *, tenant_id: str, business_id: str) -> list[dict[str, Any]]:
+    async def history(self, *, tenant_id: str, business_id: str) -> list[ProcessInstance]:
         async with self._platform.read_sessions() as session:
             return await service.history_of(
                 session, tenant_id=tenant_id, business_id=business_id, now_ms=self._platform.clock.now_ms()
             )
 
-    async def business_service(self, *, tenant_id: str, code: str) -> dict[str, Any] | None:
+    async def business_service(self, *, tenant_id: str, code: str) -> BusinessService | None:
         async with self._platform.read_sessions() as session:
             flow = await find_flow(session, tenant_id=tenant_id, code=code)
-            return flow.wire(tenant_id=tenant_id) if flow else None
+            return BusinessService.model_validate(flow.wire(tenant_id=tenant_id)) if flow else None
 
     async def upsert_business_service(
         self,

@@ -177,7 +177,7 @@ class Escalator:
                             "tenantId": row.tenant_id,
                             "action": rule.action,
                             "fromState": rule.state,
-                            "toState": done[0]["state"].get("state"),
+                            "toState": done[0].state,
                         },
                         actor_uuid=actor.uuid,
                         now_ms=now_ms,
@@ -191,7 +191,7 @@ class Escalator:
                 )
                 return None
         log.info("escalated", extra={"business_id": row.business_id, "tenant_id": row.tenant_id})
-        return done[0]
+        return done[0].wire()
 
 
 async def escalate_due(platform: Platform, *, business_service: str | None = None) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
@@ -28,6 +29,7 @@ from digit.blocks.workflow.businessservice import (
     flows_by_id,
     state_wire,
 )
+from digit.blocks.workflow.instances import NextAction, ProcessInstance
 from digit.blocks.workflow.models import AssigneeRow, CurrentStateRow, ProcessInstanceRow
 from digit.blocks.workflow.schemas import ProcessInstanceIn
 from digit.kernel.db import new_id, row_values
@@ -153,7 +155,7 @@ async def transition(
     users: UserLookup | None,
     escalated: bool = False,
     fresh: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[ProcessInstance]:
     """Apply every transition of the batch, or none (the first fault raises).
 
     `fresh`: the caller has just created the business ids, so there is no current state to read."""
@@ -186,7 +188,7 @@ async def transition(
         await _write(session, plan, actor=actor, now_ms=now_ms, escalated=escalated, fresh=fresh) for plan in planned
     ]
     return [
-        instance_wire(row, flow=plan.flow, actor=actor, now_ms=now_ms)
+        instance_out(row, flow=plan.flow, actor=actor, now_ms=now_ms)
         for row, plan in zip(written, planned, strict=True)
     ]
 
@@ -535,6 +537,16 @@ def remaining(stored: int | None, last_modified_ms: int, now_ms: int) -> int | N
     return None if stored is None else stored - (now_ms - last_modified_ms)
 
 
+def _allowed_actions(
+    flow: Flow, state: StateDef, actor: Actor | None, tenant_id: str, assignees: Sequence[Mapping[str, Any]]
+) -> list[ActionDef]:
+    if actor is None or not may_act_on_assigned(actor, state, assignees, tenant_id=tenant_id):
+        return []
+    mine = actor.role_codes_in(tenant_id)
+    allowed = [a for a in state.actions.values() if a.active and mine & flow.action_roles(a)]
+    return sorted(allowed, key=lambda a: a.name)
+
+
 def next_actions(
     flow: Flow,
     state: StateDef,
@@ -542,11 +554,44 @@ def next_actions(
     tenant_id: str,
     assignees: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    if actor is None or not may_act_on_assigned(actor, state, assignees, tenant_id=tenant_id):
-        return []
-    mine = actor.role_codes_in(tenant_id)
-    allowed = [a for a in state.actions.values() if a.active and mine & flow.action_roles(a)]
-    return [action_wire(a, tenant_id=tenant_id) for a in sorted(allowed, key=lambda a: a.name)]
+    return [action_wire(a, tenant_id=tenant_id) for a in _allowed_actions(flow, state, actor, tenant_id, assignees)]
+
+
+def instance_out(row: ProcessInstanceRow, *, flow: Flow | None, actor: Actor | None, now_ms: int) -> ProcessInstance:
+    """A history row as the typed instance other blocks read; its `wire()` is `instance_wire`'s answer."""
+    state = flow.states.get(row.status) if flow else None
+    allowed = _allowed_actions(flow, state, actor, row.tenant_id, row.assignees or ()) if flow and state else []
+    return ProcessInstance(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        business_service=row.business_service,
+        business_id=row.business_id,
+        action=row.action,
+        module_name=row.module_name,
+        state=state.name if state else row.state_name,
+        state_uuid=row.status,
+        application_status=state.application_status if state else row.application_status,
+        comment=row.comment,
+        documents=tuple(row.documents or ()),
+        assigner=row.assigner,
+        assignees=tuple(str(a.get("uuid")) for a in row.assignees or ()),
+        next_actions=tuple(
+            NextAction(
+                name=a.name,
+                next_state=a.next_state,
+                roles=tuple(a.roles),
+                wire=partial(action_wire, a, tenant_id=row.tenant_id),
+            )
+            for a in allowed
+        ),
+        rating=row.rating,
+        escalated=bool(row.escalated),
+        created_time=row.created_time,
+        business_sla_left_ms=remaining(row.business_service_sla, row.last_modified_time, now_ms),
+        state_sla_left_ms=remaining(row.state_sla, row.last_modified_time, now_ms),
+        additional_details=row.additional_details,
+        wire=partial(instance_wire, row, flow=flow, actor=actor, now_ms=now_ms),
+    )
 
 
 def instance_wire(row: ProcessInstanceRow, *, flow: Flow | None, actor: Actor | None, now_ms: int) -> dict[str, Any]:
@@ -713,10 +758,10 @@ async def search_escalated(
     return await search_instances(session, replace(criteria, escalated=True), actor, now_ms=now_ms)
 
 
-async def search_instances(
-    session: AsyncSession, criteria: SearchCriteria, actor: Actor | None, *, now_ms: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Latest instance per application (or the whole history), newest first, with a total count."""
+async def _instance_rows(
+    session: AsyncSession, criteria: SearchCriteria, actor: Actor | None
+) -> tuple[list[ProcessInstanceRow], dict[str, Flow], int]:
+    """Latest instance per application (or the whole history), newest first, with their configs and a total."""
     ids_query = _history_query(criteria, actor) if criteria.history else _latest_query(criteria, actor)
     offset, limit = max(criteria.offset, 0), min(max(criteria.limit, 1), MAX_LIMIT)
     rows_query = (
@@ -732,6 +777,14 @@ async def search_instances(
     else:
         total = int(await session.scalar(select(func.count()).select_from(ids_query.subquery())) or 0)
     flows = await flows_by_id(session, [r.config_id for r in rows])
+    return rows, flows, total
+
+
+async def search_instances(
+    session: AsyncSession, criteria: SearchCriteria, actor: Actor | None, *, now_ms: int
+) -> tuple[list[dict[str, Any]], int]:
+    """DIGIT's process/_search: wire instances and a total count."""
+    rows, flows, total = await _instance_rows(session, criteria, actor)
     return [instance_wire(r, flow=flows.get(r.config_id), actor=actor, now_ms=now_ms) for r in rows], total
 
 
@@ -764,7 +817,7 @@ async def status_counts(session: AsyncSession, criteria: SearchCriteria, actor: 
     ]
 
 
-async def history_of(session: AsyncSession, *, tenant_id: str, business_id: str, now_ms: int) -> list[dict[str, Any]]:
+async def history_of(session: AsyncSession, *, tenant_id: str, business_id: str, now_ms: int) -> list[ProcessInstance]:
     rows = list(
         await session.scalars(
             select(ProcessInstanceRow)
@@ -773,7 +826,7 @@ async def history_of(session: AsyncSession, *, tenant_id: str, business_id: str,
         )
     )
     flows = await flows_by_id(session, [r.config_id for r in rows])
-    return [instance_wire(r, flow=flows.get(r.config_id), actor=None, now_ms=now_ms) for r in rows]
+    return [instance_out(r, flow=flows.get(r.config_id), actor=None, now_ms=now_ms) for r in rows]
 
 
 async def latest_of(
@@ -783,14 +836,11 @@ async def latest_of(
     business_ids: Sequence[str],
     now_ms: int,
     actor: Actor | None = None,
-) -> dict[str, dict[str, Any]]:
-    """The newest instance of each business id; `nextActions` are the actor's (none without one)."""
+) -> dict[str, ProcessInstance]:
+    """The newest instance of each business id; `next_actions` are the actor's (none without one)."""
     if not business_ids:
         return {}
-    found, _ = await search_instances(
-        session,
-        SearchCriteria(tenant_id=tenant_id, business_ids=list(business_ids), limit=MAX_LIMIT),
-        actor,
-        now_ms=now_ms,
+    rows, flows, _ = await _instance_rows(
+        session, SearchCriteria(tenant_id=tenant_id, business_ids=list(business_ids), limit=MAX_LIMIT), actor
     )
-    return {item["businessId"]: item for item in found}
+    return {r.business_id: instance_out(r, flow=flows.get(r.config_id), actor=actor, now_ms=now_ms) for r in rows}

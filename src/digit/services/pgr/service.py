@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
 from digit.blocks.workflow.client import Document as WorkflowDocument
-from digit.blocks.workflow.client import ProcessInstanceIn, UserRef
+from digit.blocks.workflow.client import ProcessInstance, ProcessInstanceIn, UserRef
 from digit.kernel import idempotency
 from digit.kernel.db import new_id, stamp
 from digit.kernel.envelope import UserInfo
@@ -500,9 +500,8 @@ async def _check_reopen(deps: PgrDeps, row: ServiceRow, actor: Actor, now_ms: in
         raise Invalid("REOPEN_WINDOW_EXPIRED", f"a complaint can be reopened within {window_ms // 3_600_000} hours")
 
 
-def _status_of(instance: dict[str, Any]) -> str:
-    state = instance.get("state") or {}
-    return str(state.get("applicationStatus") or state.get("state") or "")
+def _status_of(instance: ProcessInstance) -> str:
+    return instance.application_status or instance.state or ""
 
 
 def _stamp(row: ServiceRow | AddressRow | DocumentRow, actor: Actor, now_ms: int) -> None:
@@ -651,7 +650,7 @@ async def wrap(
     rows: Sequence[ServiceRow],
     *,
     actor: Actor,
-    instances: dict[str, dict[str, Any]] | None = None,
+    instances: dict[str, ProcessInstance] | None = None,
     known: _Children | None = None,
 ) -> list[dict[str, Any]]:
     """Service + workflow wrappers for rows, in a fixed number of queries whatever the page size
@@ -755,16 +754,16 @@ async def _address_wire(deps: PgrDeps, address: AddressRow) -> dict[str, Any]:
     }
 
 
-def _workflow_wire(instance: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not instance:
+def _workflow_wire(instance: ProcessInstance | None) -> dict[str, Any] | None:
+    if instance is None:
         return None
     return {
-        "action": instance.get("action"),
-        "assignes": [a.get("uuid") if isinstance(a, dict) else a for a in instance.get("assignes") or []],
-        "comments": instance.get("comment"),
-        "verificationDocuments": instance.get("documents") or [],
-        "state": (instance.get("state") or {}).get("state"),
-        "nextActions": instance.get("nextActions") or [],
+        "action": instance.action,
+        "assignes": list(instance.assignees),
+        "comments": instance.comment,
+        "verificationDocuments": list(instance.documents),
+        "state": instance.state,
+        "nextActions": [action.wire() for action in instance.next_actions],
     }
 
 

@@ -34,8 +34,8 @@ async def statuses(web: WebContext) -> list[tuple[str, str]]:
     workflow = web.platform.find(WORKFLOW_CLIENT)
     config = await workflow.business_service(tenant_id=web.city, code="PGR") if workflow is not None else None
     found: list[tuple[str, str]] = []
-    for state in (config or {}).get("states") or []:
-        status = state.get("applicationStatus")
+    for state in config.states if config else []:
+        status = state.application_status
         if status and all(status != code for code, _ in found):
             found.append((str(status), status_label(web, status)))
     return found

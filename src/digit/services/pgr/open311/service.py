@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.workflow.client import ProcessInstance
 from digit.kernel.db import stamp
 from digit.kernel.envelope import Role
 from digit.kernel.errors import Forbidden, Invalid, NotFound
@@ -168,13 +169,17 @@ async def _public(
             PublicRequest(
                 row=row,
                 definition=definitions.get(row.service_code, {}),
-                status_notes=(latest.get(row.service_request_id) or {}).get("comment"),
+                status_notes=_comment(latest.get(row.service_request_id)),
                 pincode=address.pincode if address else None,
                 latitude=address.latitude if address else None,
                 longitude=address.longitude if address else None,
             )
         )
     return found
+
+
+def _comment(instance: ProcessInstance | None) -> str | None:
+    return instance.comment if instance is not None else None
 
 
 def _hash_key(api_key: str) -> str:
