@@ -2,7 +2,8 @@
 
 A block imports another block's `client` module only (its Protocol, key and the types they exchange), and only
 of a block it names in `Block(depends=...)` or `Block(optional=...)`; and no two blocks import each other,
-however indirectly. Served alone, a block then brings everything it imports.
+however indirectly. Served alone, a block then brings everything it imports. The web UI (`src/digit/web`) is
+no block, but it too reaches blocks through their `client` modules only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from digit.kernel.blocks import BLOCK_PACKAGES, Block
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 CLIENT_MODULE = "client"
+WEB = SRC / "digit" / "web"
+WEB_KNOWN_EXCEPTIONS = {
+    # (file, block, module): the configured services' screens read a service definition's model; the studio
+    # block offers no client for it yet, and these files are being edited elsewhere (issue 12 leftovers):
+    # remove an entry once its import goes through a client
+    ("src/digit/web/services/common.py", "studio", "definition"),
+    ("src/digit/web/services/forms.py", "studio", "definition"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,13 +74,17 @@ def _target(name: str) -> tuple[str, str] | None:
 
 def _imports_of(package: str) -> list[BlockImport]:
     """Imports of OTHER blocks written anywhere in the package, at any depth of the syntax tree."""
-    folder = SRC.joinpath(*package.split("."))
+    return _imports_under(SRC.joinpath(*package.split(".")), own=package)
+
+
+def _imports_under(folder: Path, *, own: str | None) -> list[BlockImport]:
+    """Imports of blocks (other than the package `own`) written in the folder's files, at any depth."""
     found: set[BlockImport] = set()
     for path in sorted(folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             for name in _imported_names(node):
                 target = _target(name)
-                if target is None or target[0] == package:
+                if target is None or target[0] == own:
                     continue
                 where = f"{path.relative_to(SRC.parent)}:{getattr(node, 'lineno', 0)}"
                 found.add(BlockImport(block=BLOCKS[target[0]].name, module=target[1], where=where))
@@ -126,3 +139,15 @@ def test_blocks_import_each_other_in_no_cycle() -> None:
         graph[block.name].update(i.block for i in _imports_of(package))
 
     assert _cycles(graph) == []
+
+
+def test_web_imports_only_clients_of_blocks() -> None:
+    imports = _imports_under(WEB, own=None)
+
+    not_clients = [
+        i
+        for i in imports
+        if i.module != CLIENT_MODULE and (i.where.rsplit(":", 1)[0], i.block, i.module) not in WEB_KNOWN_EXCEPTIONS
+    ]
+    assert imports, "the web UI reaches blocks: the walk found none of its imports"
+    assert not not_clients, f"the web UI imports more than blocks' client modules: {not_clients}"

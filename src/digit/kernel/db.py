@@ -110,6 +110,13 @@ def after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
     event.listen(session.sync_session, "after_commit", lambda _session: action(), once=True)
 
 
+def after_rollback(session: AsyncSession, action: Callable[[], None]) -> None:
+    """Run `action` once the session rolls back (a savepoint's rollback included): `after_commit`'s twin, for
+    work kept beside a transaction that must be forgotten with it (an `after_commit` action stays registered
+    until the session's next commit, so what it would act on has to be dropped here)."""
+    event.listen(session.sync_session, "after_soft_rollback", lambda _session, _previous: action(), once=True)
+
+
 def conflict_insert(bind: AsyncSession | Connection, model: Any) -> PgInsert:
     """`INSERT` with `ON CONFLICT` for the bind's database: PostgreSQL and SQLite spell the clauses alike
     (`on_conflict_do_nothing`, `on_conflict_do_update(index_elements=..., set_=...)`)."""

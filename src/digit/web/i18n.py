@@ -9,13 +9,11 @@ no code changes. The locales offered are the state's `common-masters.StateInfo` 
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from digit.blocks.localization.client import LOCALIZATION_CLIENT
-from digit.blocks.localization.service import MessageCache
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.platform import Platform
 
@@ -108,32 +106,11 @@ class Translator:
         return merged
 
 
-class _Bundles:
-    """The UI's messages per (tenant, locale), built once per process and kept while the localization block's
-    own cache holds the same resolved list: a write (here or, through its version counter, in another
-    process) makes that cache resolve a new list, and the bundle is built again from it."""
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], tuple[object, Mapping[str, str]]] = {}
-
-
-_BUNDLES: weakref.WeakKeyDictionary[MessageCache, _Bundles] = weakref.WeakKeyDictionary()  # per platform
-
-
 async def translator(platform: Platform, *, tenant_id: str, locale: str) -> Translator:
+    """The UI's messages for the tenant and locale: the localization client's shared bundle, built once per
+    process and kept until a write (here or, through its version counter, in another process) changes them."""
     client = platform.get(LOCALIZATION_CLIENT)
-    cache = platform.find(MessageCache)
-    if cache is None:
-        return Translator(locale, await client.get_messages(tenant_id=tenant_id, locale=locale, modules=MODULES))
-    bundles = _BUNDLES.setdefault(cache, _Bundles())
-    resolved = await cache.messages(tenant_id=tenant_id, locale=locale)  # the same list while nothing changed
-    kept = bundles.entries.get((tenant_id, locale))
-    if kept is not None and kept[0] is resolved:
-        return Translator(locale, kept[1])
-    messages = await client.get_messages(tenant_id=tenant_id, locale=locale, modules=MODULES)
-    if await cache.messages(tenant_id=tenant_id, locale=locale) is resolved:  # no write meanwhile
-        bundles.entries[(tenant_id, locale)] = (resolved, messages)
-    return Translator(locale, messages)
+    return Translator(locale, await client.bundle(tenant_id=tenant_id, locale=locale, modules=MODULES))
 
 
 def code_of(text: str) -> str:

@@ -723,10 +723,14 @@ class MasterDataCache:
         self._checked_at = -(10**15)
         self._check_every_read_until = self._clock.now_ms() + max(self._check_interval_ms, 1000)
 
-    async def _refresh_if_stale(self, session: AsyncSession) -> None:
+    def _fresh(self) -> bool:
         now = self._clock.now_ms()
-        if now - self._checked_at < self._check_interval_ms and now > self._check_every_read_until:
+        return now - self._checked_at < self._check_interval_ms and now > self._check_every_read_until
+
+    async def _refresh_if_stale(self, session: AsyncSession) -> None:
+        if self._fresh():
             return
+        now = self._clock.now_ms()
         version = await current_version(session)
         self._checked_at = now
         if version != self._version:
@@ -735,9 +739,11 @@ class MasterDataCache:
             self._version = version
 
     async def records(self, *, tenant_id: str, code: str) -> list[dict[str, Any]]:
+        key = (tenant_id, code)
+        if key in self._entries and self._fresh():  # every request's access check lands here: no session
+            return self._entries[key]
         async with self._sessions() as session:
             await self._refresh_if_stale(session)
-            key = (tenant_id, code)
             if key not in self._entries:
                 self._entries[key] = await master_records(session, tenant_id=tenant_id, code=code)
             return self._entries[key]

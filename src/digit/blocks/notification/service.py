@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, or_, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,7 +38,7 @@ from digit.blocks.notification.channels import (
 )
 from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessageRow
 from digit.blocks.notification.vault import Vault
-from digit.kernel.db import Base, conflict_insert, new_id, row_values, stamp
+from digit.kernel.db import Base, after_commit, after_rollback, conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import DomainError, Invalid
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
@@ -49,7 +49,6 @@ SMS_CATEGORIES = ("OTP", "TRANSACTION", "PROMOTION", "NOTIFICATION", "OTHERS")
 PENDING, SENT, RETRY, FAILED = "PENDING", "SENT", "RETRY", "FAILED"
 RETRY_BATCH = 50
 _PENDING_KEY = "notification_pending"
-_HOOKED_KEY = "notification_hooked"
 
 Message = Sms | Email
 Outgoing = tuple[Message, str | None]
@@ -180,25 +179,22 @@ class Notifier:
         return sender is self.sink
 
     def _send_after_commit(self, session: AsyncSession, messages: Sequence[Message]) -> None:
-        """Try the messages once the caller's transaction commits; forget them if it rolls back."""
+        """Try the messages once the caller's transaction commits; forget them if it rolls back.
+
+        One list per session, hooked once per transaction: the commit hands the list to the task, a rollback
+        drops it (so a later commit of the same session never sends what was undone)."""
         if not messages:
             return
-        pending: list[Message] = session.info.setdefault(_PENDING_KEY, [])
+        pending: list[Message] | None = session.info.get(_PENDING_KEY)
+        if pending is None:
+            pending = session.info[_PENDING_KEY] = []
+            after_commit(session, lambda: self._enqueue_recorded(session.info.pop(_PENDING_KEY, [])))
+            after_rollback(session, lambda: session.info.pop(_PENDING_KEY, None))
         pending.extend(messages)
-        if session.info.get(_HOOKED_KEY):
-            return
-        session.info[_HOOKED_KEY] = True
-        sync_session = session.sync_session
 
-        def on_commit(_session: Any) -> None:
-            for item in sync_session.info.pop(_PENDING_KEY, []):
-                self._enqueue(item, None, recorded=True)
-
-        def on_rollback(_session: Any, _transaction: Any) -> None:
-            sync_session.info.pop(_PENDING_KEY, None)
-
-        event.listen(sync_session, "after_commit", on_commit)
-        event.listen(sync_session, "after_soft_rollback", on_rollback)
+    def _enqueue_recorded(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            self._enqueue(message, None, recorded=True)
 
     def _enqueue(self, message: Message, dedupe_key: str | None, *, recorded: bool) -> None:
         self._queue.append((message, dedupe_key, recorded))

@@ -425,6 +425,11 @@ async def _get_row(session: AsyncSession, service: Service) -> tuple[ServiceRow,
         raise Invalid("INVALID_UPDATE", "the complaint to update needs its id or serviceRequestId")
     if not found:
         raise NotFound("INVALID_UPDATE", "no such complaint in this city")
+    return _loaded_with_children(found)
+
+
+def _loaded_with_children(found: Sequence[tuple[Any, ...]]) -> tuple[ServiceRow, _Children]:
+    """One complaint from the lines of `_row_with_children` (one line per photo)."""
     service_columns, address_columns, document_columns = _COLUMNS
     split, rest = len(service_columns), len(service_columns) + len(address_columns)
     row = loaded(ServiceRow, service_columns, found[0][:split])
@@ -592,6 +597,14 @@ async def search_requests(
     account_id, can_match = await _account_filter(deps, criteria, actor)
     if not can_match:
         return [], 0
+    if _one_by_number(criteria):  # tracking one complaint: the most common search, as a prepared statement
+        found = await _ROW_BY_NUMBER.rows(
+            session, tenant_id=criteria.tenant_id, service_request_id=criteria.service_request_ids[0]
+        )
+        row, known = _loaded_with_children(found) if found else (None, None)
+        if row is None or (account_id is not None and row.account_id != account_id):
+            return [], 0
+        return await wrap(session, deps, [row], actor=actor, known=known), 1
     column = {"createdTime": ServiceRow.created_time, "lastModifiedTime": ServiceRow.last_modified_time}.get(
         criteria.sort_by, ServiceRow.created_time
     )
@@ -612,6 +625,16 @@ async def search_requests(
         counted = _filtered(select(func.count(ServiceRow.id)), criteria, account_id=account_id)
         total = int(await session.scalar(counted) or 0)
     return await wrap(session, deps, rows, actor=actor, known=known), total
+
+
+def _one_by_number(criteria: SearchCriteria) -> bool:
+    """A search for one complaint by its number and nothing else (sorting and paging cannot change it)."""
+    return (
+        len(criteria.service_request_ids) == 1
+        and criteria.offset == 0
+        and not (criteria.ids or criteria.application_status or criteria.service_code or criteria.locality)
+        and not (criteria.assignee or criteria.from_date is not None or criteria.to_date is not None)
+    )
 
 
 async def plain_search_requests(

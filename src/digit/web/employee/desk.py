@@ -6,12 +6,12 @@ the actions `/access/v1/actions/mdms/_get` returns for the user's roles in the w
 include every route the screen needs. So no list of roles lives in the UI: granting a role an action
 in MDMS shows the screen; the API would refuse the calls anyway.
 
-Every employee page needs those routes, so `EmployeeDesks` (on the platform, made at install) keeps them
-per city and set of roles, read from the gate's own role-action index (`access.service.RoleActionIndex`,
-provided under its class, which answers that API too) and kept only while that index is the same object:
-the index is rebuilt when MDMS hands out a new generation of its masters, which a role-action or action
-change in any process causes (MDMS's version counter, looked at every `mdms_cache_check_ms`). A role change
-of the user needs nothing: the key is the roles the session's user holds now.
+Every employee page needs those routes, so they come from the access block's client
+(`AccessClient.routes_for`), which keeps them per city and set of roles while the gate's role-action index is
+the same: a role-action or action change in any process moves MDMS's version counter (looked at every
+`mdms_cache_check_ms`), the index is rebuilt and the routes read again. A role change of the user needs
+nothing: the key is the roles the session's user holds now. Without the access block served here, the
+routes come from the access API (`_routes_from_api`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from digit.blocks.access.service import RoleActionIndex, TenantIndex
+from digit.blocks.access.client import ACCESS_CLIENT, AccessClient
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 from digit.web.backend import ApiError
@@ -82,17 +82,14 @@ MENU = (
 MenuSource = Callable[["Desk"], Awaitable[list[Screen]]]
 """Screens that come from data (configured services' inboxes, digit.web.services), asked on every page."""
 
-_MAX_ROLE_SETS = 1000  # distinct (city, roles) pairs kept; more are rare, and dropping them costs one rebuild
-
 
 class EmployeeDesks:
     """What the employee pages share in one process: the menu's data-driven sources (registered at install)
-    and the routes each set of roles reaches in a city (see the module's docstring for when they are dropped)."""
+    and the access block's client, which keeps the routes each set of roles reaches in a city."""
 
-    def __init__(self, role_actions: RoleActionIndex | None) -> None:
-        self._role_actions = role_actions
+    def __init__(self, access: AccessClient | None) -> None:
+        self._access = access
         self._sources: list[MenuSource] = []
-        self._routes: dict[tuple[str, frozenset[str]], tuple[TenantIndex, frozenset[str]]] = {}
 
     @property
     def menu_sources(self) -> tuple[MenuSource, ...]:
@@ -104,22 +101,12 @@ class EmployeeDesks:
             self._sources.append(source)
 
     async def routes(self, web: WebContext) -> frozenset[str]:
-        """The action urls the user's roles in the working city map to: the gate's data, read once per
-        generation of the role-action masters and set of roles."""
-        if self._role_actions is None or web.user is None:  # the access block is not served here
+        """The action urls the user's roles in the working city map to: the gate's data, kept by the access
+        client per generation of the role-action masters and set of roles."""
+        if self._access is None or web.user is None:  # the access block is not served here
             return await _routes_from_api(web)
-        roles = frozenset(Actor.of(web.user).role_codes_in(web.city))
-        index = await self._role_actions.for_tenant(web.city)
-        key = (web.city, roles)
-        found = self._routes.get(key)
-        if found is not None and found[0] is index:
-            return found[1]
-        actions = await self._role_actions.actions_for_roles(tenant_id=web.city, role_codes=sorted(roles))
-        routes = frozenset(str(a["url"]) for a in actions if isinstance(a, dict) and a.get("url"))
-        if len(self._routes) >= _MAX_ROLE_SETS:
-            self._routes.clear()
-        self._routes[key] = (index, routes)
-        return routes
+        roles = Actor.of(web.user).role_codes_in(web.city)
+        return await self._access.routes_for(tenant_id=web.city, role_codes=roles)
 
 
 EMPLOYEE_DESKS = Key[EmployeeDesks](EmployeeDesks)
@@ -127,8 +114,8 @@ EMPLOYEE_DESKS = Key[EmployeeDesks](EmployeeDesks)
 
 
 def install(platform: Platform) -> None:
-    """Made once per platform, after the blocks (the access block's index, when it is served)."""
-    platform.provide(EMPLOYEE_DESKS, EmployeeDesks(platform.find(RoleActionIndex)))
+    """Made once per platform, after the blocks (the access block's client, when it is served)."""
+    platform.provide(EMPLOYEE_DESKS, EmployeeDesks(platform.find(ACCESS_CLIENT)))
 
 
 @dataclass
