@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from digit.kernel.dispatch import drain
 from digit.kernel.platform import Platform
 from tests.builders import citizen_login, login
-from tests.studio_helpers import CITY, act, apply, service_code, studio
+from tests.studio_helpers import CITY, act, apply, employee_with, service_code, studio, upload
+from tests.test_studio_birthcertificate import birth
 from tests.test_studio_tradelicence import _pay_online, documents_of, tl_application
 from tests.test_web_citizen import register_citizen, web_login
 from tests.test_web_employee import csrf_of, menu_links, staff_login
@@ -308,3 +309,49 @@ async def test_service_pages_render_in_the_locale_with_no_missing_message_keys(
         assert f'lang="{locale.replace("_", "-")}"' in html
         assert not re.findall(r"\b(?:CU|EU|CS|WF)_[A-Z_]{3,}\b", visible_text(html))
     assert "व्यापार लाइसेंस" in citizen_html[2] if locale == "hi_IN" else "Trade licence" in citizen_html[2]
+
+
+async def test_registrar_verifies_a_birth_certificate_application_from_its_inbox(web: httpx.AsyncClient) -> None:
+    code = await service_code(web, await citizen_login(web, otp=OTP), "CivilRegistration")
+    citizen = await citizen_login(web, otp=OTP)
+    applied = await apply(web, citizen, code, birth(await upload(web, citizen)))
+    number = applied.json()["Application"]["applicationNumber"]
+    await staff_login(web, "BND_REGISTRAR_AMR")
+
+    menu = menu_links((await web.get(E)).text)
+    inbox = await web.get(f"{E}/services/{code}/inbox")
+    page = await web.get(f"{E}/services/{code}/applications/{number}")
+    acted = await web.post(
+        f"{E}/services/{code}/applications/{number}",
+        data={"csrf_token": csrf_of(page), "action": "VERIFY", "comment": "hospital record seen"},
+    )
+
+    assert applied.status_code == 200, applied.text
+    assert f"{E}/services/{code}/inbox" in menu
+    assert number in inbox.text
+    assert "Asha" in page.text and 'id="form-verify"' in page.text  # the form's values, from the definition
+    assert acted.status_code == 303, visible_text(acted.text)
+
+
+async def test_the_certificates_qr_page_says_genuine_to_anyone_and_shows_only_what_is_printed(
+    web: httpx.AsyncClient, platform_of_web: Platform
+) -> None:
+    code = await tl_code(web)
+    citizen, application = await applied_by_api(web, code)
+    number = application["applicationNumber"]
+    await _pay_online(web, citizen, number, platform_of_web)
+    officer = await employee_with(web, "TL_BOTH_1", "9123400501", "TL_FIELD_INSPECTOR", "TL_APPROVER")
+    inspected = await act(web, officer, code, await _found(web, officer, code, number), "INSPECT")
+    approved = (await act(web, officer, code, inspected.json()["Application"], "APPROVE")).json()["Application"]
+    token = approved["certificate"]["token"]
+    web.cookies.clear()  # a passer-by who scanned the QR code: no session
+
+    page = await web.get(f"{C}/services/certificate/verify", params={"tenantId": CITY, "token": token})
+    forged = await web.get(f"{C}/services/certificate/verify", params={"tenantId": CITY, "token": "X" + token})
+
+    assert page.status_code == 200, page.text
+    assert 'data-verdict="genuine"' in page.text
+    assert number in page.text and "Demo Citizen" in page.text and "Trade licence" in page.text
+    assert "9999999999" not in page.text and "Mall Road" not in page.text and "Corner Books" not in page.text
+    assert forged.status_code == 400
+    assert 'data-verdict="not-genuine"' in forged.text

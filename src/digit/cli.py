@@ -274,7 +274,7 @@ def _safe_url(url: str) -> str:
 def _add_block_commands() -> None:
     for block in discover_blocks():
         if block.cli is not None:
-            cli.add_typer(block.cli, name=block.name)
+            cli.add_typer(block.cli, name=block.cli_name or block.name)
 
 
 def main() -> None:

@@ -39,6 +39,8 @@ class Block:
     seed: Callable[[Platform, SeedContext], Awaitable[None]] | None = None
     background: Sequence[Periodic] = ()  # periodic work, run by `digit worker` (kernel/periodic.py)
     cli: typer.Typer | None = None
+    cli_name: str | None = None
+    """The `digit <name>` its commands go under, when not the block's name (Studio's are `digit service ...`)."""
     consumers: Sequence[Consumer] = ()
     open_routes: tuple[str, ...] = field(default=())
     anonymous_routes: tuple[str, ...] = field(default=())  # also answer without a token (kernel/anonymous.py)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing.client import Demand, DemandDetail, Payer
 from digit.blocks.workflow.client import Document as WorkflowDocument
-from digit.blocks.workflow.client import ProcessInstanceIn, UserRef
+from digit.blocks.workflow.client import ProcessInstance, ProcessInstanceIn, UserRef
 from digit.kernel.db import stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Forbidden, Invalid, NotFound
@@ -45,6 +45,7 @@ PRIVATE_ADDRESS_FIELDS = ("address_number", "address_line1", "address_line2", "l
 PUBLIC_ADDRESS_FIELDS = ("city", "pincode", "hierarchy_type", "boundarylevel", "boundarycode", "latitude", "longitude")
 MOBILE = re.compile(r"^[0-9]{10}$")
 TOKEN_SEPARATOR = "."  # noqa: S105  (not a secret: it joins the number and the signature)
+NEW_USERS = "studio.new_users"  # session.info key: citizens created for applicants in this transaction
 
 
 @dataclass(frozen=True)
@@ -173,10 +174,19 @@ async def _resolve_applicants(
                 },
                 actor=actor,
             )
+            session.info.setdefault(NEW_USERS, {})[user.uuid] = user
         resolved.append((applicant, user.uuid))
     if faults:
         raise Invalid.many(faults)
     return resolved
+
+
+async def _users(session: AsyncSession, deps: StudioDeps, uuids: Sequence[str]) -> dict[str, UserInfo]:
+    """The users, those this transaction created among them: the user block reads committed users only, and an
+    applicant new to the platform is still owed their messages and their name on the answer."""
+    made: dict[str, UserInfo] = session.info.get(NEW_USERS, {})
+    found = await deps.users.get_users([u for u in uuids if u not in made])
+    return {u: made[u] if u in made else found[u] for u in uuids if u in made or u in found}
 
 
 # ----------------------------------------------------------------------------------------------- documents
@@ -192,6 +202,28 @@ def _category_of(definition: Definition, document_type: str) -> defs.DocumentDef
         ):
             return document
     return None
+
+
+CONTENT_TYPES: dict[str, frozenset[str]] = {
+    "application/pdf": frozenset({"pdf"}),
+    "image/jpeg": frozenset({"jpg", "jpeg"}),
+    "image/png": frozenset({"png"}),
+    "image/gif": frozenset({"gif"}),
+    "image/bmp": frozenset({"bmp"}),
+    "image/tiff": frozenset({"tif", "tiff"}),
+    "application/msword": frozenset({"doc"}),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": frozenset({"docx"}),
+    "application/vnd.oasis.opendocument.text": frozenset({"odt"}),
+    "text/plain": frozenset({"txt"}),
+    "text/csv": frozenset({"csv"}),
+}
+
+
+def file_kinds(meta: dict[str, Any]) -> frozenset[str]:
+    """The file types a stored file is, from the type the filestore read from its bytes (never from the name
+    the uploader gave it: text named `id.png` is text)."""
+    content_type = str(meta.get("contentType") or "").split(";", 1)[0].strip().lower()
+    return CONTENT_TYPES.get(content_type, frozenset())
 
 
 async def _check_documents(
@@ -212,10 +244,8 @@ async def _check_documents(
         if meta is None:
             faults.append(("INVALID_FILESTORE_ID", f"{where}.fileStoreId: no such file in {tenant_id}'s filestore"))
             continue
-        name = str(meta.get("fileName") or "")
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         allowed = {t.lower() for t in config.allowed_file_types}
-        if allowed and extension not in allowed and not (extension == "jpeg" and "jpg" in allowed):
+        if allowed and not file_kinds(meta) & allowed:
             faults.append(("INVALID_FILE_TYPE", f"{where}: {config.category} takes {', '.join(sorted(allowed))} files"))
         size = meta.get("fileSize")
         if config.max_size_in_mb is not None and isinstance(size, int) and size > config.max_size_in_mb * 1024 * 1024:
@@ -484,11 +514,11 @@ async def _transition(
     *,
     actor: Actor,
     now_ms: int,
-) -> dict[str, Any]:
+) -> ProcessInstance:
     """One workflow action: then the demand (if this action raises it), the status, the certificate, messages."""
     definition = loaded.definition
     [instance] = await deps.workflow.transition(session, instances=[_instance(loaded, row, workflow)], actor=actor)
-    state = (instance.get("state") or {}).get("state")
+    state = instance.state
     if workflow.action in definition.workflow.generate_demand_at:
         await _raise_demand(session, deps, loaded, row, actor=actor, now_ms=now_ms)
     row.workflow_status = state
@@ -723,8 +753,10 @@ async def wrap(
     if not rows:
         return []
     applicants, documents = await _children_of(session, [r.id for r in rows])
-    users = await deps.users.get_users(sorted({a.user_uuid for group in applicants.values() for a in group}))
-    latest = await deps.workflow.latest(tenant_id=rows[0].tenant_id, business_ids=[r.application_number for r in rows])
+    users = await _users(session, deps, sorted({a.user_uuid for group in applicants.values() for a in group}))
+    latest = await deps.workflow.latest(
+        tenant_id=rows[0].tenant_id, business_ids=[r.application_number for r in rows], session=session
+    )
     versions = {v: await pinned(session, loaded, v) for v in {r.service_version for r in rows}}
     out = []
     for row in rows:
@@ -756,7 +788,7 @@ async def wrap(
                 "documents": [_wire_document(d) for d in documents.get(row.id, [])],
                 "reference": row.reference_links or [],
                 "additionalDetails": row.additional_details,
-                "processInstance": [instance] if instance else [],
+                "processInstance": [instance.wire()] if instance else [],
                 "serviceVersion": row.service_version,
                 "nextActions": _next_actions(versions[row.service_version].definition, row, actor),
                 "certificate": {"issuedTime": row.certificate_time, "token": certificate_token(row)}
@@ -862,7 +894,7 @@ async def _notify(
             select(ApplicantRow).where(ApplicantRow.application_id == row.id).order_by(ApplicantRow.position)
         )
     )
-    users = await deps.users.get_users([a.user_uuid for a in applicants])
+    users = await _users(session, deps, [a.user_uuid for a in applicants])
     first = users.get(applicants[0].user_uuid) if applicants else None
     values = _message_values(row, state=state, applicant_name=(first.name or "") if first else "")
     for channel, message in entries:
@@ -880,7 +912,11 @@ async def _notify(
                 )
             elif channel == "email" and user.email_id:
                 await deps.notification.send_email(
-                    tenant_id=row.tenant_id, to=[user.email_id], subject=row.application_number, body=text
+                    session=session,
+                    tenant_id=row.tenant_id,
+                    to=[user.email_id],
+                    subject=row.application_number,
+                    body=text,
                 )
 
 
@@ -901,7 +937,7 @@ async def _notify_in_app(
     Stored in plain text like DIGIT's user events, so they never carry a name: name placeholders stay empty.
     Each links to the citizen's page of the application."""
     uuids = await _in_app_recipients(session, row)
-    users = await deps.users.get_users(uuids)
+    users = await _users(session, deps, uuids)
     values = _message_values(row, state=state)
     events: list[dict[str, Any]] = []
     for uuid_ in uuids:
@@ -1029,7 +1065,7 @@ async def _holder(session: AsyncSession, deps: StudioDeps, row: ApplicationRow) 
     first = await _first_applicant(session, row)
     if first is None:
         return None
-    user = (await deps.users.get_users([first])).get(first)
+    user = (await _users(session, deps, [first])).get(first)
     return user.name if user else None
 
 

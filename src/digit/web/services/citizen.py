@@ -175,6 +175,34 @@ async def submit(web: WebDep, service_code: Code) -> Response:
     return web.redirect(web.url(f"{CITIZEN_PREFIX}/services/{service_code}/applications/{number}", created=1))
 
 
+@router.get("/certificate/verify")
+async def verify_certificate(
+    web: WebDep,
+    tenant_id: Annotated[str, Query(alias="tenantId", min_length=1, max_length=256)],
+    token: Annotated[str, Query(min_length=3, max_length=600)],
+) -> Response:
+    """Open to anyone, no login (a certificate's QR code leads here): is it genuine and current? Read through the
+    open `_verify` endpoint, so the page shows what the certificate prints and nothing more."""
+    try:
+        body = await web.backend.call(
+            "GET", f"{common.API}/certificate/_verify", params={"tenantId": tenant_id, "token": token}
+        )
+        found: dict[str, Any] | None = body.get("Certificate")
+    except ApiError:
+        found = None
+    label = state = ""
+    if found:
+        form = await common.load_form(web, str(found.get("serviceCode")))
+        t = await common.words(web, [form.definition]) if form else web.t
+        web.t = t
+        label = common.service_label(t, str(found.get("module")), str(found.get("businessService")))
+        prefix = form.prefix if form else f"{found.get('module')}_{found.get('businessService')}".upper()
+        state = common.state_label(t, prefix, found.get("status"))
+    return await web.render(
+        "services/verify.html", status=200 if found else 400, certificate=found, service=label, state=state
+    )
+
+
 @router.get("/applications")
 async def my_applications(web: WebDep) -> Response:
     """Every application of the citizen in the city, across its services, newest first."""
