@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Boolean, Float, MetaData, String, bindparam, select, update
+from sqlalchemy import BigInteger, Boolean, Float, MetaData, String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -101,3 +101,16 @@ async def test_an_in_list_is_refused(engine: AsyncEngine) -> None:
     async with AsyncSession(engine) as session:
         with pytest.raises(ValueError, match="IN list"):
             await by_names.rows(session, names=["a", "b"])
+
+
+async def test_returning_columns_come_back_processed(engine: AsyncEngine) -> None:
+    add = Prepared(
+        insert(THINGS)
+        .values({c.key: bindparam(c.key, type_=c.type) for c in THINGS.columns})
+        .returning(THINGS.c.id, THINGS.c.details)
+    )
+    async with AsyncSession(engine) as session:
+        values = filled_values(Thing(name="sign", details={"k": [True]}))
+        returned = await add.rows(session, **values)
+
+    assert returned == [(values["id"], {"k": [True]})]

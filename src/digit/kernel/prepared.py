@@ -118,8 +118,8 @@ def _result_processor(type_: Any, dialect: Dialect) -> Processor:
 
 
 def _returning(statement: Executable) -> Sequence[Any]:
-    returning = getattr(statement, "_returning", ())
-    return tuple(returning)
+    """The RETURNING columns of an INSERT/UPDATE/DELETE (none without RETURNING)."""
+    return tuple(getattr(statement, "exported_columns", ()))
 
 
 def table_of(model: type[Any]) -> Table:

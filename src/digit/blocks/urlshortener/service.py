@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.urlshortener.models import ShortUrlRow
-from digit.kernel.db import conflict_insert
 from digit.kernel.errors import DomainError, Invalid, NotFound
+from digit.kernel.prepared import Prepared, table_of
 from digit.kernel.settings import Settings
 
 CODE_LENGTH = 8
@@ -61,6 +66,17 @@ def _code(settings: Settings, url: str, valid_from: int | None, valid_till: int 
     return "".join(chars)
 
 
+def _add_unless_taken(insert: Callable[[Any], Any]) -> Prepared:
+    """Insert a new link unless its code is taken (every create of a complaint makes one): a prepared statement,
+    spelt by each database's own INSERT (their ON CONFLICT clauses read alike)."""
+    table = table_of(ShortUrlRow)
+    values = {c.key: bindparam(c.key, type_=c.type) for c in table.columns}
+    return Prepared(insert(table).values(values).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id))
+
+
+_ADD = {"postgresql": _add_unless_taken(pg_insert), "sqlite": _add_unless_taken(sqlite_insert)}
+
+
 def _is_expired(row: ShortUrlRow, now_ms: int) -> bool:
     return row.valid_till is not None and row.valid_till <= now_ms
 
@@ -89,9 +105,7 @@ async def shorten(
         values = {"id": code, "url": url, "url_hash": url_hash, "valid_from": valid_from, "valid_till": valid_till}
         values |= {"tenant_id": tenant_id, "created_by": actor_uuid, "created_time": now_ms}
         values |= {"last_modified_by": actor_uuid, "last_modified_time": now_ms, "row_version": 1}
-        insert = conflict_insert(session, ShortUrlRow).values(values).on_conflict_do_nothing(index_elements=["id"])
-        added = await session.scalar(insert.returning(ShortUrlRow.id))
-        if added is not None:
+        if await _ADD[session.get_bind().dialect.name].rows(session, **values):
             return code
         row = await session.get(ShortUrlRow, code)
         if row is None:
