@@ -113,6 +113,24 @@ async def gateway(platform: Platform) -> AsyncIterator[Gateway]:
     yield fake
 
 
+async def test_sms_of_a_rolled_back_transaction_stays_unsent_when_the_session_later_commits(
+    platform: Platform, gateway: Gateway
+) -> None:
+    gateway.failures = 0
+    notifier = _notifier(platform)
+
+    async with platform.sessions() as session:
+        await session.begin()
+        await notifier.send_sms(session=session, tenant_id="pb", mobile_number=MOBILE, message="undone")
+        await session.rollback()
+        await session.begin()
+        await notifier.send_sms(session=session, tenant_id="pb", mobile_number=MOBILE, message=TEXT)
+        await session.commit()
+    await notifier.flush()
+
+    assert [r.url.params["text"] for r in gateway.requests] == [TEXT]
+
+
 async def test_failed_sms_is_retried_with_backoff_until_sent(
     platform: Platform, clock: FrozenClock, gateway: Gateway
 ) -> None:
