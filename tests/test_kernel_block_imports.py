@@ -21,13 +21,6 @@ from digit.kernel.blocks import BLOCK_PACKAGES, Block
 SRC = Path(__file__).resolve().parent.parent / "src"
 CLIENT_MODULE = "client"
 WEB = SRC / "digit" / "web"
-WEB_KNOWN_EXCEPTIONS = {
-    # (file, block, module): the configured services' screens read a service definition's model; the studio
-    # block offers no client for it yet, and these files are being edited elsewhere (issue 12 leftovers):
-    # remove an entry once its import goes through a client
-    ("src/digit/web/services/common.py", "studio", "definition"),
-    ("src/digit/web/services/forms.py", "studio", "definition"),
-}
 
 
 @dataclass(frozen=True)
@@ -144,10 +137,6 @@ def test_blocks_import_each_other_in_no_cycle() -> None:
 def test_web_imports_only_clients_of_blocks() -> None:
     imports = _imports_under(WEB, own=None)
 
-    not_clients = [
-        i
-        for i in imports
-        if i.module != CLIENT_MODULE and (i.where.rsplit(":", 1)[0], i.block, i.module) not in WEB_KNOWN_EXCEPTIONS
-    ]
+    not_clients = [i for i in imports if i.module != CLIENT_MODULE]
     assert imports, "the web UI reaches blocks: the walk found none of its imports"
     assert not not_clients, f"the web UI imports more than blocks' client modules: {not_clients}"

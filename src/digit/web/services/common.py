@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from digit.blocks.localization.client import LOCALIZATION_CLIENT
-from digit.services.studio.definition import Definition
+from digit.services.studio.client import Definition
 from digit.web.backend import ApiError
 from digit.web.i18n import Translator, code_of
 from digit.web.layout import WebContext

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from digit.services.studio.definition import DocumentDef, FieldDef
+from digit.services.studio.client import DocumentDef, FieldDef
 from digit.web.backend import ApiError
 from digit.web.i18n import Translator, code_of
 from digit.web.services.common import ServiceForm, choice_label, document_label, field_label
