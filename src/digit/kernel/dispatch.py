@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cloudevents.core.exceptions import BaseCloudEventException
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +56,7 @@ from digit.kernel.events import (
 )
 from digit.kernel.periodic import Leadership, Periodic, error_name
 from digit.kernel.platform import Platform
+from digit.kernel.prepared import table_of
 from digit.kernel.security import SYSTEM_UUID
 
 if TYPE_CHECKING:
@@ -170,6 +171,10 @@ class Transport(Protocol):
         ...
 
 
+_DELIVERIES = table_of(DeliveryRow)
+_PROCESSED = table_of(ProcessedRow)
+
+
 def _delivery(
     consumer: str,
     *,
@@ -182,24 +187,33 @@ def _delivery(
     time_ms: int,
     actor_uuid: str,
     now_ms: int,
-) -> DeliveryRow:
-    return DeliveryRow(
-        consumer=consumer,
-        event_id=event_id,
-        seq=seq,
-        topic=topic,
-        tenant_id=tenant_id,
-        aggregate_id=aggregate_id,
-        data=data,
-        event_time_ms=time_ms,
-        actor_uuid=actor_uuid,
-        attempts=0,
-        next_attempt_ms=now_ms,
-        created_by=SYSTEM_UUID,
-        created_time=now_ms,
-        last_modified_by=SYSTEM_UUID,
-        last_modified_time=now_ms,
-    )
+) -> dict[str, Any]:
+    """A delivery row's every column, for one multi-row Core INSERT per round (no ORM object per event)."""
+    return {
+        "consumer": consumer,
+        "event_id": event_id,
+        "seq": seq,
+        "topic": topic,
+        "tenant_id": tenant_id,
+        "aggregate_id": aggregate_id,
+        "data": data,
+        "event_time_ms": time_ms,
+        "actor_uuid": actor_uuid,
+        "attempts": 0,
+        "next_attempt_ms": now_ms,
+        "last_error": None,
+        "created_by": SYSTEM_UUID,
+        "created_time": now_ms,
+        "last_modified_by": SYSTEM_UUID,
+        "last_modified_time": now_ms,
+        "row_version": 1,
+    }
+
+
+async def _insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Many rows of one table in one statement (SQLAlchemy's insertmanyvalues), without the unit of work."""
+    if rows:
+        await session.execute(insert(table), list(rows))
 
 
 async def _pending_outbox(platform: Platform) -> list[OutboxRow]:
@@ -221,22 +235,23 @@ class InProcessTransport:
             if not rows:
                 return 0
             now_ms = platform.clock.now_ms()
-            for row in rows:
-                for consumer in self._subs.for_event(row.topic, row.data):
-                    session.add(
-                        _delivery(
-                            consumer.name,
-                            event_id=row.id,
-                            seq=row.seq,
-                            topic=row.topic,
-                            tenant_id=row.tenant_id,
-                            aggregate_id=row.aggregate_id,
-                            data=row.data,
-                            time_ms=row.created_time,
-                            actor_uuid=row.created_by,
-                            now_ms=now_ms,
-                        )
-                    )
+            deliveries = [
+                _delivery(
+                    consumer.name,
+                    event_id=row.id,
+                    seq=row.seq,
+                    topic=row.topic,
+                    tenant_id=row.tenant_id,
+                    aggregate_id=row.aggregate_id,
+                    data=row.data,
+                    time_ms=row.created_time,
+                    actor_uuid=row.created_by,
+                    now_ms=now_ms,
+                )
+                for row in rows
+                for consumer in self._subs.for_event(row.topic, row.data)
+            ]
+            await _insert_rows(session, _DELIVERIES, deliveries)
             await session.execute(
                 update(OutboxRow).where(OutboxRow.seq.in_([r.seq for r in rows])).values(published_time=now_ms)
             )
@@ -432,12 +447,12 @@ async def _add_deliveries(
             select(ProcessedRow.event_id).where(ProcessedRow.consumer == consumer_name, ProcessedRow.event_id.in_(ids))
         )
     )
-    added = 0
+    added: list[dict[str, Any]] = []
     for seq, event in wanted:
         if event.id in known or event.id in done:
             continue
         known.add(event.id)
-        session.add(
+        added.append(
             _delivery(
                 consumer_name,
                 event_id=event.id,
@@ -451,8 +466,8 @@ async def _add_deliveries(
                 now_ms=now_ms,
             )
         )
-        added += 1
-    return added
+    await _insert_rows(session, _DELIVERIES, added)
+    return len(added)
 
 
 @contextlib.asynccontextmanager
@@ -551,7 +566,9 @@ async def _deliver_together(
             if not session.in_transaction():
                 return _Outcome.UNMARKED
             now_ms = platform.clock.now_ms()
-            session.add_all(_processed(consumer.name, _event_of(row), now_ms) for row in fresh)
+            await _insert_rows(
+                session, _PROCESSED, [_processed(consumer.name, _event_of(row), now_ms) for row in fresh]
+            )
             await session.execute(
                 delete(DeliveryRow).where(
                     DeliveryRow.consumer == consumer.name, DeliveryRow.event_id.in_([row.event_id for row in rows])
@@ -596,7 +613,7 @@ async def _deliver_one(platform: Platform, consumer: Consumer, row: DeliveryRow,
             if not session.in_transaction():
                 return _Outcome.UNMARKED
             if not already:
-                session.add(_processed(consumer.name, event, platform.clock.now_ms()))
+                await _insert_rows(session, _PROCESSED, [_processed(consumer.name, event, platform.clock.now_ms())])
             await session.execute(
                 delete(DeliveryRow).where(DeliveryRow.consumer == consumer.name, DeliveryRow.event_id == event.id)
             )
@@ -617,16 +634,17 @@ async def _deliver_one(platform: Platform, consumer: Consumer, row: DeliveryRow,
             _delivery_session.reset(token)
 
 
-def _processed(consumer: str, event: Event, now_ms: int) -> ProcessedRow:
-    return ProcessedRow(
-        consumer=consumer,
-        event_id=event.id,
-        tenant_id=event.tenant_id,
-        created_by=SYSTEM_UUID,
-        created_time=now_ms,
-        last_modified_by=SYSTEM_UUID,
-        last_modified_time=now_ms,
-    )
+def _processed(consumer: str, event: Event, now_ms: int) -> dict[str, Any]:
+    return {
+        "consumer": consumer,
+        "event_id": event.id,
+        "tenant_id": event.tenant_id,
+        "created_by": SYSTEM_UUID,
+        "created_time": now_ms,
+        "last_modified_by": SYSTEM_UUID,
+        "last_modified_time": now_ms,
+        "row_version": 1,
+    }
 
 
 async def _mark_processed(platform: Platform, finished: Sequence[tuple[DeliveryRow, bool]]) -> None:
@@ -640,9 +658,8 @@ async def _mark_processed(platform: Platform, finished: Sequence[tuple[DeliveryR
     now_ms = platform.clock.now_ms()
     try:
         async with platform.sessions() as session:
-            for row, already in finished:
-                if not already:
-                    session.add(_processed(row.consumer, _event_of(row), now_ms))
+            marks = [_processed(row.consumer, _event_of(row), now_ms) for row, already in finished if not already]
+            await _insert_rows(session, _PROCESSED, marks)
             for consumer in {row.consumer for row, _ in finished}:
                 ids = [row.event_id for row, _ in finished if row.consumer == consumer]
                 await session.execute(
@@ -653,8 +670,8 @@ async def _mark_processed(platform: Platform, finished: Sequence[tuple[DeliveryR
         for row, _ in finished:
             if not await _already_processed(platform, row.consumer, row.event_id):
                 async with platform.sessions() as session:
-                    session.add(_processed(row.consumer, _event_of(row), now_ms))
                     with contextlib.suppress(IntegrityError):
+                        await _insert_rows(session, _PROCESSED, [_processed(row.consumer, _event_of(row), now_ms)])
                         await session.commit()
             await _forget(platform, row.consumer, row.event_id)
 
