@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, bindparam, insert, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,8 +141,11 @@ def filled_values(row: Any) -> dict[str, Any]:
 
 def loaded(model: type[_Row], columns: Sequence[str], values: Sequence[Any]) -> _Row:
     """An ORM row built from a prepared SELECT's values, not attached to any session (write it back with a
-    prepared statement, never a flush)."""
-    return model(**dict(zip(columns, values, strict=True)))
+    prepared statement, never a flush). Its values go straight into the instance's dict, as the ORM's own
+    loading does: the constructor would replay an attribute event per column (30 us against 2 for a row)."""
+    row: _Row = inspect(model).class_manager.new_instance()
+    vars(row).update(zip(columns, values, strict=True))
+    return row
 
 
 def insert_all(table: Table) -> Prepared:
