@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
 
 from digit.blocks.pdf.client import PDF_CLIENT
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.paging import Csv, SearchQuery, page_limit
 from digit.kernel.request_tenants import TenantQuery
 from digit.services.pgr import service
 from digit.services.pgr.deps import PgrDeps
@@ -18,74 +20,42 @@ from digit.services.pgr.schemas import CountResponse, ServiceRequest, ServiceRes
 router = APIRouter(prefix="/pgr-services/v2/request", tags=["pgr"])
 
 
-def _criteria(
-    tenant_id: str,
-    service_request_id: str | None,
-    ids: str | None,
-    mobile_number: str | None,
-    application_status: str | None,
-    service_code: str | None,
-    locality: str | None,
-    assignee: str | None,
-    from_date: int | None,
-    to_date: int | None,
-    sort_by: str,
-    sort_order: str,
-    limit: int,
-    offset: int,
-) -> service.SearchCriteria:
+class PgrSearch(SearchQuery):
+    """DIGIT's complaint search criteria, as query parameters (the body carries only RequestInfo)."""
+
+    service_request_id: Csv
+    ids: Csv
+    mobile_number: str | None = Field(default=None, pattern=r"^\+?[0-9]{6,15}$")
+    application_status: Csv
+    service_code: Csv
+    locality: Csv
+    assignee: str | None = None
+    from_date: int | None = Field(default=None, ge=0)
+    to_date: int | None = Field(default=None, ge=0)
+    sort_by: str = Field(default="createdTime", pattern="^(createdTime|lastModifiedTime)$")
+    # any case of ASC/DESC, spelt out: `(?i)` is no JSON Schema (ECMA) regex, and clients read it from /openapi.json
+    sort_order: str = Field(default="DESC", pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$")
+    limit: int = page_limit(default=100, maximum=service.MAX_LIMIT)
+    offset: int = Field(default=0, ge=0)
+
+
+async def search_params(tenant_id: TenantQuery, query: Annotated[PgrSearch, Query()]) -> service.SearchCriteria:
+    """The criteria with the tenant the gate authorised; a coroutine, so FastAPI runs it in no worker thread."""
     return service.SearchCriteria(
         tenant_id=tenant_id,
-        service_request_ids=tuple(split_values(service_request_id)),
-        ids=tuple(split_values(ids)),
-        mobile_number=mobile_number,
-        application_status=tuple(split_values(application_status)),
-        service_code=tuple(split_values(service_code)),
-        locality=tuple(split_values(locality)),
-        assignee=assignee,
-        from_date=from_date,
-        to_date=to_date,
-        sort_by=sort_by,
-        sort_order=sort_order,
-        limit=limit,
-        offset=offset,
-    )
-
-
-async def search_params(
-    tenant_id: TenantQuery,
-    service_request_id: Annotated[str | None, Query(alias="serviceRequestId")] = None,
-    ids: Annotated[str | None, Query()] = None,
-    mobile_number: Annotated[str | None, Query(alias="mobileNumber", pattern=r"^\+?[0-9]{6,15}$")] = None,
-    application_status: Annotated[str | None, Query(alias="applicationStatus")] = None,
-    service_code: Annotated[str | None, Query(alias="serviceCode")] = None,
-    locality: Annotated[str | None, Query()] = None,
-    assignee: Annotated[str | None, Query()] = None,
-    from_date: Annotated[int | None, Query(alias="fromDate", ge=0)] = None,
-    to_date: Annotated[int | None, Query(alias="toDate", ge=0)] = None,
-    sort_by: Annotated[str, Query(alias="sortBy", pattern="^(createdTime|lastModifiedTime)$")] = "createdTime",
-    # any case of ASC/DESC, spelt out: `(?i)` is no JSON Schema (ECMA) regex, and clients read it from /openapi.json
-    sort_order: Annotated[str, Query(alias="sortOrder", pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$")] = "DESC",
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> service.SearchCriteria:
-    """DIGIT's search criteria, as query parameters (the body carries only RequestInfo); a coroutine, so FastAPI
-    does not run it in a worker thread."""
-    return _criteria(
-        tenant_id,
-        service_request_id,
-        ids,
-        mobile_number,
-        application_status,
-        service_code,
-        locality,
-        assignee,
-        from_date,
-        to_date,
-        sort_by,
-        sort_order,
-        limit,
-        offset,
+        service_request_ids=tuple(query.service_request_id),
+        ids=tuple(query.ids),
+        mobile_number=query.mobile_number,
+        application_status=tuple(query.application_status),
+        service_code=tuple(query.service_code),
+        locality=tuple(query.locality),
+        assignee=query.assignee,
+        from_date=query.from_date,
+        to_date=query.to_date,
+        sort_by=query.sort_by,
+        sort_order=query.sort_order,
+        limit=query.limit,
+        offset=query.offset,
     )
 
 
