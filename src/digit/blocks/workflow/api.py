@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.mdms.client import MDMS_CLIENT
@@ -23,14 +24,13 @@ from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Forbidden, Invalid
 from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.paging import Csv, SearchQuery
 from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
 router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
-
-Csv = Annotated[list[str] | None, Query()]
 
 
 async def known_roles(platform: Platform, tenant_ids: set[str]) -> dict[str, set[str]]:
@@ -143,33 +143,65 @@ async def _transitioned(
     return [instance.wire() for instance in done]
 
 
+class ApplicationsQuery(SearchQuery):
+    """Which applications: the filters every process search takes."""
+
+    business_ids: Csv
+    assignee: str | None = None
+    status: Csv
+    business_service: Csv
+    module_name: str | None = None
+
+
+class ProcessCount(ApplicationsQuery):
+    """process/_count: which instances (the latest per application, or every one with `history`)."""
+
+    ids: Csv
+    history: bool = False
+    from_date: int | None = None
+    to_date: int | None = None
+
+
+class ProcessSearch(ProcessCount):
+    """process/_search: a page of them."""
+
+    offset: int = Field(default=0, ge=0)
+    limit: int | None = None
+
+
+class EscalatedSearch(ApplicationsQuery):
+    """escalate/_search: a page of the applications the auto-escalation has acted on."""
+
+    offset: int = Field(default=0, ge=0)
+    limit: int | None = None
+
+
+class StatusCountQuery(SearchQuery):
+    """process/_statuscount: applications per status, of some business services or someone's desk."""
+
+    business_service: Csv
+    module_name: str | None = None
+    assignee: str | None = None
+
+
 def _criteria(
-    tenant_id: str,
-    business_ids: list[str] | None,
-    ids: list[str] | None,
-    assignee: str | None,
-    status: list[str] | None,
-    history: bool,
-    from_date: int | None,
-    to_date: int | None,
-    business_service: list[str] | None,
-    module_name: str | None,
-    offset: int,
-    limit: int | None,
+    tenant_id: str, query: SearchQuery, *, offset: int = 0, limit: int | None = None
 ) -> service.SearchCriteria:
+    """The service's criteria from whichever query model a route takes (absent filters are empty)."""
     if limit is not None and limit < 1:
         raise Invalid("INVALID_LIMIT", "limit must be at least 1")
+    found: dict[str, Any] = query.model_dump()
     return service.SearchCriteria(
         tenant_id=tenant_id,
-        business_ids=split_values(business_ids),
-        ids=split_values(ids),
-        assignee=assignee or None,
-        status=split_values(status),
-        history=history,
-        from_date=from_date,
-        to_date=to_date,
-        business_service=split_values(business_service),
-        module_name=module_name or None,
+        business_ids=found.get("business_ids", []),
+        ids=found.get("ids", []),
+        assignee=found.get("assignee") or None,
+        status=found.get("status", []),
+        history=found.get("history", False),
+        from_date=found.get("from_date"),
+        to_date=found.get("to_date"),
+        business_service=found.get("business_service", []),
+        module_name=found.get("module_name") or None,
         offset=offset,
         limit=min(limit or service.DEFAULT_LIMIT, service.MAX_LIMIT),
     )
@@ -181,34 +213,11 @@ async def search_process_instances(
     actor: CurrentActor,
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
-    ids: Csv = None,
-    assignee: Annotated[str | None, Query()] = None,
-    status: Csv = None,
-    history: Annotated[bool, Query()] = False,
-    from_date: Annotated[int | None, Query(alias="fromDate")] = None,
-    to_date: Annotated[int | None, Query(alias="toDate")] = None,
-    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
-    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int | None, Query()] = None,
+    query: Annotated[ProcessSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> ProcessInstanceResponse:
     """Latest instance per application (all of them with history=true), newest first, and totalCount."""
-    criteria = _criteria(
-        tenant_id,
-        business_ids,
-        ids,
-        assignee,
-        status,
-        history,
-        from_date,
-        to_date,
-        business_service,
-        module_name,
-        offset,
-        limit,
-    )
+    criteria = _criteria(tenant_id, query, offset=query.offset, limit=query.limit)
     found, total = await service.search_instances(session, criteria, actor, now_ms=platform.clock.now_ms())
     return ProcessInstanceResponse(response_info=response_info(body), process_instances=found, total_count=total)
 
@@ -218,33 +227,11 @@ async def count_process_instances(
     session: SessionDep,
     actor: CurrentActor,
     tenant_id: TenantQuery,
-    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
-    ids: Csv = None,
-    assignee: Annotated[str | None, Query()] = None,
-    status: Csv = None,
-    history: Annotated[bool, Query()] = False,
-    from_date: Annotated[int | None, Query(alias="fromDate")] = None,
-    to_date: Annotated[int | None, Query(alias="toDate")] = None,
-    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
-    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    query: Annotated[ProcessCount, Query()],
     body: RequestInfoBody | None = None,
 ) -> int:
     """DIGIT answers a bare number here."""
-    criteria = _criteria(
-        tenant_id,
-        business_ids,
-        ids,
-        assignee,
-        status,
-        history,
-        from_date,
-        to_date,
-        business_service,
-        module_name,
-        0,
-        None,
-    )
-    return await service.count_instances(session, criteria, actor)
+    return await service.count_instances(session, _criteria(tenant_id, query), actor)
 
 
 @router.post("/process/_nearingslacount")
@@ -253,17 +240,11 @@ async def nearing_sla_count(
     actor: CurrentActor,
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
-    assignee: Annotated[str | None, Query()] = None,
-    status: Csv = None,
-    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
-    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
+    query: Annotated[ApplicationsQuery, Query()],
     body: RequestInfoBody | None = None,
 ) -> int:
     """DIGIT answers a bare number: open applications close to breaching their business SLA."""
-    criteria = _criteria(
-        tenant_id, business_ids, None, assignee, status, False, None, None, business_service, module_name, 0, None
-    )
+    criteria = _criteria(tenant_id, query)
     return await service.count_nearing_sla(session, criteria, actor, now_ms=platform.clock.now_ms())
 
 
@@ -273,19 +254,11 @@ async def search_escalated(
     actor: CurrentActor,
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    business_ids: Annotated[list[str] | None, Query(alias="businessIds")] = None,
-    assignee: Annotated[str | None, Query()] = None,
-    status: Csv = None,
-    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
-    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int | None, Query()] = None,
+    query: Annotated[EscalatedSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> ProcessInstanceResponse:
     """Latest instance of each application the auto-escalation has acted on, newest first."""
-    criteria = _criteria(
-        tenant_id, business_ids, None, assignee, status, False, None, None, business_service, module_name, offset, limit
-    )
+    criteria = _criteria(tenant_id, query, offset=query.offset, limit=query.limit)
     found, total = await service.search_escalated(session, criteria, actor, now_ms=platform.clock.now_ms())
     return ProcessInstanceResponse(response_info=response_info(body), process_instances=found, total_count=total)
 
@@ -295,16 +268,11 @@ async def status_count(
     session: SessionDep,
     actor: CurrentActor,
     tenant_id: TenantQuery,
-    business_service: Annotated[list[str] | None, Query(alias="businessService")] = None,
-    module_name: Annotated[str | None, Query(alias="moduleName")] = None,
-    assignee: Annotated[str | None, Query()] = None,
+    query: Annotated[StatusCountQuery, Query()],
     body: RequestInfoBody | None = None,
 ) -> list[dict[str, Any]]:
     """DIGIT answers a bare list: applications per current status."""
-    criteria = _criteria(
-        tenant_id, None, None, assignee, None, False, None, None, business_service, module_name, 0, None
-    )
-    return await service.status_counts(session, criteria, actor)
+    return await service.status_counts(session, _criteria(tenant_id, query), actor)
 
 
 @router.post("/auto/{business_service}/_escalate")
