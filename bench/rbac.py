@@ -44,7 +44,7 @@ from digit.app import create_app
 from digit.blocks.access.service import RoleActionIndex
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.mdms.loader import load_directory
-from digit.blocks.user.client import USER_CLIENT
+from digit.blocks.user.client import USER_CLIENT, NewUser, RoleIn
 from digit.cli import seed_demo
 from digit.kernel.errors import Invalid
 from digit.kernel.migrate import upgrade
@@ -172,15 +172,15 @@ async def add_nairobi_gro(platform: Platform) -> None:
     try:
         await platform.get(USER_CLIENT).create_user(
             None,
-            user={
-                "userName": "GRO_NRB",
-                "name": "Nairobi GRO",
-                "mobileNumber": "700000101",
-                "password": PASSWORD,
-                "type": "EMPLOYEE",
-                "tenantId": "ke.nairobi",
-                "roles": [{"code": c, "tenantId": "ke.nairobi"} for c in ("GRO", "EMPLOYEE")],
-            },
+            user=NewUser(
+                user_name="GRO_NRB",
+                name="Nairobi GRO",
+                mobile_number="700000101",
+                password=PASSWORD,
+                type="EMPLOYEE",
+                tenant_id="ke.nairobi",
+                roles=[RoleIn(code=c, tenant_id="ke.nairobi") for c in ("GRO", "EMPLOYEE")],
+            ),
             actor=Actor.system("ke"),
         )
     except Invalid as error:

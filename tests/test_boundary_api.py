@@ -298,15 +298,14 @@ async def test_client_get_boundaries_returns_known_codes_only(platform: Platform
     found = await client(platform).get_boundaries("pb.jalandhar", ["JAL_LOC_002", "NOPE"])
 
     assert list(found) == ["JAL_LOC_002"]
-    assert found["JAL_LOC_002"]["label"] == "Locality"
-    assert "children" not in found["JAL_LOC_002"]
+    assert found["JAL_LOC_002"].label == "Locality"
 
 
 async def test_client_lists_the_city_localities(platform: Platform) -> None:
     localities = await client(platform).localities("pb.jalandhar")
 
     assert len(localities) == 10
-    assert {locality["label"] for locality in localities} == {"Locality"}
+    assert {locality.label for locality in localities} == {"Locality"}
 
 
 async def test_boundary_search_unknown_tenant_is_400(api: httpx.AsyncClient) -> None:

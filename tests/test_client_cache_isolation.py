@@ -3,6 +3,8 @@ changes in the value it got must not change what the next caller gets."""
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import httpx
 import pytest
 from pydantic import ValidationError
@@ -67,11 +69,12 @@ async def test_search_employees_hands_out_read_only_values(platform: Platform) -
     uuid = await _uuid_of(platform, "LME_AMR_1")
     [employee] = await hrms.search_employees(tenant_id=AMRITSAR, uuids=[uuid])  # a miss: read and cached
 
-    with pytest.raises(TypeError):
-        employee["assignments"][0]["department"] = "DEPT_9"
-    with pytest.raises(TypeError):
-        employee["user"]["name"] = "Someone Else"
+    with pytest.raises(FrozenInstanceError):
+        employee.assignments[0].department = "DEPT_9"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        employee.name = "Someone Else"  # type: ignore[misc]
+    employee.wire()["user"]["name"] = "Someone Else"  # a copy: the cached employee's wire shape is untouched
     [again] = await hrms.search_employees(tenant_id=AMRITSAR, uuids=[uuid])  # a hit
 
-    assert again["assignments"][0]["department"] == "DEPT_1"
-    assert again["user"]["name"] == employee["user"]["name"] != "Someone Else"
+    assert again.assignments[0].department == "DEPT_1"
+    assert again.name == employee.name == again.wire()["user"]["name"] != "Someone Else"

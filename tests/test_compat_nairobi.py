@@ -39,7 +39,7 @@ from digit.blocks.localization import commands as localization_commands
 from digit.blocks.mdms import commands as mdms_commands
 from digit.blocks.notification.service import search_sink
 from digit.blocks.notification.vault import Vault
-from digit.blocks.user.client import USER_CLIENT
+from digit.blocks.user.client import USER_CLIENT, NewUser, RoleIn
 from digit.blocks.workflow import commands as workflow_commands
 from digit.kernel.dispatch import drain
 from digit.kernel.platform import Platform
@@ -139,15 +139,15 @@ async def _make_people(database_url: str, var_dir: Path) -> None:
     try:
         await platform.get(USER_CLIENT).create_user(
             None,
-            user={
-                "userName": "KE_ADMIN",
-                "name": "Kenya Administrator",
-                "mobileNumber": "700000001",
-                "password": PASSWORD,
-                "type": "EMPLOYEE",
-                "tenantId": STATE,
-                "roles": [{"code": code, "tenantId": STATE} for code in ("SUPERUSER", "EMPLOYEE", "HRMS_ADMIN")],
-            },
+            user=NewUser(
+                user_name="KE_ADMIN",
+                name="Kenya Administrator",
+                mobile_number="700000001",
+                password=PASSWORD,
+                type="EMPLOYEE",
+                tenant_id=STATE,
+                roles=[RoleIn(code=code, tenant_id=STATE) for code in ("SUPERUSER", "EMPLOYEE", "HRMS_ADMIN")],
+            ),
             actor=Actor.system(STATE),
         )
     finally:

@@ -153,12 +153,12 @@ async def test_create_with_a_file_of_the_city_takes_its_type_and_size(
         actor=Actor.system("pb"),
     )
 
-    doc = await created(api, gro, documentLink=None, filestoreId=stored["fileStoreId"])
+    doc = await created(api, gro, documentLink=None, filestoreId=stored.file_store_id)
 
     assert (doc["filestoreId"], doc["fileType"], doc["fileSize"]) == (
-        stored["fileStoreId"],
-        stored["contentType"],
-        stored["size"],
+        stored.file_store_id,
+        stored.content_type,
+        stored.size,
     )
 
 
@@ -175,7 +175,7 @@ async def test_create_with_a_file_of_another_city_is_400(
         actor=Actor.system(JALANDHAR),
     )
 
-    response = await create(api, gro, documentLink=None, filestoreId=stored["fileStoreId"])
+    response = await create(api, gro, documentLink=None, filestoreId=stored.file_store_id)
 
     assert response.status_code == 400
     assert codes(response) == ["EG_DOCUMENT_FILESTORE_ID_ERR"]

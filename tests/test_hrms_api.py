@@ -495,9 +495,10 @@ async def test_client_finds_the_line_man_of_a_department_with_contact_details(
 
     found = await hrms.search_employees(tenant_id="pb.amritsar", departments=["DEPT_1"], roles=["PGR_LME"])
 
-    assert [e["code"] for e in found] == ["LME_AMR_1"]
-    assert found[0]["user"]["userName"] == "LME_AMR_1"
-    assert found[0]["uuid"] == found[0]["user"]["uuid"]
+    assert [e.code for e in found] == ["LME_AMR_1"]
+    assert found[0].user_name == "LME_AMR_1"
+    assert found[0].uuid == found[0].wire()["user"]["uuid"]
+    assert found[0].current_departments == {"DEPT_1"}
 
 
 async def test_hr_admin_reading_contact_details_in_clear_is_audited(api: httpx.AsyncClient) -> None:

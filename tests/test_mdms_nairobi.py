@@ -69,4 +69,4 @@ async def test_load_nairobi_is_served_by_v1_and_v2_and_names_its_faults(
     assert len(v2.json()["mdms"]) == 37
     assert await platform.get(MDMS_CLIENT).cities_of("ke") == ["ke.nairobi"]
     wards = await platform.get(BOUNDARY_CLIENT).localities("ke.nairobi")
-    assert (len(wards), {w["label"] for w in wards}) == (25, {"Ward"})  # Nairobi's tree ends at Ward
+    assert (len(wards), {w.label for w in wards}) == (25, {"Ward"})  # Nairobi's tree ends at Ward

@@ -7,7 +7,7 @@ import pytest
 
 from digit.blocks.notification import routing
 from digit.blocks.notification.service import search_sink
-from digit.blocks.user.client import USER_CLIENT
+from digit.blocks.user.client import USER_CLIENT, UserChanges
 from digit.kernel.dispatch import drain
 from digit.kernel.events import Event
 from digit.kernel.platform import Platform
@@ -43,7 +43,7 @@ async def test_event_not_matching_the_condition_sends_nothing(platform: Platform
 
 async def test_message_is_worded_in_the_recipient_locale(platform: Platform, citizen_uuid: str) -> None:
     await platform.get(USER_CLIENT).update_user(
-        None, uuid=citizen_uuid, changes={"locale": "hi_IN"}, actor=Actor.system("pb")
+        None, uuid=citizen_uuid, changes=UserChanges(locale="hi_IN"), actor=Actor.system("pb")
     )
     await emit_complaint(platform, citizen_uuid)
 
@@ -73,7 +73,7 @@ async def test_redelivered_event_is_sent_once(platform: Platform, citizen_uuid: 
 
 async def test_recipient_with_email_also_gets_an_email(platform: Platform, citizen_uuid: str) -> None:
     await platform.get(USER_CLIENT).update_user(
-        None, uuid=citizen_uuid, changes={"emailId": "citizen@example.com"}, actor=Actor.system("pb")
+        None, uuid=citizen_uuid, changes=UserChanges(email_id="citizen@example.com"), actor=Actor.system("pb")
     )
     await emit_complaint(platform, citizen_uuid)
 

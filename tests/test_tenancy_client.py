@@ -47,4 +47,5 @@ async def test_get_tenant_reads_the_city_record(platform: Platform) -> None:
     tenant = await mdms(platform).get_tenant("pb.amritsar")
 
     assert tenant is not None
-    assert tenant["city"]["name"] == "Amritsar"
+    assert tenant.city is not None
+    assert tenant.city.name == "Amritsar"

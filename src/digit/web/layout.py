@@ -192,8 +192,8 @@ async def _cities(platform: Platform, state_id: str) -> list[City]:
     mdms = platform.get(MDMS_CLIENT)
     found = []
     for code in await mdms.cities_of(state_id):
-        tenant = await mdms.get_tenant(code) or {}
-        found.append(City(code=code, name=str(tenant.get("name") or code)))
+        tenant = await mdms.get_tenant(code)
+        found.append(City(code=code, name=(tenant.name if tenant else None) or code))
     return found
 
 

@@ -46,7 +46,7 @@ async def seed(platform: Platform, context: SeedContext) -> None:
             placed = await seed_state_hierarchy(
                 session,
                 state_id=state_id,
-                state_name=str((state or {}).get("name") or state_id),
+                state_name=(state.name if state else None) or state_id,
                 cities=cities,
                 actor_uuid=SYSTEM_UUID,
                 now_ms=platform.clock.now_ms(),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.boundary.models import BoundaryRow, HierarchyRow, RelationshipRow
+from digit.blocks.mdms.client import Tenant
 from digit.kernel.db import stamp
 from digit.kernel.errors import Invalid
 from digit.kernel.tenancy import lineage
@@ -494,7 +495,7 @@ async def seed_state_hierarchy(
     *,
     state_id: str,
     state_name: str,
-    cities: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
+    cities: Sequence[tuple[Tenant, list[dict[str, Any]]]],
     actor_uuid: str,
     now_ms: int,
 ) -> int:
@@ -534,10 +535,8 @@ async def seed_state_hierarchy(
     await place(state_id.upper(), "State", None, None)
     districts: set[str] = set()
     for tenant, tree in cities:
-        city = tenant.get("city") or {}
-        district = (
-            f"{state_id.upper()}_DISTRICT_{str(city.get('districtName') or tenant['code']).upper().replace(' ', '_')}"
-        )
+        district_name = (tenant.city.district_name if tenant.city else None) or tenant.code
+        district = f"{state_id.upper()}_DISTRICT_{district_name.upper().replace(' ', '_')}"
         if district not in districts:
             await place(district, "District", state_id.upper(), None)
             districts.add(district)

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.documents.deps import DocumentsDeps
 from digit.blocks.documents.models import DocumentRow
 from digit.blocks.documents.schemas import AuditDetails, CategoryCount, DocumentEntity
+from digit.blocks.filestore.client import StoredFile
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
@@ -117,11 +118,11 @@ async def _check_category(deps: DocumentsDeps, *, tenant_id: str, category: str)
         )
 
 
-async def _file_facts(deps: DocumentsDeps, *, tenant_id: str, filestore_id: str) -> dict[str, object]:
+async def _file_facts(deps: DocumentsDeps, *, tenant_id: str, filestore_id: str) -> StoredFile:
     """The filestore's record of the file, which must belong to the tenant or its state."""
     found = await deps.files.get_metadata(tenant_id=state_of(tenant_id), file_store_ids=[filestore_id])
     meta = found.get(filestore_id)
-    if meta is None or meta.get("tenantId") not in (tenant_id, state_of(tenant_id)):
+    if meta is None or meta.tenant_id not in (tenant_id, state_of(tenant_id)):
         raise Invalid(
             "EG_DOCUMENT_FILESTORE_ID_ERR", "filestoreId is not a file of this tenant", params=["filestoreId"]
         )
@@ -160,11 +161,10 @@ async def _fill_content(deps: DocumentsDeps, row: DocumentRow, entity: DocumentE
     row.file_type, row.file_size = entity.file_type, entity.file_size
     if row.filestore_id:
         meta = await _file_facts(deps, tenant_id=row.tenant_id, filestore_id=row.filestore_id)
-        content_type, size = meta.get("contentType"), meta.get("fileSize", meta.get("size"))
-        if row.file_type is None and isinstance(content_type, str):
-            row.file_type = content_type[:128]
-        if row.file_size is None and isinstance(size, int):
-            row.file_size = size
+        if row.file_type is None:
+            row.file_type = meta.content_type[:128]
+        if row.file_size is None:
+            row.file_size = meta.size
 
 
 def _event_data(row: DocumentRow, action: str) -> dict[str, object]:

@@ -72,9 +72,10 @@ async def upload_files(
     tag = _field(form, "tag")
 
     async def store() -> list[dict[str, Any]]:
-        return await _filestore(platform).store_many(
+        made = await _filestore(platform).store_many(
             session, tenant_id=tenant_id, module=module, tag=tag, uploads=uploads, actor=actor
         )
+        return [{"fileStoreId": f.file_store_id, "tenantId": f.tenant_id} for f in made]
 
     async def stored_before(first: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"fileStoreId": file_id, "tenantId": tenant_id} for file_id in first["fileStoreIds"]]
@@ -124,7 +125,7 @@ async def download(
     metadata = (await filestore.get_metadata(tenant_id=tenant_id, file_store_ids=[file_store_id])).get(file_store_id)
     content = await filestore.read(tenant_id=tenant_id, file_store_id=file_store_id)
     assert metadata is not None  # read() raised NotFound otherwise
-    return _file_response(content, content_type=metadata["contentType"], file_name=metadata["fileName"])
+    return _file_response(content, content_type=metadata.content_type, file_name=metadata.file_name)
 
 
 @router.get("/download")
@@ -154,7 +155,7 @@ async def file_metadata(
     found = await _filestore(platform).get_metadata(tenant_id=tenant_id, file_store_ids=[file_store_id])
     if file_store_id not in found:
         raise NotFound("EG_FILESTORE_NOT_FOUND", "no file with this fileStoreId in this tenant")
-    return found[file_store_id]
+    return found[file_store_id].wire()
 
 
 @router.get("/tag")

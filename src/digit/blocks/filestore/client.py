@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.filestore import service
+from digit.blocks.filestore.files import StoredFile, stored_file
 from digit.blocks.filestore.service import Upload, UploadPolicy
 from digit.blocks.filestore.storage import Storage
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
+
+__all__ = ["FILESTORE_CLIENT", "FilestoreClient", "InProcessFilestoreClient", "StoredFile"]
 
 
 class FilestoreClient(Protocol):
@@ -26,11 +29,13 @@ class FilestoreClient(Protocol):
         content: bytes,
         actor: Actor,
         session: AsyncSession | None = None,
-    ) -> dict[str, Any]:
-        """Check and keep one file; `{fileStoreId, tenantId, contentType, size}`. Raises Invalid like the API."""
+    ) -> StoredFile:
+        """Check and keep one file. Raises Invalid like the API."""
         ...
 
-    async def get_metadata(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def get_metadata(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, StoredFile]:
+        """id -> file, for the ids kept in the tenant (or its cities, for a state); others are absent."""
+        ...
 
     async def read(self, *, tenant_id: str, file_store_id: str) -> bytes: ...
 
@@ -58,7 +63,7 @@ class InProcessFilestoreClient:
         tag: str | None,
         uploads: Sequence[Upload],
         actor: Actor,
-    ) -> list[dict[str, Any]]:
+    ) -> list[StoredFile]:
         policy = await self.policy(tenant_id=tenant_id, module=module)
         rows = await service.store_files(
             session,
@@ -71,10 +76,7 @@ class InProcessFilestoreClient:
             actor_uuid=actor.uuid,
             now_ms=self._platform.clock.now_ms(),
         )
-        return [
-            {"fileStoreId": r.id, "tenantId": r.tenant_id, "contentType": r.content_type, "size": r.size_bytes}
-            for r in rows
-        ]
+        return [stored_file(row) for row in rows]
 
     async def store(
         self,
@@ -86,7 +88,7 @@ class InProcessFilestoreClient:
         content: bytes,
         actor: Actor,
         session: AsyncSession | None = None,
-    ) -> dict[str, Any]:
+    ) -> StoredFile:
         uploads = [Upload(filename=filename, content=content)]
         if session is not None:
             [stored] = await self.store_many(
@@ -100,10 +102,10 @@ class InProcessFilestoreClient:
             await own.commit()
         return stored
 
-    async def get_metadata(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    async def get_metadata(self, *, tenant_id: str, file_store_ids: Sequence[str]) -> dict[str, StoredFile]:
         async with self._platform.read_sessions() as session:
             rows = await service.search_files(session, tenant_id=tenant_id, file_store_ids=file_store_ids)
-        return {row.id: service.metadata(row) for row in rows}
+        return {row.id: stored_file(row) for row in rows}
 
     async def read(self, *, tenant_id: str, file_store_id: str) -> bytes:
         async with self._platform.read_sessions() as session:

@@ -231,17 +231,3 @@ def check_signed(
         raise Forbidden("EG_FILESTORE_INVALID_SIGNATURE", "the link is not valid")
     if now_ms > expires_ms:
         raise Forbidden("EG_FILESTORE_LINK_EXPIRED", "the link has expired: ask for a new one")
-
-
-def metadata(row: FileRow) -> dict[str, Any]:
-    return {
-        "fileStoreId": row.id,
-        "tenantId": row.tenant_id,
-        "module": row.module,
-        "tag": row.tag,
-        "fileName": row.file_name,
-        "contentType": row.content_type,
-        "fileSize": row.size_bytes,
-        "sha256": row.sha256,
-        "auditDetails": row.audit_details(),
-    }

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from digit.blocks.hrms import service
+from digit.blocks.hrms.employees import AssignmentInfo, EmployeeInfo, JurisdictionInfo, employee_info
 from digit.blocks.hrms.schemas import MAX_LIMIT
 from digit.blocks.hrms.service import HRMS_EMPLOYEES, Hrms, SearchCriteria
 from digit.blocks.user.client import USER_AUTH
 from digit.kernel.platform import Key
 from digit.kernel.versions import VersionedCache
+
+__all__ = [  # the types of the interface travel with it: other blocks import only this module
+    "HRMS_CLIENT",
+    "AssignmentInfo",
+    "EmployeeInfo",
+    "HrmsClient",
+    "InProcessHrmsClient",
+    "JurisdictionInfo",
+]
 
 
 class HrmsClient(Protocol):
@@ -23,22 +32,12 @@ class HrmsClient(Protocol):
         departments: Sequence[str] = (),
         roles: Sequence[str] = (),
         is_active: bool | None = True,
-    ) -> Sequence[Mapping[str, Any]]:
-        """DIGIT Employees (camelCase; `uuid` = the user's uuid; `user` decrypted, for internal use), read-only:
-        they are shared through a per-process cache (dicts are read-only mappings, lists tuples).
+    ) -> Sequence[EmployeeInfo]:
+        """Employees (contact details in clear, for internal use), frozen: they are shared through a
+        per-process cache, so no caller can change what the next one reads.
 
         `departments` match the current assignment; a state tenant covers its cities."""
         ...
-
-
-def _frozen(value: Any) -> Any:
-    """A read-only view of wire data (dicts as read-only mappings, lists as tuples), made once per cache entry:
-    every caller then shares it at no cost, and none can change what the next one reads."""
-    if isinstance(value, dict):
-        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
-    return value
 
 
 class InProcessHrmsClient:
@@ -47,7 +46,7 @@ class InProcessHrmsClient:
     def __init__(self, hrms: Hrms) -> None:
         self._hrms = hrms
         # employees change rarely and are read on every assignment: cache searches per process
-        self._searches: VersionedCache[tuple[Any, ...], Sequence[Mapping[str, Any]]] = hrms.platform.versions.cache(
+        self._searches: VersionedCache[tuple[Any, ...], tuple[EmployeeInfo, ...]] = hrms.platform.versions.cache(
             HRMS_EMPLOYEES, also=(USER_AUTH,)
         )
 
@@ -59,7 +58,7 @@ class InProcessHrmsClient:
         departments: Sequence[str] = (),
         roles: Sequence[str] = (),
         is_active: bool | None = True,
-    ) -> Sequence[Mapping[str, Any]]:
+    ) -> Sequence[EmployeeInfo]:
         key = (tenant_id, tuple(sorted(uuids)), tuple(sorted(departments)), tuple(sorted(roles)), is_active)
         cached = await self._searches.get(key)
         if cached is not None:
@@ -73,9 +72,9 @@ class InProcessHrmsClient:
             limit=MAX_LIMIT,
         )
         async with self._hrms.platform.read_sessions() as session:
-            found: Sequence[Mapping[str, Any]] = _frozen(
-                await service.search_employees(session, self._hrms, criteria, viewer=None)
-            )
+            rows = await service.search_rows(session, self._hrms, criteria)
+            users = await self._hrms.users.get_users([row.uuid for row in rows]) if rows else {}
+            found = tuple(employee_info(row, users.get(row.uuid)) for row in rows)
         self._searches.put(key, found)
         return found
 

@@ -17,8 +17,9 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -38,7 +39,7 @@ from digit.blocks.hrms.schemas import (
 from digit.blocks.hrms.validation import merged_roles, validate
 from digit.blocks.idgen.client import IdgenClient
 from digit.blocks.mdms.client import MdmsClient
-from digit.blocks.user.client import UserClient
+from digit.blocks.user.client import NewUser, UserChanges, UserClient
 from digit.kernel.db import stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Invalid
@@ -148,6 +149,18 @@ def mask(value: str) -> str:
     return re.sub(r".(?=.{4})", "*", value)
 
 
+_UserInput = TypeVar("_UserInput", NewUser, UserChanges)
+
+
+def _user_input(model: type[_UserInput], fields: dict[str, Any]) -> _UserInput:
+    """The employee's `user` as the user client takes it: a field of the wrong type is the sender's 400."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        faults = [("INVALID_USER", f"user.{'.'.join(map(str, e['loc']))}: {e['msg']}") for e in error.errors()]
+        raise Invalid.many(faults) from None
+
+
 def is_masked(value: Any) -> bool:
     return isinstance(value, str) and "****" in value
 
@@ -251,18 +264,9 @@ async def create_employees(
         if taken is not None:
             raise Invalid("ERR_HRMS_USER_EXIST_USERNAME", "User already exists for the entered user name.")
         user_fields = {k: v for k, v in employee.user.items() if k not in ("uuid", "id")}
-        user = await hrms.users.create_user(
-            session,
-            user={
-                **user_fields,
-                "userName": code,
-                "type": "EMPLOYEE",
-                "tenantId": employee.tenant_id,
-                "roles": roles,
-                "active": True,
-            },
-            actor=actor,
-        )
+        fields = {**user_fields, "userName": code, "type": "EMPLOYEE", "tenantId": employee.tenant_id}
+        new_user = _user_input(NewUser, {**fields, "roles": roles, "active": True})
+        user = await hrms.users.create_user(session, user=new_user, actor=actor)
         row = await insert_employee(session, hrms, employee=employee, user=user, code=code, actor=actor)
         created.append(employee_wire(row, user))
     return created
@@ -354,7 +358,10 @@ async def update_employees(
             if k not in USER_FIELDS_NOT_UPDATED and not is_masked(v)  # a masked value sent back is no change
         }
         user = await hrms.users.update_user(
-            session, uuid=row.uuid, changes={**changes, "roles": roles, "active": active}, actor=actor
+            session,
+            uuid=row.uuid,
+            changes=_user_input(UserChanges, {**changes, "roles": roles, "active": active}),
+            actor=actor,
         )
         row.employee_status = employee.employee_status or row.employee_status
         row.employee_type = employee.employee_type

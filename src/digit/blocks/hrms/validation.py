@@ -138,6 +138,6 @@ async def _check_boundaries(boundaries: BoundaryClient, employee: Employee) -> l
         node = found.get(jurisdiction.boundary)
         if node is None:
             faults.append(("ERR_HRMS_INVALID_JURISDICTION_BOUNDARY", "Jurisiction boundary value is invalid."))
-        elif str(node.get("label", "")).lower() != jurisdiction.boundary_type.lower():
+        elif (node.label or "").lower() != jurisdiction.boundary_type.lower():
             faults.append(("ERR_HRMS_INVALID_BOUNDARY_TYPE_HEIRARCHY", "Jurisiction boundary type value is invalid."))
     return faults

@@ -88,8 +88,7 @@ async def _plan(mdms: MdmsClient, spec: IdRequestSpec) -> _Plan:
     id_format = parse_format(format_text, tenant_id=spec.tenant_id)
     city_code = None
     if id_format.needs_city:
-        city = tenant.get("city") if isinstance(tenant.get("city"), dict) else {}
-        city_code = city.get("code") if city else None
+        city_code = tenant.city.code if tenant.city else None
         if not city_code:
             raise Invalid("CITY_CODE_NOT_FOUND", f"the tenant {spec.tenant_id!r} has no city.code in its master data")
     gap_free = bool((record or {}).get("gapFree"))

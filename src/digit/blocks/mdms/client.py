@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +14,62 @@ from digit.kernel.platform import Key
 from digit.kernel.tenancy import is_city_of, is_state, state_of
 
 
+@dataclass(frozen=True)
+class TenantCity:
+    """The `city` object of a tenant record: what id formats (`[city]`) and district grouping read."""
+
+    code: str | None
+    name: str | None
+    district_code: str | None
+    district_name: str | None
+    region_name: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A `tenant.tenants` record, typed: a state's or a city's code and name, and the city facts it holds."""
+
+    code: str
+    name: str | None
+    type: str | None
+    city: TenantCity | None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value is not None and value != "" else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def tenant_of(record: Mapping[str, Any]) -> Tenant:
+    """A Tenant from its master data record (free-form JSON: a field of the wrong type reads as missing)."""
+    city = record.get("city")
+    return Tenant(
+        code=str(record["code"]),
+        name=_text(record.get("name")),
+        type=_text(record.get("type")),
+        city=TenantCity(
+            code=_text(city.get("code")),
+            name=_text(city.get("name")),
+            district_code=_text(city.get("districtCode")),
+            district_name=_text(city.get("districtName")),
+            region_name=_text(city.get("regionName")),
+            latitude=_number(city.get("latitude")),
+            longitude=_number(city.get("longitude")),
+        )
+        if isinstance(city, Mapping)
+        else None,
+    )
+
+
 class MdmsClient(Protocol):
     async def get_master(self, *, tenant_id: str, module: str, master: str, filter: str | None = None) -> list[Any]: ...
 
-    async def get_tenant(self, tenant_id: str) -> dict[str, Any] | None: ...
+    async def get_tenant(self, tenant_id: str) -> Tenant | None: ...
 
     def invalidate(self) -> None: ...
 
@@ -54,10 +107,11 @@ class InProcessMdmsClient:
         records = await self._cache.records(tenant_id=tenant_id, code=schema_code(module, master))
         return apply_filter(records, filter) if filter else list(records)
 
-    async def get_tenant(self, tenant_id: str) -> dict[str, Any] | None:
+    async def get_tenant(self, tenant_id: str) -> Tenant | None:
         """The `tenant.tenants` record of a tenant (held at its state), or None if it is unknown."""
         tenants = await tenant_records(self._cache, tenant_id)
-        return next((t for t in tenants if t.get("code") == tenant_id), None)
+        record = next((t for t in tenants if t.get("code") == tenant_id), None)
+        return tenant_of(record) if record is not None else None
 
     def invalidate(self) -> None:
         self._cache.invalidate()

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification import user_events
-from digit.blocks.notification.schemas import Event
+from digit.blocks.notification.schemas import Actions, ActionUrl, EventStatus, EventType, Recepient
+from digit.blocks.notification.schemas import Event as UserEvent
 from digit.blocks.notification.service import Notifier
 from digit.kernel.platform import Key
 from digit.kernel.security import Actor
+
+__all__ = [  # the types of the interface travel with it: other blocks import only this module
+    "NOTIFICATION_CLIENT",
+    "ActionUrl",
+    "Actions",
+    "EventStatus",
+    "EventType",
+    "InProcessNotificationClient",
+    "NotificationClient",
+    "Recepient",
+    "UserEvent",
+]
 
 
 class NotificationClient(Protocol):
@@ -43,9 +56,10 @@ class NotificationClient(Protocol):
     ) -> str: ...
 
     async def create_user_events(
-        self, session: AsyncSession | None, *, events: list[dict[str, Any]], actor: Actor
-    ) -> list[dict[str, Any]]:
-        """Store in-app events (DIGIT's Event shape, camelCase); in the caller's transaction if given one."""
+        self, session: AsyncSession | None, *, events: Sequence[UserEvent], actor: Actor
+    ) -> list[UserEvent]:
+        """Store in-app events (DIGIT's Event; `.wire()` gives its camelCase shape), in the caller's
+        transaction if given one; answers them as stored (ids, status and audit details filled in)."""
         ...
 
 
@@ -53,16 +67,13 @@ class InProcessNotificationClient(Notifier):
     """Deliveries through this process's queue; `flush()` and `retry_due()` are for tests and the scheduler."""
 
     async def create_user_events(
-        self, session: AsyncSession | None, *, events: list[dict[str, Any]], actor: Actor
-    ) -> list[dict[str, Any]]:
-        parsed = [Event.model_validate(e) for e in events]
+        self, session: AsyncSession | None, *, events: Sequence[UserEvent], actor: Actor
+    ) -> list[UserEvent]:
         now_ms = self.platform.clock.now_ms()
         if session is not None:
-            created = await user_events.create_events(session, events=parsed, actor=actor, now_ms=now_ms)
-        else:
-            async with self.platform.sessions() as own, own.begin():
-                created = await user_events.create_events(own, events=parsed, actor=actor, now_ms=now_ms)
-        return [e.wire(exclude_none=True) for e in created]
+            return await user_events.create_events(session, events=events, actor=actor, now_ms=now_ms)
+        async with self.platform.sessions() as own, own.begin():
+            return await user_events.create_events(own, events=events, actor=actor, now_ms=now_ms)
 
 
 NOTIFICATION_CLIENT = Key[NotificationClient](NotificationClient)

@@ -61,7 +61,7 @@ class InProcessPdfClient:
         code = "TENANT_TENANTS_" + tenant_id.upper().replace(".", "_")
         name = word(code)
         if name == code:
-            name = str(tenant.get("name", tenant_id)) if tenant else tenant_id
+            name = (tenant.name if tenant else None) or tenant_id
         return name
 
     async def prepare(self, *, key: str, tenant_id: str, locale: str, data: dict[str, Any]) -> tuple[bytes, list[str]]:
@@ -114,7 +114,7 @@ class InProcessPdfClient:
             key=key,
             tenant_id=tenant_id,
             entity_ids=entity_ids,
-            filestore_ids=[stored["fileStoreId"]],
+            filestore_ids=[stored.file_store_id],
             actor_uuid=actor.uuid,
             now_ms=self.platform.clock.now_ms(),
         )

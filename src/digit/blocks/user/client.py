@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.user import profile, service, tokens
 from digit.blocks.user.caching import USER_AUTH as USER_AUTH  # the counter other blocks' caches also follow
 from digit.blocks.user.caching import detached
+from digit.blocks.user.schemas import NewUser, RoleIn, UserChanges
 from digit.blocks.user.service import Identity, SearchCriteria
 from digit.kernel.envelope import UserInfo
 from digit.kernel.platform import Key
 from digit.kernel.security import Actor
+
+__all__ = [  # the types of the interface travel with it: other blocks import only this module
+    "OTP_SENDER",
+    "TOKEN_AUTHENTICATOR",
+    "USER_AUTH",
+    "USER_CLIENT",
+    "InProcessTokenAuthenticator",
+    "InProcessUserClient",
+    "NewUser",
+    "OtpSender",
+    "RoleIn",
+    "TokenAuthenticator",
+    "UserChanges",
+    "UserClient",
+    "UserInfo",
+]
 
 
 class UserClient(Protocol):
@@ -33,11 +50,13 @@ class UserClient(Protocol):
         uuids: Sequence[str] = (),
     ) -> list[UserInfo]: ...
 
-    async def create_user(self, session: AsyncSession | None, *, user: dict[str, Any], actor: Actor) -> UserInfo: ...
+    async def create_user(self, session: AsyncSession | None, *, user: NewUser, actor: Actor) -> UserInfo: ...
 
     async def update_user(
-        self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
-    ) -> UserInfo: ...
+        self, session: AsyncSession | None, *, uuid: str, changes: UserChanges, actor: Actor
+    ) -> UserInfo:
+        """Change the fields `changes` sets, nothing else."""
+        ...
 
     async def record_pii_access(
         self,
@@ -122,16 +141,18 @@ class InProcessUserClient:
             rows = await service.search_users(session, self._identity, criteria)
             return [detached(await service.user_info(self._identity, row)) for row in rows]
 
-    async def create_user(self, session: AsyncSession | None, *, user: dict[str, Any], actor: Actor) -> UserInfo:
+    async def create_user(self, session: AsyncSession | None, *, user: NewUser, actor: Actor) -> UserInfo:
+        fields = user.model_dump(by_alias=True, exclude_none=True)  # DIGIT's User, as the user API takes it
         async with self._session(session) as active:
-            row = await service.create_user(active, self._identity, user=user, actor=actor)
+            row = await service.create_user(active, self._identity, user=fields, actor=actor)
             return detached(await service.user_info(self._identity, row))
 
     async def update_user(
-        self, session: AsyncSession | None, *, uuid: str, changes: dict[str, Any], actor: Actor
+        self, session: AsyncSession | None, *, uuid: str, changes: UserChanges, actor: Actor
     ) -> UserInfo:
+        fields = changes.model_dump(by_alias=True, exclude_unset=True)
         async with self._session(session) as active:
-            row = await profile.update_user(active, self._identity, uuid=uuid, changes=changes, actor=actor)
+            row = await profile.update_user(active, self._identity, uuid=uuid, changes=fields, actor=actor)
             return detached(await service.user_info(self._identity, row))
 
     async def record_pii_access(

@@ -59,6 +59,24 @@ class User(WireModel):
     pwd_expiry_date: int | None = None
 
 
+class NewUser(User):
+    """A user another block creates through the user client: DIGIT's User fields, snake_case in Python
+    (others given by their DIGIT names are kept); the password is optional, roles are checked against MDMS."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a mobile number sent as a JSON number, as DIGIT takes
+
+    user_name: str = Field(min_length=1, max_length=180)
+    type: str = Field(min_length=1)
+    tenant_id: str = Field(min_length=1)
+
+
+class UserChanges(User):
+    """What another block changes on a user through the user client: only the fields it sets (userName,
+    type and tenantId never change)."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
 class UserRequest(WireModel):
     """`{RequestInfo, user}` (DIGIT's create/update bodies; some DIGIT clients send `User`)."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.client import PdfClient
+from digit.blocks.user.client import NewUser, RoleIn
 from digit.blocks.workflow.client import Document as WorkflowDocument
 from digit.blocks.workflow.client import ProcessInstance, ProcessInstanceIn, UserRef
 from digit.kernel import idempotency
@@ -124,15 +125,15 @@ async def _resolve_citizen(deps: PgrDeps, session: AsyncSession, service: Servic
         return existing.uuid
     created = await deps.users.create_user(
         session,
-        user={
-            "name": citizen.name or "Citizen",
-            "userName": citizen.mobile_number,
-            "mobileNumber": citizen.mobile_number,
-            "emailId": citizen.email_id,
-            "type": "CITIZEN",
-            "tenantId": state,
-            "roles": [{"code": "CITIZEN", "name": "Citizen", "tenantId": state}],
-        },
+        user=NewUser(
+            name=citizen.name or "Citizen",
+            user_name=citizen.mobile_number,
+            mobile_number=citizen.mobile_number,
+            email_id=citizen.email_id,
+            type="CITIZEN",
+            tenant_id=state,
+            roles=[RoleIn(code="CITIZEN", name="Citizen", tenant_id=state)],
+        ),
         actor=actor,
     )
     return created.uuid
@@ -477,7 +478,7 @@ def _rows_and_children(
 async def _check_assignees(deps: PgrDeps, row: ServiceRow, assignees: Sequence[str]) -> None:
     """Assignees must be last-mile employees of this city working in the complaint's department."""
     employees = await deps.hrms.search_employees(tenant_id=row.tenant_id, uuids=list(assignees))
-    by_uuid = {e.get("uuid"): e for e in employees}
+    by_uuid = {e.uuid: e for e in employees}
     users = await deps.users.get_users(list(assignees))
     for uuid in assignees:
         employee = by_uuid.get(uuid)
@@ -485,12 +486,9 @@ async def _check_assignees(deps: PgrDeps, row: ServiceRow, assignees: Sequence[s
         roles = (
             {r.code for r in user.roles if r.tenant_id in (row.tenant_id, state_of(row.tenant_id))} if user else set()
         )
-        departments = {
-            a.get("department") for a in (employee or {}).get("assignments", []) if a.get("isCurrentAssignment", True)
-        }
         if employee is None or LME_ROLE not in roles:
             raise Invalid("INVALID_ASSIGNMENT", "assignees must be last-mile employees (PGR_LME) of this city")
-        if row.department and row.department not in departments:
+        if row.department and row.department not in employee.current_departments:
             raise Invalid("INVALID_ASSIGNMENT", f"the assignee does not work in the department {row.department}")
 
 
@@ -867,7 +865,7 @@ async def _name_localities(deps: PgrDeps, tenant_id: str, wrappers: list[dict[st
     for locality in localities:
         boundary = boundaries.get(str(locality.get("code")))
         if boundary and not locality.get("name"):
-            locality["name"] = boundary.get("name") or locality.get("code")
+            locality["name"] = boundary.name or locality.get("code")
 
 
 async def business_objects(

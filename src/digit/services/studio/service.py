@@ -22,6 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing.client import Demand, DemandDetail, Payer
+from digit.blocks.filestore.client import StoredFile
+from digit.blocks.notification.client import Actions, ActionUrl, EventType, Recepient, UserEvent
+from digit.blocks.user.client import NewUser, RoleIn
 from digit.blocks.workflow.client import Document as WorkflowDocument
 from digit.blocks.workflow.client import ProcessInstance, ProcessInstanceIn, UserRef
 from digit.kernel.db import stamp
@@ -163,15 +166,15 @@ async def _resolve_applicants(
                 continue
             user = await deps.users.create_user(
                 session,
-                user={
-                    "name": applicant.name,
-                    "userName": mobile,
-                    "mobileNumber": mobile,
-                    "emailId": applicant.email_id,
-                    "type": "CITIZEN",
-                    "tenantId": state,
-                    "roles": [{"code": "CITIZEN", "name": "Citizen", "tenantId": state}],
-                },
+                user=NewUser(
+                    name=applicant.name,
+                    user_name=mobile,
+                    mobile_number=mobile,
+                    email_id=applicant.email_id,
+                    type="CITIZEN",
+                    tenant_id=state,
+                    roles=[RoleIn(code="CITIZEN", name="Citizen", tenant_id=state)],
+                ),
                 actor=actor,
             )
             session.info.setdefault(NEW_USERS, {})[user.uuid] = user
@@ -219,10 +222,10 @@ CONTENT_TYPES: dict[str, frozenset[str]] = {
 }
 
 
-def file_kinds(meta: dict[str, Any]) -> frozenset[str]:
+def file_kinds(meta: StoredFile) -> frozenset[str]:
     """The file types a stored file is, from the type the filestore read from its bytes (never from the name
     the uploader gave it: text named `id.png` is text)."""
-    content_type = str(meta.get("contentType") or "").split(";", 1)[0].strip().lower()
+    content_type = meta.content_type.split(";", 1)[0].strip().lower()
     return CONTENT_TYPES.get(content_type, frozenset())
 
 
@@ -247,8 +250,7 @@ async def _check_documents(
         allowed = {t.lower() for t in config.allowed_file_types}
         if allowed and not file_kinds(meta) & allowed:
             faults.append(("INVALID_FILE_TYPE", f"{where}: {config.category} takes {', '.join(sorted(allowed))} files"))
-        size = meta.get("fileSize")
-        if config.max_size_in_mb is not None and isinstance(size, int) and size > config.max_size_in_mb * 1024 * 1024:
+        if config.max_size_in_mb is not None and meta.size > config.max_size_in_mb * 1024 * 1024:
             faults.append(
                 ("FILE_TOO_LARGE", f"{where}: {config.category} files are at most {config.max_size_in_mb} MB")
             )
@@ -939,7 +941,7 @@ async def _notify_in_app(
     uuids = await _in_app_recipients(session, row)
     users = await _users(session, deps, uuids)
     values = _message_values(row, state=state)
-    events: list[dict[str, Any]] = []
+    events: list[UserEvent] = []
     for uuid_ in uuids:
         user = users.get(uuid_)
         if user is not None and user.type == "CITIZEN":
@@ -973,7 +975,7 @@ async def _user_events(
     user: UserInfo,
     messages: Sequence[defs.MessageDef],
     values: dict[str, str],
-) -> list[dict[str, Any]]:
+) -> list[UserEvent]:
     """One citizen's events, worded in their language (localization first, the definition's template else)."""
     title_code = f"{definition.label_prefix}_SERVICE"
     words = await deps.localization.get_messages(
@@ -989,17 +991,17 @@ async def _user_events(
         template = (words.get(message.code) if message.code else None) or message.template
         if template:
             events.append(
-                {
-                    "tenantId": row.tenant_id,
-                    "referenceId": row.application_number,
-                    "eventType": "SYSTEMGENERATED",
-                    "eventCategory": definition.module,
-                    "name": title,
-                    "description": _fill(template, values),
-                    "source": "studio",
-                    "recepient": {"toUsers": [user.uuid]},
-                    "actions": {"actionUrls": [{"actionUrl": link, "code": "VIEW"}]},
-                }
+                UserEvent(
+                    tenant_id=row.tenant_id,
+                    reference_id=row.application_number,
+                    event_type=EventType.SYSTEMGENERATED,
+                    event_category=definition.module,
+                    name=title,
+                    description=_fill(template, values),
+                    source="studio",
+                    recepient=Recepient(to_users=[user.uuid]),
+                    actions=Actions(action_urls=[ActionUrl(action_url=link, code="VIEW")]),
+                )
             )
     return events
 

@@ -73,8 +73,7 @@ async def localities(web: WebContext, tenant_id: str) -> list[tuple[str, str]]:
     boundaries = web.platform.get(BOUNDARY_CLIENT)
     found = []
     for node in await boundaries.localities(tenant_id):
-        code = str(node.get("code"))
-        found.append((code, locality_label(web, tenant_id, code, node.get("name"))))
+        found.append((node.code, locality_label(web, tenant_id, node.code, node.name)))
     return sorted(found, key=lambda item: item[1])
 
 
@@ -281,8 +280,8 @@ def complaint_facts(web: WebContext, service: dict[str, Any], *, locality_name: 
 async def boundary_name(web: WebContext, tenant_id: str, code: str) -> str | None:
     """A locality's name in the boundary hierarchy, for a page that has only its code."""
     found = await web.platform.get(BOUNDARY_CLIENT).get_boundaries(tenant_id, [code]) if code else {}
-    name = (found.get(code) or {}).get("name")
-    return str(name) if name else None
+    boundary = found.get(code)
+    return boundary.name if boundary else None
 
 
 async def reopen_open(web: WebContext, service: dict[str, Any]) -> bool:

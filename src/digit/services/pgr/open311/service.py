@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.boundary.client import Boundary
+from digit.blocks.user.client import NewUser, RoleIn
 from digit.blocks.workflow.client import ProcessInstance
 from digit.kernel.db import stamp
 from digit.kernel.envelope import Role
@@ -231,15 +233,15 @@ async def _client_for(session: AsyncSession, *, api_key: str, jurisdiction_id: s
     return client
 
 
-def _nearest(localities: list[dict[str, Any]], lat: float, lng: float) -> str | None:
+def _nearest(localities: Sequence[Boundary], lat: float, lng: float) -> str | None:
     best, best_distance = None, math.inf
     for locality in localities:
-        la, lo = locality.get("latitude"), locality.get("longitude")
+        la, lo = locality.latitude, locality.longitude
         if la is None or lo is None:
             continue
-        distance = (float(la) - lat) ** 2 + ((float(lo) - lng) * math.cos(math.radians(lat))) ** 2
+        distance = (la - lat) ** 2 + ((lo - lng) * math.cos(math.radians(lat))) ** 2
         if distance < best_distance:
-            best, best_distance = locality.get("code"), distance
+            best, best_distance = locality.code, distance
     return best
 
 
@@ -260,15 +262,15 @@ async def _filer(session: AsyncSession, deps: PgrDeps, new: NewRequest) -> Actor
     if citizen is None:
         citizen = await deps.users.create_user(
             session,
-            user={
-                "name": " ".join(p for p in new.name_parts if p) or "Citizen",
-                "userName": new.phone,
-                "mobileNumber": new.phone,
-                "emailId": new.email,
-                "type": "CITIZEN",
-                "tenantId": state,
-                "roles": [{"code": "CITIZEN", "name": "Citizen", "tenantId": state}],
-            },
+            user=NewUser(
+                name=" ".join(p for p in new.name_parts if p) or "Citizen",
+                user_name=new.phone,
+                mobile_number=new.phone,
+                email_id=new.email,
+                type="CITIZEN",
+                tenant_id=state,
+                roles=[RoleIn(code="CITIZEN", name="Citizen", tenant_id=state)],
+            ),
             actor=Actor.system(new.jurisdiction_id),
         )
     return Actor(uuid=citizen.uuid, type="CITIZEN", tenant_id=state, roles=(Role(code="CITIZEN", tenant_id=state),))
