@@ -322,3 +322,20 @@ async def test_hierarchy_search_with_wrong_limit_type_is_400(api: httpx.AsyncCli
 
     assert response.status_code == 400
     assert "BoundaryTypeHierarchySearchCriteria.limit" in {p for e in response.json()["Errors"] for p in e["params"]}
+
+
+async def test_boundary_search_by_repeated_and_comma_separated_codes_finds_each(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/boundary-service/boundary/_search?tenantId=pb&codes=JAL_LOC_001,AMR_LOC_001&codes=AMR_LOC_002",
+        json={"RequestInfo": RI},
+    )
+
+    assert response.status_code == 200
+    assert [b["code"] for b in response.json()["Boundary"]] == ["AMR_LOC_001", "AMR_LOC_002", "JAL_LOC_001"]
+
+
+async def test_boundary_search_with_limit_over_1000_is_400_naming_limit(api: httpx.AsyncClient) -> None:
+    response = await api.post("/boundary-service/boundary/_search?tenantId=pb&limit=1001", json={"RequestInfo": RI})
+
+    assert response.status_code == 400
+    assert [(e["code"], e["params"]) for e in response.json()["Errors"]] == [("INVALID_REQUEST", ["limit"])]

@@ -245,6 +245,25 @@ async def test_search_pages_with_offset_and_limit(api: httpx.AsyncClient, gro: d
     assert response.json()["totalCount"] == 3
 
 
+async def test_search_without_limit_answers_a_page_of_ten(api: httpx.AsyncClient, gro: dict[str, str]) -> None:
+    for i in range(11):
+        await created(api, gro, name=f"Notice {i}", category="CATEGORY_NOTICES")
+
+    response = await search(api, gro, tenantIds=AMRITSAR)
+
+    assert (len(response.json()["Documents"]), response.json()["totalCount"]) == (10, 11)
+
+
+@pytest.mark.parametrize("query", [{"limit": "10001"}, {"limit": "-1"}, {"offset": "-1"}, {"name": "n" * 129}])
+async def test_search_with_page_or_text_out_of_bounds_is_400(
+    api: httpx.AsyncClient, gro: dict[str, str], query: dict[str, str]
+) -> None:
+    response = await search(api, gro, tenantIds=AMRITSAR, **query)
+
+    assert response.status_code == 400
+    assert codes(response) == ["INVALID_REQUEST"]
+
+
 async def test_search_of_another_citys_documents_by_an_official_is_refused_403(
     api: httpx.AsyncClient, gro: dict[str, str]
 ) -> None:

@@ -88,3 +88,28 @@ async def test_outbox_stats_count_pending_events(
 
     assert response.status_code == 200
     assert response.json()["pendingEvents"] == before.json()["pendingEvents"] + 2
+
+
+@pytest.mark.parametrize("query", [{"limit": "501"}, {"limit": "0"}, {"offset": "-1"}, {"status": "PENDING"}])
+async def test_search_with_page_or_status_out_of_bounds_is_400(
+    api: httpx.AsyncClient, admin: dict[str, str], query: dict[str, str]
+) -> None:
+    response = await api.post(SEARCH, params={"tenantId": "pb", **query}, json={"RequestInfo": {}}, headers=admin)
+
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["Errors"]] == ["INVALID_REQUEST"]
+
+
+async def test_search_by_status_replayed_lists_the_replayed_letter(
+    api: httpx.AsyncClient, admin: dict[str, str], platform: Platform, clock: FrozenClock
+) -> None:
+    await dead_letter(platform, clock, subscribe(platform, Recorder(failures=99)))
+    listed = await api.post(SEARCH, params={"tenantId": "pb"}, json={"RequestInfo": {}}, headers=admin)
+    [letter_id] = [d["id"] for d in listed.json()["DeadLetters"]]
+    await api.post(REPLAY, json={"RequestInfo": {}, "tenantId": "pb", "ids": [letter_id]}, headers=admin)
+
+    response = await api.post(
+        SEARCH, params={"tenantId": "pb", "status": "REPLAYED"}, json={"RequestInfo": {}}, headers=admin
+    )
+
+    assert [(d["id"], d["status"]) for d in response.json()["DeadLetters"]] == [(letter_id, "REPLAYED")]

@@ -192,6 +192,25 @@ async def test_signed_link_downloads_without_a_token(api: httpx.AsyncClient, gro
     assert download.content == png()
 
 
+async def test_links_for_repeated_and_comma_separated_ids_cover_each(
+    api: httpx.AsyncClient, gro: dict[str, str]
+) -> None:
+    ids = [(await upload(api, gro, ("photo.png", png(), "image/png"))).json()["files"][0]["fileStoreId"] for _ in "abc"]
+    query = [("tenantId", "pb.amritsar"), ("fileStoreIds", f"{ids[0]},{ids[1]}"), ("fileStoreIds", ids[2])]
+
+    links = await api.get(f"{FILES}/url", params=query, headers=gro)
+
+    assert links.status_code == 200
+    assert sorted(link["id"] for link in links.json()["fileStoreIds"]) == sorted(ids)
+
+
+async def test_links_without_file_store_ids_is_400_naming_them(api: httpx.AsyncClient, gro: dict[str, str]) -> None:
+    response = await api.get(f"{FILES}/url", params={"tenantId": "pb.amritsar"}, headers=gro)
+
+    assert response.status_code == 400
+    assert [(e["code"], e["params"]) for e in response.json()["Errors"]] == [("INVALID_REQUEST", ["fileStoreIds"])]
+
+
 async def test_signed_link_with_a_changed_signature_is_403(api: httpx.AsyncClient, gro: dict[str, str]) -> None:
     file_id = (await upload(api, gro, ("photo.png", png(), "image/png"))).json()["files"][0]["fileStoreId"]
     links = (

@@ -74,6 +74,22 @@ async def test_search_filters_by_modules_and_comma_separated_codes(api: httpx.As
     assert set(by_code(response)) == {"TENANT_TENANTS_PB_AMRITSAR", "CS_ACTION_ASSIGN"}
 
 
+async def test_search_by_repeated_modules_keeps_each(api: httpx.AsyncClient) -> None:
+    modules = "module=rainmaker-pgr&module=rainmaker-common"
+    query = f"locale=en_IN&tenantId=pb.amritsar&{modules}&codes=TENANT_TENANTS_PB_AMRITSAR,CS_ACTION_ASSIGN"
+
+    response = await api.post(f"{SEARCH}?{query}", json={"RequestInfo": {}})
+
+    assert set(by_code(response)) == {"TENANT_TENANTS_PB_AMRITSAR", "CS_ACTION_ASSIGN"}
+
+
+async def test_search_without_locale_is_400_naming_locale(api: httpx.AsyncClient) -> None:
+    response = await search(api, tenantId="pb.amritsar")
+
+    assert response.status_code == 400
+    assert [(e["code"], e["params"]) for e in response.json()["Errors"]] == [("INVALID_REQUEST", ["locale"])]
+
+
 async def test_get_form_answers_like_the_post_form(api: httpx.AsyncClient) -> None:
     params = {"locale": "hi_IN", "tenantId": "pb", "codes": "TENANT_TENANTS_PB"}
 

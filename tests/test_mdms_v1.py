@@ -159,6 +159,15 @@ async def test_tenant_search_lists_one_code(api: httpx.AsyncClient) -> None:
     assert [t["code"] for t in response.json()["tenant"]] == ["pb.amritsar"]
 
 
+async def test_tenant_search_by_repeated_and_comma_separated_codes_lists_each(api: httpx.AsyncClient) -> None:
+    query = "tenantId=pb&code=pb.amritsar,pb.jalandhar&code=pb"
+
+    response = await api.post(f"/tenant/v1/tenant/_search?{query}", json={"RequestInfo": RI})
+
+    assert response.status_code == 200
+    assert sorted(t["code"] for t in response.json()["tenant"]) == ["pb", "pb.amritsar", "pb.jalandhar"]
+
+
 async def test_tenant_search_unknown_tenant_is_400(api: httpx.AsyncClient) -> None:
     response = await api.post("/tenant/v1/tenant/_search?tenantId=zz", json={"RequestInfo": RI})
 

@@ -153,3 +153,29 @@ async def test_city_template_overrides_the_state_one(api: httpx.AsyncClient, pla
 
     assert response.status_code == 200
     assert pdf_text(response.content).startswith("Amritsar")
+
+
+async def test_search_by_repeated_and_comma_separated_job_ids_finds_each(api: httpx.AsyncClient) -> None:
+    gro = await login(api, "GRO_AMR", "pb.amritsar")
+    body = {"RequestInfo": {}, "ServiceWrappers": [COMPLAINT]}
+    params = {"key": "pgr-acknowledgement", "tenantId": "pb.amritsar"}
+    jobs = [(await api.post("/pdf-service/v1/_create", params=params, json=body, headers=gro)).json() for _ in "abc"]
+    query = [
+        ("tenantid", "pb.amritsar"),
+        ("jobid", f"{jobs[0]['jobid']},{jobs[1]['jobid']}"),
+        ("jobid", jobs[2]["jobid"]),
+    ]
+
+    found = await api.post("/pdf-service/v1/_search", params=query, json={}, headers=gro)
+
+    assert found.status_code == 200
+    assert sorted(r["jobid"] for r in found.json()["searchresult"]) == sorted(j["jobid"] for j in jobs)
+
+
+async def test_search_without_job_or_entity_id_is_400(api: httpx.AsyncClient) -> None:
+    gro = await login(api, "GRO_AMR", "pb.amritsar")
+
+    response = await api.post("/pdf-service/v1/_search", params={"tenantid": "pb.amritsar"}, json={}, headers=gro)
+
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["Errors"]] == ["INVALID_SEARCH"]

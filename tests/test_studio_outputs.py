@@ -245,6 +245,29 @@ async def test_search_filters_by_ids_numbers_status_module_and_business_service(
     assert await numbers(businessService="BirthCertificate") == []
 
 
+async def test_search_by_repeated_application_numbers_finds_each(
+    api: httpx.AsyncClient, citizen: dict[str, str], code: str
+) -> None:
+    first = (await apply(api, citizen, code, tl_application(await documents_of(api, citizen)))).json()["Application"]
+    second = (await apply(api, citizen, code, tl_application(await documents_of(api, citizen)))).json()["Application"]
+    query = [("applicationNumber", first["applicationNumber"]), ("applicationNumber", second["applicationNumber"])]
+
+    response = await api.get(f"/public-service/v1/application/{code}", params=query, headers=studio(citizen))
+
+    assert response.status_code == 200, response.text
+    assert sorted(a["id"] for a in response.json()["Application"]) == sorted([first["id"], second["id"]])
+
+
+@pytest.mark.parametrize("query", [{"limit": "201"}, {"limit": "0"}, {"applicationNumber": "N" * 2001}])
+async def test_search_with_limit_or_number_out_of_bounds_is_400(
+    api: httpx.AsyncClient, citizen: dict[str, str], code: str, query: dict[str, str]
+) -> None:
+    response = await api.get(f"/public-service/v1/application/{code}", params=query, headers=studio(citizen))
+
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["Errors"]] == ["INVALID_REQUEST"]
+
+
 # ----------------------------------------------------------------------------------------------- workflow, fee
 
 

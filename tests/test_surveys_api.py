@@ -217,6 +217,16 @@ async def test_search_shows_a_survey_active_only_between_its_dates(
     assert statuses == ["INACTIVE", "ACTIVE", "INACTIVE"]
 
 
+@pytest.mark.parametrize("query", [{"limit": "10001"}, {"offset": "-1"}, {"title": "t" * 61}])
+async def test_search_with_page_or_title_out_of_bounds_is_400(
+    api: httpx.AsyncClient, gro: dict[str, str], query: dict[str, str]
+) -> None:
+    response = await search(api, gro, tenantIds=AMRITSAR, **query)
+
+    assert response.status_code == 400
+    assert codes(response) == ["INVALID_REQUEST"]
+
+
 async def test_search_by_status_filters_on_the_dates(
     api: httpx.AsyncClient, gro: dict[str, str], clock: FrozenClock
 ) -> None:

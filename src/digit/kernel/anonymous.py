@@ -76,10 +76,3 @@ async def count_anonymous_call(platform: Platform, request: Request, *, route: s
         hit = AnonymousHitRow(address=address, tenant_id=route[:255])
         stamp(hit, actor_uuid=ANONYMOUS_UUID, now_ms=now_ms)
         session.add(hit)
-
-
-def mask(value: str | None) -> str | None:
-    """DIGIT's masking pattern `.(?=.{4})` for what an anonymous caller sees of a person (name, mobile)."""
-    if not value:
-        return value
-    return "*" * max(len(value) - 4, 0) + value[-4:]

@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 SYSTEM_UUID = "00000000-0000-0000-0000-000000000000"
 
 
+def role_codes_in(roles: Iterable[Role], tenant_id: str) -> set[str]:
+    """Codes of the roles that apply in the tenant: granted there, or in its state (a state role covers its
+    cities), or granted with no tenant at all. Every check of a person's roles in a tenant goes through here."""
+    here = (tenant_id, state_of(tenant_id))
+    return {r.code for r in roles if r.tenant_id in here or r.tenant_id is None}
+
+
 @dataclass(frozen=True)
 class Actor:
     """The caller as services see it: uuid, type and roles per tenant. No PII."""
@@ -66,8 +73,7 @@ class Actor:
         """Roles granted in the tenant itself or in its state (a state role covers its cities)."""
         if self.is_system and self.uuid == SYSTEM_UUID:
             return {"SYSTEM"}
-        state = state_of(tenant_id)
-        return {r.code for r in self.roles if r.tenant_id in (tenant_id, state) or r.tenant_id is None}
+        return role_codes_in(self.roles, tenant_id)
 
     def has_any_role(self, codes: Iterable[str], tenant_id: str) -> bool:
         return bool(self.role_codes_in(tenant_id) & set(codes))

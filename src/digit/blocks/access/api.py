@@ -15,11 +15,10 @@ from digit.blocks.access.schemas import (
     RolesResponse,
     RolesSearchRequest,
 )
-from digit.blocks.access.service import ROLES, RoleActionIndex, search_actions
+from digit.blocks.access.service import RoleActionIndex
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import response_info
-from digit.kernel.errors import Unauthenticated
 
 router = APIRouter(prefix="/access/v1", tags=["access"])
 
@@ -28,39 +27,34 @@ router = APIRouter(prefix="/access/v1", tags=["access"])
 async def authorize(body: AuthorizeRequest, platform: PlatformDep) -> Response:
     """200 when one of the roles, granted in each tenant or its state, maps to the URI; else 401 (DIGIT)."""
     request = body.authorization_request
-    index = platform.get(RoleActionIndex)
-    roles = [(r.code, r.tenant_id) for r in request.roles]
-    if not await index.authorize_uri(roles=roles, uri=request.uri, tenant_ids=request.tenant_ids):
-        raise Unauthenticated("UNAUTHORIZED_ACTION", "the roles are not allowed this action in these tenants")
+    await service.authorize(
+        platform.get(RoleActionIndex),
+        roles=[(r.code, r.tenant_id) for r in request.roles],
+        uri=request.uri,
+        tenant_ids=request.tenant_ids,
+    )
     return Response(status_code=200)
 
 
 @router.post("/actions/mdms/_get")
 async def actions_for_roles(body: ActionsRequest, platform: PlatformDep, actor: CurrentActor) -> ActionsResponse:
     """Actions (menu entries) the given roles, or the caller's own roles, may use in the tenant."""
-    actions = await search_actions(
+    actions = await service.search_actions(
         platform.get(RoleActionIndex), actor, tenant_id=body.tenant_id, role_codes=body.role_codes, enabled=body.enabled
     )
     return ActionsResponse(response_info=response_info(body.request_info).wire(), actions=actions)
 
 
-@router.post("/actions/_search")
-async def search_actions_of_roles(body: ActionsRequest, platform: PlatformDep, actor: CurrentActor) -> ActionsResponse:
-    """DIGIT's older name for `actions/mdms/_get` (same request, same answer)."""
-    actions = await search_actions(
-        platform.get(RoleActionIndex), actor, tenant_id=body.tenant_id, role_codes=body.role_codes, enabled=body.enabled
-    )
-    return ActionsResponse(response_info=response_info(body.request_info).wire(), actions=actions)
+router.add_api_route(  # DIGIT's older name for `actions/mdms/_get` (same request, same answer)
+    "/actions/_search", actions_for_roles, methods=["POST"], name="search_actions_of_roles"
+)
 
 
 @router.post("/roles/_search")
 async def search_roles(body: RolesSearchRequest, platform: PlatformDep, actor: CurrentActor) -> RolesResponse:
     """Roles of a tenant (ACCESSCONTROL-ROLES), optionally only the given codes."""
-    mdms = platform.get(MDMS_CLIENT)
-    roles = await mdms.get_master(tenant_id=body.tenant_id or actor.tenant_id, module=ROLES[0], master=ROLES[1])
-    if body.codes:
-        wanted = set(body.codes)
-        roles = [r for r in roles if isinstance(r, dict) and r.get("code") in wanted]
+    tenant_id = body.tenant_id or actor.tenant_id
+    roles = await service.search_roles(platform.get(MDMS_CLIENT), tenant_id=tenant_id, codes=body.codes or [])
     return RolesResponse(response_info=response_info(body.request_info).wire(), roles=roles)
 
 

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.mdms.client import MdmsClient
-from digit.kernel.errors import Invalid
-from digit.kernel.security import Actor
+from digit.kernel.envelope import Role
+from digit.kernel.errors import Invalid, Unauthenticated
+from digit.kernel.security import Actor, role_codes_in
 from digit.kernel.tenancy import state_of
 
 ACTIONS = ("ACCESSCONTROL-ACTIONS-TEST", "actions-test")
@@ -147,9 +148,9 @@ class RoleActionIndex:
         """DIGIT's `_authorize`: roles `(code, tenantId)`, a concrete URI, every tenant must allow it."""
         if not tenant_ids:
             return False
+        granted = [Role(code=code, tenant_id=role_tenant or None) for code, role_tenant in roles]  # "": no tenant
         for tenant_id in tenant_ids:
-            state = state_of(tenant_id)
-            applicable = {code for code, role_tenant in roles if role_tenant in (tenant_id, state, None, "")}
+            applicable = role_codes_in(granted, tenant_id)
             index = await self.for_tenant(tenant_id)
             if not applicable & index.roles_for_uri(uri):
                 return False
@@ -162,6 +163,24 @@ class RoleActionIndex:
             for action in index.actions_by_role.get(code, []):
                 seen.setdefault(str(action.get("id")), action)
         return sorted(seen.values(), key=lambda a: (a.get("orderNumber") or 0, str(a.get("id"))))
+
+
+async def authorize(
+    index: RoleActionIndex, *, roles: Sequence[tuple[str, str | None]], uri: str, tenant_ids: Sequence[str]
+) -> None:
+    """DIGIT's `_authorize`: passes when one of the roles, granted in each tenant or its state, maps to the
+    URI; else 401 `UNAUTHORIZED_ACTION`."""
+    if not await index.authorize_uri(roles=roles, uri=uri, tenant_ids=tenant_ids):
+        raise Unauthenticated("UNAUTHORIZED_ACTION", "the roles are not allowed this action in these tenants")
+
+
+async def search_roles(mdms: MdmsClient, *, tenant_id: str, codes: Sequence[str]) -> list[Any]:
+    """The tenant's ACCESSCONTROL-ROLES records, only those of `codes` when some are given."""
+    roles = await mdms.get_master(tenant_id=tenant_id, module=ROLES[0], master=ROLES[1])
+    if codes:
+        wanted = set(codes)
+        roles = [r for r in roles if isinstance(r, dict) and r.get("code") in wanted]
+    return roles
 
 
 async def search_actions(

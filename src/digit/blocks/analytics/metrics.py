@@ -37,7 +37,7 @@ from digit.blocks.analytics.models import (
 )
 from digit.kernel.db import Base
 from digit.kernel.errors import Invalid
-from digit.kernel.tenancy import is_state
+from digit.kernel.tenancy import in_tenants, is_city_of
 
 FILTER_ALIASES = {
     "tenantid": "tenantId",
@@ -110,14 +110,6 @@ def normal_filters(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def tenant_clause(column: Any, tenants: frozenset[str]) -> ColumnElement[bool]:
-    cities = [t for t in tenants if not is_state(t)]
-    states = [t for t in tenants if is_state(t)]
-    clauses: list[ColumnElement[bool]] = [column.in_(cities + states)] if cities or states else []
-    clauses += [column.like(f"{state}.%") for state in states]
-    return or_(*clauses) if clauses else column.is_(None)
-
-
 @dataclass(frozen=True)
 class Cube:
     model: type[Base]
@@ -151,7 +143,7 @@ class Cube:
         ]
 
     def where(self, scope: Scope) -> list[ColumnElement[bool]]:
-        clauses = [tenant_clause(self.column("tenant_id"), scope.tenants)]
+        clauses = [in_tenants(self.column("tenant_id"), scope.tenants)]
         for name, values in scope.filters.items():
             if name in self.dims:
                 clauses.append(self.column(self.dims[name]).in_(values))
@@ -355,9 +347,7 @@ def parse_targets(records: Sequence[Any]) -> list[Target]:
 
 def _in_scope(target: Target, scope: Scope) -> bool:
     tenants = scope.tenants
-    if target.tenant_id not in tenants and not any(
-        is_state(t) and target.tenant_id.startswith(t + ".") for t in tenants
-    ):
+    if target.tenant_id not in tenants and not any(is_city_of(target.tenant_id, t) for t in tenants):
         return False
     for name, values in scope.filters.items():
         if name in target.dims and target.dims[name] not in values:
@@ -474,7 +464,7 @@ class Engine:
         if set(scope.filters) - {"businessService", "taxHead"}:
             return None  # demands are known by service and tax head only: no figure for a locality or a mode
         model = DemandPeriodRow
-        clauses = [tenant_clause(model.tenant_id, scope.tenants)]
+        clauses = [in_tenants(model.tenant_id, scope.tenants)]
         if measure == "arrears":  # dues of tax periods that ended before the range began, still unpaid
             clauses.append(model.to_day_ms < day_of(scope.start_ms))
         else:  # tax periods overlapping the range

@@ -15,14 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.billing.models import AmendmentRow, DemandDetailRow, DemandRow
-from digit.blocks.billing.schemas import Amendment, money_out
+from digit.blocks.billing.schemas import Amendment, AmendmentStatus, money_out
 from digit.kernel.db import stamp
-from digit.kernel.errors import Invalid
+from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.security import Actor
 
 log = logging.getLogger(__name__)
 
-ACTIVE, CONSUMED = "ACTIVE", "CONSUMED"
 MAX_RESULTS = 500
 
 
@@ -95,7 +94,7 @@ async def create_amendment(
         business_service=amendment.business_service,
         amendment_reason=amendment.amendment_reason,
         reason_document_number=amendment.reason_document_number,
-        status=ACTIVE,
+        status=AmendmentStatus.ACTIVE,
         effective_from=amendment.effective_from,
         effective_till=amendment.effective_till,
         demand_details=[
@@ -138,6 +137,21 @@ async def search_amendments(
     return [amendment_wire(r) for r in rows]
 
 
+async def get_amendment(session: AsyncSession, *, tenant_id: str, amendment_id: str) -> dict[str, Any]:
+    """The amendment of this id, as search answers it; 404 when it is gone."""
+    found = await search_amendments(
+        session,
+        tenant_id=tenant_id,
+        consumer_codes=[],
+        business_service=None,
+        amendment_ids=[amendment_id],
+        statuses=[],
+    )
+    if not found:
+        raise NotFound("EG_BS_AMENDMENT_NOT_FOUND", "the amendment this Idempotency-Key made is not found")
+    return found[0]
+
+
 async def consume_active(session: AsyncSession, *, demand: DemandRow, actor: Actor, now_ms: int) -> list[str]:
     """Fold the consumer code's ACTIVE amendments in effect now into `demand` (new demand details); they
     become CONSUMED. Returns their amendmentIds (the caller records the demand's history)."""
@@ -148,7 +162,7 @@ async def consume_active(session: AsyncSession, *, demand: DemandRow, actor: Act
                 AmendmentRow.tenant_id == demand.tenant_id,
                 AmendmentRow.consumer_code == demand.consumer_code,
                 AmendmentRow.business_service == demand.business_service,
-                AmendmentRow.status == ACTIVE,
+                AmendmentRow.status == AmendmentStatus.ACTIVE,
                 or_(AmendmentRow.effective_from.is_(None), AmendmentRow.effective_from <= now_ms),
                 or_(AmendmentRow.effective_till.is_(None), AmendmentRow.effective_till >= now_ms),
             )
@@ -168,7 +182,7 @@ async def consume_active(session: AsyncSession, *, demand: DemandRow, actor: Act
             )
             stamp(added, actor_uuid=actor.uuid, now_ms=now_ms)
             demand.details.append(added)
-        row.status = CONSUMED
+        row.status = AmendmentStatus.CONSUMED
         stamp(row, actor_uuid=actor.uuid, now_ms=now_ms)
     if rows:
         stamp(demand, actor_uuid=actor.uuid, now_ms=now_ms)

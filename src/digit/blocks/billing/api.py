@@ -21,11 +21,10 @@ from digit.blocks.billing.schemas import (
     DemandSearch,
     UpdateBillRequest,
 )
-from digit.kernel import idempotency
 from digit.kernel.anonymous import anonymous_actor
 from digit.kernel.deps import CurrentActor, OptionalActor, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
-from digit.kernel.errors import Invalid, NotFound
+from digit.kernel.errors import Invalid
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.request_tenants import TenantQuery
 
@@ -41,18 +40,13 @@ async def create_demands(
     idempotency_key: IdempotencyKey = None,
 ) -> DemandResponse:
     """DIGIT demand/_create; with an `Idempotency-Key` a retry answers the demands the first call made."""
-    tenant_id = body.demands[0].tenant_id if body.demands else actor.tenant_id
-    demands = await idempotency.once(
+    demands = await service.create_demands_once(
         session,
-        key=idempotency_key,
-        operation="billing.demand.create",
-        tenant_id=tenant_id,
-        caller=actor.uuid,
+        deps,
+        demands=body.demands,
+        actor=actor,
+        idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=deps.platform.clock.now_ms(),
-        create=lambda: service.create_demands(session, deps, demands=body.demands, actor=actor),
-        reference=lambda made: {"demandIds": [d.id for d in made]},
-        replay=lambda first: service.search_demands(session, tenant_id=tenant_id, demand_ids=first["demandIds"]),
     )
     return DemandResponse(response_info=response_info(body.request_info), demands=demands)
 
@@ -182,32 +176,13 @@ async def create_amendment(
     """DIGIT amendment/_create: a credit or debit note, folded into the consumer's demand at the next bill.
 
     With an `Idempotency-Key` a retry answers the amendment the first call made, as it is now."""
-    tenant_id = body.amendment.tenant_id
-
-    async def made_before(first: dict[str, Any]) -> dict[str, Any]:
-        found = await amendments.search_amendments(
-            session,
-            tenant_id=tenant_id,
-            consumer_codes=[],
-            business_service=None,
-            amendment_ids=[first["amendmentId"]],
-            statuses=[],
-        )
-        if not found:
-            raise NotFound("EG_BS_AMENDMENT_NOT_FOUND", "the amendment this Idempotency-Key made is not found")
-        return found[0]
-
-    created = await idempotency.once(
+    created = await service.create_amendment_once(
         session,
-        key=idempotency_key,
-        operation="billing.amendment.create",
-        tenant_id=tenant_id,
-        caller=actor.uuid,
+        deps,
+        amendment=body.amendment,
+        actor=actor,
+        idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=deps.platform.clock.now_ms(),
-        create=lambda: service.create_amendment(session, deps, amendment=body.amendment, actor=actor),
-        reference=lambda made: {"amendmentId": made["amendmentId"]},
-        replay=made_before,
     )
     return AmendmentResponse(response_info=response_info(body.request_info), amendments=[created])
 

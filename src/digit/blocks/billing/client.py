@@ -89,6 +89,9 @@ class BillingClient(Protocol):
 
 
 class InProcessBillingClient:
+    """`BillingClient` in this process. Its methods restate the Protocol's signatures on purpose: the Protocol is
+    the interface other blocks type against, this class one implementation of it."""
+
     def __init__(self, deps: BillingDeps) -> None:
         self._deps = deps
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from digit.blocks.billing.schemas import DemandStatus
 from digit.kernel.db import Audited, Base, new_id
 
 MONEY = Numeric(14, 2)
@@ -26,7 +27,7 @@ class DemandRow(Audited, Base):
     tax_period_to: Mapped[int] = mapped_column(BigInteger)
     bill_expiry_time: Mapped[int | None] = mapped_column(BigInteger)
     minimum_amount_payable: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
-    status: Mapped[str] = mapped_column(String(32), default="ACTIVE")
+    status: Mapped[str] = mapped_column(String(32), default=DemandStatus.ACTIVE)
     is_payment_completed: Mapped[bool] = mapped_column(default=False)
     additional_details: Mapped[dict[str, Any] | None]
     details: Mapped[list[DemandDetailRow]] = relationship(

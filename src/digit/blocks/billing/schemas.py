@@ -49,6 +49,13 @@ class DemandStatus(StrEnum):
     ADJUSTED = "ADJUSTED"
 
 
+class AmendmentStatus(StrEnum):
+    """An amendment is ACTIVE until the next bill of its consumer code folds it into a demand (CONSUMED)."""
+
+    ACTIVE = "ACTIVE"
+    CONSUMED = "CONSUMED"
+
+
 class BillStatus(StrEnum):
     """A bill's life: ACTIVE until paid in part or full, replaced (EXPIRED), cancelled, or its payment cancelled."""
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import copy
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,10 +39,12 @@ from digit.blocks.billing.schemas import (
     Payer,
     money_out,
 )
-from digit.kernel.anonymous import is_anonymous, mask
+from digit.kernel import idempotency
+from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.events import emit
+from digit.kernel.masking import mask
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import state_of
 
@@ -308,6 +310,31 @@ async def create_demands(
     return [demand_to_wire(row) for row in created]
 
 
+async def create_demands_once(
+    session: AsyncSession,
+    deps: BillingDeps,
+    *,
+    demands: Sequence[Demand],
+    actor: Actor,
+    idempotency_key: str | None,
+    request: dict[str, Any],
+) -> list[Demand]:
+    """demand/_create under an `Idempotency-Key`: a retry answers the demands the first call made."""
+    tenant_id = demands[0].tenant_id if demands else actor.tenant_id
+    return await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="billing.demand.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=request,
+        now_ms=deps.platform.clock.now_ms(),
+        create=lambda: create_demands(session, deps, demands=demands, actor=actor),
+        reference=lambda made: {"demandIds": [d.id for d in made]},
+        replay=lambda first: search_demands(session, tenant_id=tenant_id, demand_ids=first["demandIds"]),
+    )
+
+
 async def _lock_demands_for_update(
     session: AsyncSession, demands: Sequence[Demand], *, actor: Actor, now_ms: int
 ) -> dict[str, DemandRow]:
@@ -443,9 +470,33 @@ async def _emit_demand(session: AsyncSession, topic: str, row: DemandRow, *, act
     )
 
 
-def _own_payer(actor: Actor | None, consumer_codes: Sequence[str]) -> str | None:
-    """The payer a citizen's search is limited to: their own, unless a consumer code names one (open payment)."""
-    return actor.uuid if actor is not None and actor.is_citizen and not consumer_codes else None
+_Consumed = TypeVar("_Consumed", DemandRow, BillRow)
+
+
+def _consumer_query(
+    table: type[_Consumed],
+    *,
+    tenant_id: str,
+    ids: Sequence[str],
+    consumer_codes: Sequence[str],
+    business_service: str | None,
+    status: str | None,
+    actor: Actor | None,
+) -> Select[_Consumed]:
+    """The criteria demands and bills are both searched by. A citizen `actor` sees only their own, unless a
+    consumer code names what to find (open payment)."""
+    query = select(table).where(table.tenant_id == tenant_id)
+    if actor is not None and actor.is_citizen and not consumer_codes:
+        query = query.where(table.payer_uuid == actor.uuid)
+    if ids:
+        query = query.where(table.id.in_(ids))
+    if consumer_codes:
+        query = query.where(table.consumer_code.in_(consumer_codes))
+    if business_service:
+        query = query.where(table.business_service == business_service)
+    if status:
+        query = query.where(table.status == status)
+    return query
 
 
 async def search_demands(
@@ -461,20 +512,17 @@ async def search_demands(
     actor: Actor | None = None,
 ) -> list[Demand]:
     """Demands by criteria; a citizen `actor` sees only their own unless naming consumer codes (open payment)."""
-    query = select(DemandRow).where(DemandRow.tenant_id == tenant_id)
-    own_payer = _own_payer(actor, consumer_codes)
-    if own_payer is not None:
-        query = query.where(DemandRow.payer_uuid == own_payer)
-    if demand_ids:
-        query = query.where(DemandRow.id.in_(demand_ids))
-    if consumer_codes:
-        query = query.where(DemandRow.consumer_code.in_(consumer_codes))
-    if business_service:
-        query = query.where(DemandRow.business_service == business_service)
+    query = _consumer_query(
+        DemandRow,
+        tenant_id=tenant_id,
+        ids=demand_ids,
+        consumer_codes=consumer_codes,
+        business_service=business_service,
+        status=status,
+        actor=actor,
+    )
     if is_payment_completed is not None:
         query = query.where(DemandRow.is_payment_completed == is_payment_completed)
-    if status:
-        query = query.where(DemandRow.status == status)
     if payer_uuids:
         query = query.where(DemandRow.payer_uuid.in_(payer_uuids))
     rows = await session.scalars(query.order_by(DemandRow.tax_period_from, DemandRow.created_time).limit(500))
@@ -673,37 +721,8 @@ async def fetch_bill(
     """DIGIT bill/v2/_fetchbill: the open bill when it is fresh, else a new one from what the demands still owe.
 
     An anonymous caller (open payment) names one consumer code and sees the payer masked."""
-    anonymous = is_anonymous(actor)
-    if anonymous and len(set(consumer_codes)) > 1:
+    if is_anonymous(actor) and len(set(consumer_codes)) > 1:
         raise Invalid("EG_BS_FETCHBILL_CONSUMERCODE_INVALID", "without a token, fetch one consumerCode at a time")
-    bills = await _fetch_bills(
-        session,
-        deps,
-        tenant_id=tenant_id,
-        consumer_codes=consumer_codes,
-        business_service=business_service,
-        actor=actor,
-    )
-    if anonymous:
-        return [_payer_masked(bill) for bill in bills]
-    return bills
-
-
-def _payer_masked(bill: Bill) -> Bill:
-    return bill.model_copy(
-        update={"payer_name": mask(bill.payer_name), "mobile_number": mask(bill.mobile_number), "payer_id": None}
-    )
-
-
-async def _fetch_bills(
-    session: AsyncSession,
-    deps: BillingDeps,
-    *,
-    tenant_id: str,
-    consumer_codes: Sequence[str],
-    business_service: str,
-    actor: Actor,
-) -> list[Bill]:
     if await find_business_service(deps, tenant_id=tenant_id, code=business_service) is None:
         raise Invalid("EG_BS_BUSINESSSERVICE_NOTFOUND", f"no business service {business_service} in {tenant_id}")
     now_ms = deps.platform.clock.now_ms()
@@ -730,19 +749,28 @@ async def _fetch_bills(
             actor=actor,
             now_ms=now_ms,
         )
-        if built is None:
-            continue
-        try:
-            async with session.begin_nested():
-                session.add(built)
-        except IntegrityError:  # another request built the open bill first: use theirs
-            query = select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.open_key == key)
-            winner = await session.scalar(query)
-            if winner is None:
-                raise
-            built = winner
-        bills.append(bill_to_wire(built))
-    return bills
+        if built is not None:
+            bills.append(bill_to_wire(await _kept_open_bill(session, built, tenant_id=tenant_id, key=key)))
+    return [_payer_masked(bill) for bill in bills] if is_anonymous(actor) else bills
+
+
+def _payer_masked(bill: Bill) -> Bill:
+    return bill.model_copy(
+        update={"payer_name": mask(bill.payer_name), "mobile_number": mask(bill.mobile_number), "payer_id": None}
+    )
+
+
+async def _kept_open_bill(session: AsyncSession, built: BillRow, *, tenant_id: str, key: str) -> BillRow:
+    """Store the new open bill; when another request stored its own first, that one is the open bill."""
+    try:
+        async with session.begin_nested():
+            session.add(built)
+    except IntegrityError:
+        winner = await session.scalar(select(BillRow).where(BillRow.tenant_id == tenant_id, BillRow.open_key == key))
+        if winner is None:
+            raise
+        return winner
+    return built
 
 
 async def search_bills(
@@ -756,18 +784,15 @@ async def search_bills(
     actor: Actor | None = None,
 ) -> list[Bill]:
     """Bills by criteria; a citizen `actor` sees only their own unless naming consumer codes (open payment)."""
-    query = select(BillRow).where(BillRow.tenant_id == tenant_id)
-    own_payer = _own_payer(actor, consumer_codes)
-    if own_payer is not None:
-        query = query.where(BillRow.payer_uuid == own_payer)
-    if bill_ids:
-        query = query.where(BillRow.id.in_(bill_ids))
-    if consumer_codes:
-        query = query.where(BillRow.consumer_code.in_(consumer_codes))
-    if business_service:
-        query = query.where(BillRow.business_service == business_service)
-    if status:
-        query = query.where(BillRow.status == status)
+    query = _consumer_query(
+        BillRow,
+        tenant_id=tenant_id,
+        ids=bill_ids,
+        consumer_codes=consumer_codes,
+        business_service=business_service,
+        status=status,
+        actor=actor,
+    )
     rows = await session.scalars(query.order_by(BillRow.bill_date.desc()).limit(500))
     return [bill_to_wire(row) for row in rows]
 
@@ -817,16 +842,13 @@ def apportion(accounts: list[dict[str, Any]], amount: Decimal) -> dict[str, Deci
 
 async def _lock_bill_demands(session: AsyncSession, bill: BillRow) -> dict[str, DemandRow]:
     """Lock the demands behind a bill (after the bill itself, the order every writer keeps), by id."""
-    demand_ids = [d["demandId"] for d in bill.bill_details]
-    return {
-        d.id: d
-        for d in await session.scalars(
-            select(DemandRow)
-            .where(DemandRow.id.in_(demand_ids))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
+    return await _lock_demands(session, [d["demandId"] for d in bill.bill_details])
+
+
+async def _lock_demands(session: AsyncSession, demand_ids: Collection[str]) -> dict[str, DemandRow]:
+    """Lock these demands (read again, whatever the session holds), by id."""
+    query = select(DemandRow).where(DemandRow.id.in_(demand_ids)).with_for_update()
+    return {d.id: d for d in await session.scalars(query.execution_options(populate_existing=True))}
 
 
 def _spread_shares(
@@ -944,15 +966,7 @@ async def reverse_payment(
     bill = await _lock_bill(session, tenant_id=tenant_id, bill_id=bill_id)
     detail_ids = [a.demand_detail_id for a in apportioned]
     demand_ids = set(await session.scalars(select(DemandDetailRow.demand_id).where(DemandDetailRow.id.in_(detail_ids))))
-    touched = {
-        d.id: d
-        for d in await session.scalars(
-            select(DemandRow)
-            .where(DemandRow.id.in_(demand_ids))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
+    touched = await _lock_demands(session, demand_ids)
     detail_rows = {d.id: d for demand in touched.values() for d in demand.details}
     for share in apportioned:
         row = detail_rows[share.demand_detail_id]
@@ -1051,6 +1065,32 @@ async def create_amendment(
         amendment_id=f"{note}-{amendment.consumer_code}-{number}",
         actor=actor,
         now_ms=deps.platform.clock.now_ms(),
+    )
+
+
+async def create_amendment_once(
+    session: AsyncSession,
+    deps: BillingDeps,
+    *,
+    amendment: Amendment,
+    actor: Actor,
+    idempotency_key: str | None,
+    request: dict[str, Any],
+) -> dict[str, Any]:
+    """amendment/_create under an `Idempotency-Key`: a retry answers the amendment the first call made, as it
+    is now."""
+    tenant_id = amendment.tenant_id
+    return await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="billing.amendment.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=request,
+        now_ms=deps.platform.clock.now_ms(),
+        create=lambda: create_amendment(session, deps, amendment=amendment, actor=actor),
+        reference=lambda made: {"amendmentId": made["amendmentId"]},
+        replay=lambda first: amendments.get_amendment(session, tenant_id=tenant_id, amendment_id=first["amendmentId"]),
     )
 
 

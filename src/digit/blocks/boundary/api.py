@@ -9,16 +9,19 @@ from fastapi import APIRouter, Query
 from digit.blocks.boundary import service
 from digit.blocks.boundary.schemas import (
     BoundariesResponse,
+    BoundarySearch,
     CreateBoundariesRequest,
     CreateHierarchyRequest,
     CreateRelationshipRequest,
     HierarchyResponse,
+    LocationSearch,
+    RelationshipSearch,
     SearchHierarchyRequest,
     TenantBoundaryResponse,
 )
 from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
@@ -42,21 +45,12 @@ async def _require_tenant(platform: Platform, tenant_id: str) -> MdmsClient:
 async def search_location_boundaries(
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    hierarchy_type_code: Annotated[str | None, Query(alias="hierarchyTypeCode")] = None,
-    boundary_type: Annotated[str | None, Query(alias="boundaryType")] = None,
-    codes: Annotated[list[str] | None, Query()] = None,
+    criteria: Annotated[LocationSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> TenantBoundaryResponse:
     """DIGIT egov-location v11: the tenant's TenantBoundary trees, or its boundaries of a type or with codes."""
     mdms = await _require_tenant(platform, tenant_id)
-    records = await mdms.get_master(tenant_id=tenant_id, module="egov-location", master="TenantBoundary")
-    found = service.search_location(
-        records,
-        tenant_id=tenant_id,
-        hierarchy_type=hierarchy_type_code,
-        boundary_type=boundary_type,
-        codes=split_values(codes),
-    )
+    found = await service.search_location(mdms, tenant_id=tenant_id, criteria=criteria)
     return TenantBoundaryResponse(response_info=response_info(body), tenant_boundary=found)
 
 
@@ -97,15 +91,12 @@ async def search_boundaries(
     session: SessionDep,
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    codes: Annotated[list[str] | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    criteria: Annotated[BoundarySearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> BoundariesResponse:
+    """boundary-service `boundary/_search`: a page of the tenant's boundaries, by code."""
     await _require_tenant(platform, tenant_id)
-    found = await service.search_boundaries(
-        session, tenant_id=tenant_id, codes=split_values(codes), offset=offset, limit=limit
-    )
+    found = await service.search_boundaries(session, tenant_id=tenant_id, criteria=criteria)
     return BoundariesResponse(response_info=response_info(body), boundary=found)
 
 
@@ -167,24 +158,10 @@ async def search_relationships(
     session: SessionDep,
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    hierarchy_type: Annotated[str, Query(alias="hierarchyType", min_length=1)],
-    boundary_type: Annotated[str | None, Query(alias="boundaryType")] = None,
-    codes: Annotated[list[str] | None, Query()] = None,
-    include_children: Annotated[bool, Query(alias="includeChildren")] = False,
-    include_parents: Annotated[bool, Query(alias="includeParents")] = False,
-    parent: Annotated[str | None, Query(description="only the children of this boundary code")] = None,
+    criteria: Annotated[RelationshipSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> TenantBoundaryResponse:
     """boundary-service relationship search: a tree (all of it, or the asked boundaries with children/parents)."""
     await _require_tenant(platform, tenant_id)
-    found = await service.search_relationships(
-        session,
-        tenant_id=tenant_id,
-        hierarchy_type=hierarchy_type,
-        boundary_type=boundary_type,
-        codes=split_values(codes),
-        include_children=include_children,
-        include_parents=include_parents,
-        parent=parent,
-    )
+    found = await service.search_relationships(session, tenant_id=tenant_id, criteria=criteria)
     return TenantBoundaryResponse(response_info=response_info(body), tenant_boundary=found)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Csv, Paged, SearchQuery, page_limit
 
 
 class Geometry(WireModel):
@@ -84,3 +85,29 @@ class CreateRelationshipRequest(WireModel):
 class TenantBoundaryResponse(WireModel):
     response_info: ResponseInfo = Field(alias="ResponseInfo")
     tenant_boundary: list[dict[str, Any]] = Field(alias="TenantBoundary")
+
+
+class LocationSearch(SearchQuery):
+    """egov-location v11 `boundarys/_search` criteria: a hierarchy, a boundary type, codes."""
+
+    hierarchy_type_code: str | None = None
+    boundary_type: str | None = None
+    codes: Csv
+
+
+class BoundarySearch(Paged):
+    """boundary-service `boundary/_search` criteria: codes, a page of at most 1000."""
+
+    codes: Csv
+    limit: int = page_limit(default=100, maximum=1000)
+
+
+class RelationshipSearch(SearchQuery):
+    """boundary-service `boundary-relationships/_search` criteria: which part of a hierarchy's tree."""
+
+    hierarchy_type: str = Field(min_length=1)
+    boundary_type: str | None = None
+    codes: Csv
+    include_children: bool = False
+    include_parents: bool = False
+    parent: str | None = Field(default=None, description="only the children of this boundary code")

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.boundary.models import BoundaryRow, HierarchyRow, RelationshipRow
-from digit.blocks.mdms.client import Tenant
+from digit.blocks.boundary.schemas import BoundarySearch, LocationSearch, RelationshipSearch
+from digit.blocks.mdms.client import MdmsClient, Tenant
 from digit.kernel.db import stamp
 from digit.kernel.errors import Invalid
 from digit.kernel.tenancy import lineage
@@ -59,19 +60,15 @@ def hierarchy_records(records: Sequence[Any], hierarchy_type: str | None) -> lis
     return found
 
 
-def search_location(
-    records: Sequence[Any],
-    *,
-    tenant_id: str,
-    hierarchy_type: str | None,
-    boundary_type: str | None,
-    codes: Sequence[str],
-) -> list[dict[str, Any]]:
-    """DIGIT's `/location/v11/boundarys/_search`: per hierarchy, the whole tree, or the boundaries of a type,
-    or the boundaries with the given codes (each with its subtree)."""
+async def search_location(mdms: MdmsClient, *, tenant_id: str, criteria: LocationSearch) -> list[dict[str, Any]]:
+    """DIGIT's `/location/v11/boundarys/_search` over the tenant's `egov-location.TenantBoundary` master: per
+    hierarchy, the whole tree, or the boundaries of a type, or the boundaries with the given codes (each with
+    its subtree)."""
+    records = await mdms.get_master(tenant_id=tenant_id, module="egov-location", master="TenantBoundary")
+    hierarchy_type = criteria.hierarchy_type_code
     result = []
-    wanted_codes = set(codes)
-    wanted_type = boundary_type.lower() if boundary_type else None
+    wanted_codes = set(criteria.codes)
+    wanted_type = criteria.boundary_type.lower() if criteria.boundary_type else None
     for record in hierarchy_records(records, hierarchy_type):
         roots = roots_of(record)
         if wanted_codes or wanted_type:
@@ -176,13 +173,12 @@ async def update_boundaries(
     return [boundary_wire(r) for r in rows]
 
 
-async def search_boundaries(
-    session: AsyncSession, *, tenant_id: str, codes: Sequence[str], offset: int, limit: int
-) -> list[dict[str, Any]]:
+async def search_boundaries(session: AsyncSession, *, tenant_id: str, criteria: BoundarySearch) -> list[dict[str, Any]]:
+    """boundary-service `boundary/_search`: a page of the tenant's boundaries (of some codes), by code."""
     query = select(BoundaryRow).where(BoundaryRow.tenant_id == tenant_id)
-    if codes:
-        query = query.where(BoundaryRow.code.in_(list(codes)))
-    rows = await session.scalars(query.order_by(BoundaryRow.code).offset(offset).limit(limit))
+    if criteria.codes:
+        query = query.where(BoundaryRow.code.in_(criteria.codes))
+    rows = await session.scalars(criteria.page(query.order_by(BoundaryRow.code)))
     return [boundary_wire(r) for r in rows]
 
 
@@ -432,18 +428,13 @@ def _ancestor_forest(
 
 
 async def search_relationships(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    hierarchy_type: str,
-    boundary_type: str | None,
-    codes: Sequence[str],
-    include_children: bool,
-    include_parents: bool,
-    parent: str | None = None,
+    session: AsyncSession, *, tenant_id: str, criteria: RelationshipSearch
 ) -> list[dict[str, Any]]:
-    """The hierarchy as a tree: all of it, or the boundaries asked for (by code or type), with their subtrees
-    (`includeChildren`) and the chain of their ancestors (`includeParents`)."""
+    """The hierarchy as a tree: all of it, or the boundaries asked for (by code, type or parent), with their
+    subtrees (`includeChildren`) and the chain of their ancestors (`includeParents`)."""
+    hierarchy_type, codes = criteria.hierarchy_type, criteria.codes
+    boundary_type, parent = criteria.boundary_type, criteria.parent
+    include_children, include_parents = criteria.include_children, criteria.include_parents
     hierarchy = await find_hierarchy(session, tenant_id=tenant_id, hierarchy_type=hierarchy_type)
     if hierarchy is None:
         return []

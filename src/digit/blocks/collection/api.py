@@ -87,15 +87,7 @@ async def plain_search_payments(
 ) -> PaymentResponse:
     """DIGIT payments/_plainsearch: every payment of a tenant, oldest first, page by page (system use:
     re-indexing; superusers only)."""
-    payments = await service.search_payments(
-        session,
-        deps,
-        tenant_id=tenant_id,
-        actor=actor,
-        criteria=criteria,
-        business_services=criteria.business_services,
-        oldest_first=True,
-    )
+    payments = await service.plain_search_payments(session, deps, tenant_id=tenant_id, actor=actor, criteria=criteria)
     return PaymentResponse(response_info=response_info(body), payments=payments)
 
 

@@ -44,6 +44,9 @@ class CollectionClient(Protocol):
 
 
 class InProcessCollectionClient:
+    """`CollectionClient` in this process. Its methods restate the Protocol's signatures on purpose: the Protocol is
+    the interface other blocks type against, this class one implementation of it."""
+
     def __init__(self, deps: CollectionDeps) -> None:
         self._deps = deps
 

@@ -30,6 +30,7 @@ from digit.blocks.collection.schemas import (
     PaymentMode,
     PaymentStatus,
     PaymentWorkflow,
+    PlainPaymentSearch,
 )
 from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
@@ -408,6 +409,22 @@ async def search_payments(
     rows = await session.scalars(criteria.page(query.order_by(order, PaymentRow.id)))
     reveal = actor.is_citizen or actor.has_any_role(COUNTER_ROLES | CANCEL_ROLES, tenant_id) or actor.is_system
     return [await payment_to_wire(deps, row, reveal_pii=reveal) for row in rows]
+
+
+async def plain_search_payments(
+    session: AsyncSession, deps: CollectionDeps, *, tenant_id: str, actor: Actor, criteria: PlainPaymentSearch
+) -> list[Payment]:
+    """DIGIT payments/_plainsearch: every payment of the tenant (of some business services), oldest first, so
+    that its pages stay stable while payments arrive (system use: re-indexing)."""
+    return await search_payments(
+        session,
+        deps,
+        oldest_first=True,
+        tenant_id=tenant_id,
+        actor=actor,
+        criteria=criteria,
+        business_services=criteria.business_services,
+    )
 
 
 async def payment_workflow(

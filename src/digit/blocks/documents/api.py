@@ -9,18 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.documents import service
 from digit.blocks.documents.deps import DocumentsDeps
-from digit.blocks.documents.schemas import DeleteResponse, DocumentEntity, DocumentRequest, DocumentResponse
+from digit.blocks.documents.schemas import (
+    DeleteResponse,
+    DocumentEntity,
+    DocumentRequest,
+    DocumentResponse,
+    DocumentSearch,
+)
 from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, ReadSessionDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
-from digit.kernel.inputs import Offset
 from digit.kernel.request_tenants import AuthorisedTenants, QueryTenantIds
 
 PREFIX = "/egov-document-uploader/egov-du/document"
 router = APIRouter(prefix=PREFIX, tags=["documents"])
-
-Text = Annotated[str | None, Query(max_length=128)]
 
 
 @router.post("/_create")
@@ -111,17 +114,11 @@ async def search(
     session: ReadSessionDep,
     platform: PlatformDep,
     tenant_ids: QueryTenantIds,
+    query: Annotated[DocumentSearch, Query()],
     body: RequestInfoBody | None = None,
-    name: Text = None,
-    category: Text = None,
-    posted_by: Annotated[str | None, Query(alias="postedBy", max_length=128)] = None,
-    offset: Annotated[Offset, Query()] = 0,
-    limit: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> DocumentResponse:
     """Active documents of the `tenantIds` (name contains, category, posted by), newest first, with counts."""
-    criteria = service.SearchCriteria(
-        tenant_ids=tenant_ids, name=name, category=category, posted_by=posted_by, offset=offset, limit=limit
-    )
+    criteria = service.SearchCriteria(tenant_ids=tenant_ids, **query.model_dump())
     found = await service.search_documents(session, DocumentsDeps.of(platform), criteria=criteria)
     return DocumentResponse(
         response_info=response_info(body),

@@ -7,6 +7,10 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel, split_values
+from digit.kernel.inputs import Offset
+from digit.kernel.paging import Paged, page_limit
+
+DEFAULT_LIMIT = 10  # documents in a page of a search that names no limit (the service cuts any to 60)
 
 
 def _tenant_list(value: Any) -> Any:
@@ -67,3 +71,13 @@ class DeleteResponse(ResponseInfo):
     """DIGIT's `_delete` answers with a bare ResponseInfo; it is also under `ResponseInfo`, as our answers are."""
 
     response_info: ResponseInfo | None = Field(default=None, alias="ResponseInfo")
+
+
+class DocumentSearch(Paged):
+    """document `_search` criteria (the tenants are `tenantIds`, where the access gate put them)."""
+
+    name: str | None = Field(default=None, max_length=128)
+    category: str | None = Field(default=None, max_length=128)
+    posted_by: str | None = Field(default=None, max_length=128)
+    offset: Offset = 0
+    limit: int = page_limit(default=DEFAULT_LIMIT, maximum=10_000, minimum=0)

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.documents.deps import DocumentsDeps
 from digit.blocks.documents.models import DocumentRow
-from digit.blocks.documents.schemas import AuditDetails, CategoryCount, DocumentEntity
+from digit.blocks.documents.schemas import DEFAULT_LIMIT, AuditDetails, CategoryCount, DocumentEntity
 from digit.blocks.filestore.client import StoredFile
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 ID_NAME = "du.documentid"
 ID_FORMAT = "DOC-[cy:yyyy-MM-dd]-[SEQ_EG_DOC_ID]"
 CATEGORY_MODULE, CATEGORY_MASTER = "DocumentUploader", "UlbLevelCategories"
-DEFAULT_LIMIT, MAX_LIMIT = 10, 60
+MAX_LIMIT = 60
 TOPIC_CREATE, TOPIC_UPDATE, TOPIC_DELETE = "save-du-document", "update-du-document", "delete-du-document"
 
 

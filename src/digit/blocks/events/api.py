@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from digit.blocks.events import service
-from digit.blocks.events.schemas import DeadLetter, DeadLettersResponse, OutboxStatsResponse, ReplayRequest
+from digit.blocks.events.schemas import (
+    DeadLetter,
+    DeadLetterSearch,
+    DeadLettersResponse,
+    OutboxStatsResponse,
+    ReplayRequest,
+)
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.request_tenants import TenantQuery
@@ -21,18 +27,12 @@ TenantId = TenantQuery
 async def search_dead_letters(
     platform: PlatformDep,
     tenant_id: TenantId,
+    criteria: Annotated[DeadLetterSearch, Query()],
     body: RequestInfoBody | None = None,
-    consumer: Annotated[str | None, Query()] = None,
-    topic: Annotated[str | None, Query()] = None,
-    status: Annotated[str | None, Query(pattern="^(DEAD|REPLAYED)$")] = service.DEAD,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DeadLettersResponse:
     """Deliveries that failed every attempt, for the tenant and its cities (newest first)."""
     async with platform.read_sessions() as session:
-        rows, total = await service.search_dead_letters(
-            session, tenant_id=tenant_id, consumer=consumer, topic=topic, status=status, limit=limit, offset=offset
-        )
+        rows, total = await service.search_dead_letters(session, tenant_id=tenant_id, criteria=criteria)
     return DeadLettersResponse(
         response_info=response_info(body),
         dead_letters=[DeadLetter.model_validate(r) for r in rows],

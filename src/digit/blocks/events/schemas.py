@@ -7,6 +7,10 @@ from typing import Any
 from pydantic import Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Paged
+
+DEAD = "DEAD"
+REPLAYED = "REPLAYED"
 
 
 class DeadLetter(WireModel):
@@ -41,3 +45,11 @@ class OutboxStatsResponse(WireModel):
     pending_events: int
     pending_deliveries: int
     dead_letters: int
+
+
+class DeadLetterSearch(Paged):
+    """dead-letters `_search` criteria: a consumer, a topic, DEAD (the default) or REPLAYED, a page of 500 at most."""
+
+    consumer: str | None = None
+    topic: str | None = None
+    status: str | None = Field(default=DEAD, pattern=f"^({DEAD}|{REPLAYED})$")

@@ -5,46 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.events.schemas import DEAD, REPLAYED, DeadLetterSearch
 from digit.kernel.db import stamp
 from digit.kernel.errors import NotFound
 from digit.kernel.events import DeadLetterRow, DeliveryRow, OutboxRow
-
-DEAD = "DEAD"
-REPLAYED = "REPLAYED"
-
-
-def _in_tenant(column: Any, tenant_id: str) -> Any:
-    return or_(column == tenant_id, column.startswith(tenant_id + ".", autoescape=True))
+from digit.kernel.tenancy import in_tenant
 
 
 async def search_dead_letters(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    consumer: str | None = None,
-    topic: str | None = None,
-    status: str | None = DEAD,
-    limit: int = 100,
-    offset: int = 0,
+    session: AsyncSession, *, tenant_id: str, criteria: DeadLetterSearch
 ) -> tuple[list[DeadLetterRow], int]:
     """Dead letters of the tenant and its cities, newest first, with the total count."""
-    conditions = [_in_tenant(DeadLetterRow.tenant_id, tenant_id)]
-    if consumer:
-        conditions.append(DeadLetterRow.consumer == consumer)
-    if topic:
-        conditions.append(DeadLetterRow.topic == topic)
-    if status:
-        conditions.append(DeadLetterRow.status == status)
+    conditions = [in_tenant(DeadLetterRow.tenant_id, tenant_id)]
+    if criteria.consumer:
+        conditions.append(DeadLetterRow.consumer == criteria.consumer)
+    if criteria.topic:
+        conditions.append(DeadLetterRow.topic == criteria.topic)
+    if criteria.status:
+        conditions.append(DeadLetterRow.status == criteria.status)
     total = await session.scalar(select(func.count()).select_from(DeadLetterRow).where(*conditions))
-    query = (
+    query = criteria.page(
         select(DeadLetterRow)
         .where(*conditions)
         .order_by(DeadLetterRow.last_modified_time.desc(), DeadLetterRow.seq.desc())
-        .limit(limit)
-        .offset(offset)
     )
     return list(await session.scalars(query)), int(total or 0)
 
@@ -55,7 +41,7 @@ async def replay_dead_letters(
     """Queue each dead letter again for its consumer (attempts start over); the dispatcher delivers it."""
     wanted = list(dict.fromkeys(ids))
     query = select(DeadLetterRow).where(
-        DeadLetterRow.id.in_(wanted), _in_tenant(DeadLetterRow.tenant_id, tenant_id), DeadLetterRow.status == DEAD
+        DeadLetterRow.id.in_(wanted), in_tenant(DeadLetterRow.tenant_id, tenant_id), DeadLetterRow.status == DEAD
     )
     rows = {row.id: row for row in await session.scalars(query)}
     missing = [i for i in wanted if i not in rows]
@@ -94,7 +80,7 @@ async def outbox_stats(session: AsyncSession, *, tenant_id: str) -> tuple[int, i
         return int(await session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
 
     return (
-        await count(OutboxRow, _in_tenant(OutboxRow.tenant_id, tenant_id), OutboxRow.published_time.is_(None)),
-        await count(DeliveryRow, _in_tenant(DeliveryRow.tenant_id, tenant_id)),
-        await count(DeadLetterRow, _in_tenant(DeadLetterRow.tenant_id, tenant_id), DeadLetterRow.status == DEAD),
+        await count(OutboxRow, in_tenant(OutboxRow.tenant_id, tenant_id), OutboxRow.published_time.is_(None)),
+        await count(DeliveryRow, in_tenant(DeliveryRow.tenant_id, tenant_id)),
+        await count(DeadLetterRow, in_tenant(DeadLetterRow.tenant_id, tenant_id), DeadLetterRow.status == DEAD),
     )

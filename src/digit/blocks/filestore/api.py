@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import AfterValidator, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
@@ -16,8 +17,10 @@ from digit.blocks.filestore.client import FILESTORE_CLIENT, InProcessFilestoreCl
 from digit.blocks.filestore.service import Upload
 from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
+from digit.kernel.envelope import split_values
 from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.idempotency import IdempotencyKey
+from digit.kernel.paging import SearchQuery
 from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
 
@@ -95,13 +98,24 @@ async def upload_files(
     return {"files": [{"fileStoreId": f["fileStoreId"], "tenantId": f["tenantId"]} for f in stored]}
 
 
+class UrlQuery(SearchQuery):
+    """`/url`: the files to link, comma-separated and/or repeated (the parameter is required, as in DIGIT)."""
+
+    file_store_ids: Annotated[list[str], AfterValidator(split_values)]
+
+
+class SignedLink(SearchQuery):
+    """`/download`: what a signed link carries besides its tenant."""
+
+    file_store_id: str
+    expires: int
+    signature: str = Field(max_length=128)
+
+
 @router.get("/url")
-async def file_urls(
-    platform: PlatformDep, tenant_id: TenantId, file_store_ids: Annotated[str, Query(alias="fileStoreIds")]
-) -> Any:
+async def file_urls(platform: PlatformDep, tenant_id: TenantId, query: Annotated[UrlQuery, Query()]) -> Any:
     """Short-lived signed links: `{"<id>": url, ..., fileStoreIds: [{id, url}]}`; unknown ids are left out."""
-    ids = [i.strip() for i in file_store_ids.split(",") if i.strip()]
-    urls = await _filestore(platform).signed_urls(tenant_id=tenant_id, file_store_ids=ids)
+    urls = await _filestore(platform).signed_urls(tenant_id=tenant_id, file_store_ids=query.file_store_ids)
     return {**urls, "fileStoreIds": [{"id": i, "url": u} for i, u in urls.items()]}
 
 
@@ -121,6 +135,11 @@ async def download(
     platform: PlatformDep, tenant_id: TenantId, file_store_id: Annotated[str, Query(alias="fileStoreId")]
 ) -> Response:
     """The file's bytes, for a caller allowed in the tenant."""
+    return await _download(platform, tenant_id=tenant_id, file_store_id=file_store_id)
+
+
+async def _download(platform: Platform, *, tenant_id: str, file_store_id: str) -> Response:
+    """The stored file with its type and name (`/id` and a signed `/download` answer the same)."""
     filestore = _filestore(platform)
     metadata = (await filestore.get_metadata(tenant_id=tenant_id, file_store_ids=[file_store_id])).get(file_store_id)
     content = await filestore.read(tenant_id=tenant_id, file_store_id=file_store_id)
@@ -129,23 +148,17 @@ async def download(
 
 
 @router.get("/download")
-async def download_signed(
-    platform: PlatformDep,
-    tenant_id: TenantId,
-    file_store_id: Annotated[str, Query(alias="fileStoreId")],
-    expires: Annotated[int, Query()],
-    signature: Annotated[str, Query(max_length=128)],
-) -> Response:
+async def download_signed(platform: PlatformDep, tenant_id: TenantId, link: Annotated[SignedLink, Query()]) -> Response:
     """Open route: the link's signature (HMAC over id, tenant and expiry) is the permission."""
     service.check_signed(
         platform.settings,
-        file_store_id=file_store_id,
+        file_store_id=link.file_store_id,
         tenant_id=tenant_id,
-        expires_ms=expires,
-        signature=signature,
+        expires_ms=link.expires,
+        signature=link.signature,
         now_ms=platform.clock.now_ms(),
     )
-    return await download(platform, tenant_id, file_store_id)
+    return await _download(platform, tenant_id=tenant_id, file_store_id=link.file_store_id)
 
 
 @router.get("/metadata")

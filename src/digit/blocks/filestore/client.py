@@ -43,6 +43,9 @@ class FilestoreClient(Protocol):
 
 
 class InProcessFilestoreClient:
+    """`FilestoreClient` in this process. Its methods restate the Protocol's signatures on purpose: the Protocol is
+    the interface other blocks type against, this class one implementation of it."""
+
     def __init__(self, platform: Platform, storage: Storage) -> None:
         self._platform = platform
         self.storage = storage

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import filetype
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.filestore.models import FileRow
@@ -26,6 +26,7 @@ from digit.kernel.db import new_id, stamp
 from digit.kernel.errors import Forbidden, Invalid, NotFound
 from digit.kernel.security import Actor
 from digit.kernel.settings import Settings
+from digit.kernel.tenancy import in_tenant
 
 DEFAULT_FORMATS = frozenset({"jpg", "jpeg", "png", "pdf", "odt", "ods", "doc", "docx", "csv", "txt", "xls", "xlsx"})
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -166,16 +167,12 @@ async def store_files(
     return rows
 
 
-def _tenant_or_below(tenant_id: str) -> Any:
-    return or_(FileRow.tenant_id == tenant_id, FileRow.tenant_id.startswith(tenant_id + ".", autoescape=True))
-
-
 async def search_files(session: AsyncSession, *, tenant_id: str, file_store_ids: Sequence[str]) -> list[FileRow]:
     """Files of the tenant (or of its cities, for a state tenant); other tenants' ids are simply not found."""
     ids = [i for i in dict.fromkeys(file_store_ids) if i]
     if not ids:
         return []
-    query = select(FileRow).where(FileRow.id.in_(ids), _tenant_or_below(tenant_id))
+    query = select(FileRow).where(FileRow.id.in_(ids), in_tenant(FileRow.tenant_id, tenant_id))
     found = {row.id: row for row in await session.scalars(query)}
     return [found[i] for i in ids if i in found]
 
@@ -186,7 +183,7 @@ async def search_by_tag(session: AsyncSession, *, tenant_id: str, tag: str, acto
     A fileStoreId stays a capability (DIGIT's UI fetches links by id): ids are random uuids and links are signed
     and short-lived. A listing hands out ids, so it shows a citizen nobody else's.
     """
-    query = select(FileRow).where(FileRow.tag == tag, _tenant_or_below(tenant_id))
+    query = select(FileRow).where(FileRow.tag == tag, in_tenant(FileRow.tenant_id, tenant_id))
     if actor.is_citizen:
         query = query.where(FileRow.created_by == actor.uuid)
     return list(await session.scalars(query.order_by(FileRow.created_time)))

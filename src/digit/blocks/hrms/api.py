@@ -10,7 +10,6 @@ from digit.blocks.hrms import service
 from digit.blocks.hrms.deps import hrms_of
 from digit.blocks.hrms.schemas import EmployeeCountResponse, EmployeeRequest, EmployeeResponse, EmployeeSearch
 from digit.blocks.hrms.service import SearchCriteria
-from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
@@ -29,21 +28,13 @@ async def create_employees(
 ) -> EmployeeResponse:
     """Create employees and their EMPLOYEE users (code from idgen unless given); with an `Idempotency-Key` a
     retry answers the employees the first call made."""
-    hrms = hrms_of(platform)
-    tenant_id = body.employees[0].tenant_id if body.employees else actor.tenant_id
-    employees = await idempotency.once(
+    employees = await service.create_employees_once(
         session,
-        key=idempotency_key,
-        operation="hrms.employee.create",
-        tenant_id=tenant_id,
-        caller=actor.uuid,
+        hrms_of(platform),
+        employees=body.employees,
+        actor=actor,
+        idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=platform.clock.now_ms(),
-        create=lambda: service.create_employees(session, hrms, employees=body.employees, actor=actor),
-        reference=lambda made: {"uuids": [e["uuid"] for e in made]},
-        replay=lambda first: service.search_employees(
-            session, hrms, SearchCriteria(tenant_id=tenant_id, uuids=list(first["uuids"])), viewer=actor
-        ),
     )
     return EmployeeResponse(response_info=response_info(body.request_info), employees=employees)
 
@@ -68,8 +59,8 @@ async def search_employees(
 ) -> EmployeeResponse:
     """Search employees of a tenant (a state covers its cities); contact details masked unless HR admin."""
     criteria = SearchCriteria.of(tenant_id or actor.tenant_id, query)
-    hrms = hrms_of(platform)
-    employees = await service.search_employees(session, hrms, criteria, viewer=actor)  # audit rows: written
+    # the PII audit rows are written in this request's session
+    employees = await service.search_employees(session, hrms_of(platform), criteria, viewer=actor)
     return EmployeeResponse(response_info=response_info(body), employees=employees)
 
 
@@ -81,6 +72,5 @@ async def count_employees(
     tenant_id: OptionalTenantQuery = None,
 ) -> EmployeeCountResponse:
     """Total, active and inactive employees of a tenant (DIGIT's `EmployeCount`)."""
-    async with platform.read_sessions() as session:
-        count = await service.count_employees(session, tenant_id=tenant_id or actor.tenant_id)
+    count = await service.count_employees(platform, tenant_id=tenant_id or actor.tenant_id)
     return EmployeeCountResponse(response_info=response_info(body), employe_count=count)

@@ -41,7 +41,8 @@ class HrmsClient(Protocol):
 
 
 class InProcessHrmsClient:
-    """Reads through the platform's read-only sessions: safe to call inside another block's transaction."""
+    """Reads through the platform's read-only sessions: safe to call inside another block's transaction. Its
+    methods restate `HrmsClient`'s signatures on purpose (the Protocol is the interface other blocks type against)."""
 
     def __init__(self, hrms: Hrms) -> None:
         self._hrms = hrms

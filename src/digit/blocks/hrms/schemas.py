@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import AliasChoices, ConfigDict, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
 from digit.kernel.paging import Csv, Paged, page_limit
+
+
+class EmployeeStatus(StrEnum):
+    """The employment status an employee gets when none is sent; the others a tenant allows are MDMS
+    `egov-hrms.EmployeeStatus` records, so they are data, not members here."""
+
+    EMPLOYED = "EMPLOYED"
 
 
 class HrmsAuditDetails(WireModel):

@@ -14,13 +14,12 @@ Differences: `departments`/`designations` search the *current* assignment (what 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -34,19 +33,22 @@ from digit.blocks.hrms.schemas import (
     Employee,
     EmployeeCount,
     EmployeeSearch,
+    EmployeeStatus,
     Jurisdiction,
 )
 from digit.blocks.hrms.validation import merged_roles, validate
 from digit.blocks.idgen.client import IdgenClient
 from digit.blocks.mdms.client import MdmsClient
 from digit.blocks.user.client import NewUser, UserChanges, UserClient
+from digit.kernel import idempotency
 from digit.kernel.db import stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Invalid
 from digit.kernel.events import emit
+from digit.kernel.masking import mask_lines
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import is_state, state_of
+from digit.kernel.tenancy import in_tenant, state_of
 from digit.kernel.versions import bump
 
 log = logging.getLogger(__name__)
@@ -144,11 +146,6 @@ def _audit(row: Any) -> dict[str, Any]:
     }
 
 
-def mask(value: str) -> str:
-    """DIGIT's default masking pattern `.(?=.{4})`: all but the last four characters become `*`."""
-    return re.sub(r".(?=.{4})", "*", value)
-
-
 _UserInput = TypeVar("_UserInput", NewUser, UserChanges)
 
 
@@ -172,7 +169,7 @@ def user_wire(user: UserInfo | None, *, masked: bool) -> dict[str, Any]:
     if masked:
         for key in MASKED_USER_FIELDS:
             if isinstance(data.get(key), str) and data[key]:
-                data[key] = mask(data[key])
+                data[key] = mask_lines(data[key])
     return data
 
 
@@ -272,6 +269,33 @@ async def create_employees(
     return created
 
 
+async def create_employees_once(
+    session: AsyncSession,
+    hrms: Hrms,
+    *,
+    employees: Sequence[Employee],
+    actor: Actor,
+    idempotency_key: str | None,
+    request: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """`create_employees` under an `Idempotency-Key`: a retry answers the employees the first call made."""
+    tenant_id = employees[0].tenant_id if employees else actor.tenant_id
+    return await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="hrms.employee.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=request,
+        now_ms=hrms.now_ms(),
+        create=lambda: create_employees(session, hrms, employees=employees, actor=actor),
+        reference=lambda made: {"uuids": [e["uuid"] for e in made]},
+        replay=lambda first: search_employees(
+            session, hrms, SearchCriteria(tenant_id=tenant_id, uuids=list(first["uuids"])), viewer=actor
+        ),
+    )
+
+
 async def insert_employee(
     session: AsyncSession, hrms: Hrms, *, employee: Employee, user: UserInfo, code: str, actor: Actor
 ) -> EmployeeRow:
@@ -281,7 +305,7 @@ async def insert_employee(
         uuid=user.uuid,
         code=code,
         tenant_id=employee.tenant_id,
-        employee_status=employee.employee_status or "EMPLOYED",
+        employee_status=employee.employee_status or EmployeeStatus.EMPLOYED,
         employee_type=employee.employee_type,
         date_of_appointment=employee.date_of_appointment,
         is_active=True,
@@ -458,15 +482,9 @@ class SearchCriteria:
         return cls(tenant_id=tenant_id, **query.model_dump())
 
 
-def _in_tenant(tenant_id: str) -> Any:
-    if is_state(tenant_id):
-        return or_(EmployeeRow.tenant_id == tenant_id, EmployeeRow.tenant_id.startswith(tenant_id + "."))
-    return EmployeeRow.tenant_id == tenant_id
-
-
 async def _query(hrms: Hrms, criteria: SearchCriteria) -> Select[EmployeeRow] | None:
     """The employees query, or None when a criterion already rules everything out."""
-    query = select(EmployeeRow).where(_in_tenant(criteria.tenant_id))
+    query = select(EmployeeRow).where(in_tenant(EmployeeRow.tenant_id, criteria.tenant_id))
     uuids = set(criteria.uuids)
     if criteria.roles:
         found = await hrms.users.search_users(
@@ -540,8 +558,11 @@ async def search_employees(
     return [employee_wire(row, users.get(row.uuid), masked=not may_see_pii(viewer, row)) for row in rows]
 
 
-async def count_employees(session: AsyncSession, *, tenant_id: str) -> EmployeeCount:
-    query = select(EmployeeRow.is_active, func.count()).where(_in_tenant(tenant_id)).group_by(EmployeeRow.is_active)
-    counts = {bool(active): int(n) for active, n in (await session.execute(query)).all()}
+async def count_employees(platform: Platform, *, tenant_id: str) -> EmployeeCount:
+    """Total, active and inactive employees of a tenant, read in a read-only session of its own."""
+    in_scope = in_tenant(EmployeeRow.tenant_id, tenant_id)
+    query = select(EmployeeRow.is_active, func.count()).where(in_scope).group_by(EmployeeRow.is_active)
+    async with platform.read_sessions() as session:
+        counts = {bool(active): int(n) for active, n in (await session.execute(query)).all()}
     active, inactive = counts.get(True, 0), counts.get(False, 0)
     return EmployeeCount(total_employee=active + inactive, active_employee=active, inactive_employee=inactive)

@@ -7,6 +7,7 @@ from typing import Any
 from digit.blocks.inbox.client import InProcessInboxClient
 from digit.blocks.inbox.schemas import InboxCriteria, InboxItem, InboxSearchResponse
 from digit.blocks.workflow.client import SORTABLE, WorklistQuery, WorklistSource
+from digit.kernel.envelope import split_values
 from digit.kernel.errors import Invalid
 from digit.kernel.security import Actor
 
@@ -17,7 +18,7 @@ def _strings(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
+        return split_values(value)
     if isinstance(value, list | tuple):
         return [str(v) for v in value if v not in (None, "")]
     return [str(value)]

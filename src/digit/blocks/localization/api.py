@@ -9,24 +9,21 @@ from fastapi import APIRouter, Depends, Query
 
 from digit.blocks.localization import service
 from digit.blocks.localization.schemas import (
-    LOCALE_PATTERN,
     DeleteMessagesRequest,
     DeleteMessagesResponse,
+    MessageSearch,
     MessagesResponse,
     SearchMessagesRequest,
     UpdateMessagesRequest,
     UpsertMessagesRequest,
 )
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.request_tenants import TenantQuery
 
 router = APIRouter(prefix="/localization/messages", tags=["localization"])
 
-Locale = Annotated[str, Query(pattern=LOCALE_PATTERN, description="e.g. en_IN, hi_IN")]
 TenantId = TenantQuery
-Modules = Annotated[str | None, Query(description="comma-separated modules, e.g. rainmaker-pgr,rainmaker-common")]
-Codes = Annotated[list[str] | None, Query(description="comma-separated or repeated codes")]
 
 
 async def _localization(platform: PlatformDep) -> service.Localization:
@@ -39,16 +36,12 @@ LocalizationDep = Annotated[service.Localization, Depends(_localization)]
 @router.post("/v1/_search")
 async def search_messages(
     localization: LocalizationDep,
-    locale: Locale,
     tenant_id: TenantId,
-    module: Modules = None,
-    codes: Codes = None,
+    criteria: Annotated[MessageSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> MessagesResponse:
     """DIGIT _search: a tenant's messages in a locale after the fallback city -> state -> default -> en_IN."""
-    messages = await localization.search(
-        tenant_id=tenant_id, locale=locale, modules=split_values(module), codes=split_values(codes)
-    )
+    messages = await localization.search(tenant_id=tenant_id, criteria=criteria)
     return MessagesResponse(response_info=response_info(body), messages=messages)
 
 
@@ -56,23 +49,16 @@ async def search_messages(
 async def search_messages_v2(localization: LocalizationDep, body: SearchMessagesRequest) -> MessagesResponse:
     """DIGIT's v2 _search: the same search with its criteria in the body (`messageSearchCriteria`)."""
     criteria = body.message_search_criteria
-    messages = await localization.search(
-        tenant_id=criteria.tenant_id,
-        locale=criteria.locale,
-        modules=split_values(criteria.module),
-        codes=split_values(criteria.codes),
-    )
+    messages = await localization.search(tenant_id=criteria.tenant_id, criteria=criteria)
     return MessagesResponse(response_info=response_info(body.request_info), messages=messages)
 
 
 @router.get("")
 async def get_messages(
-    localization: LocalizationDep, locale: Locale, tenant_id: TenantId, module: Modules = None, codes: Codes = None
+    localization: LocalizationDep, tenant_id: TenantId, criteria: Annotated[MessageSearch, Query()]
 ) -> MessagesResponse:
     """DIGIT's GET form of the search."""
-    messages = await localization.search(
-        tenant_id=tenant_id, locale=locale, modules=split_values(module), codes=split_values(codes)
-    )
+    messages = await localization.search(tenant_id=tenant_id, criteria=criteria)
     return MessagesResponse(response_info=response_info(None), messages=messages)
 
 
@@ -126,5 +112,5 @@ async def delete_messages(
 @router.post("/cache-bust")
 async def bust_cache(localization: LocalizationDep, actor: CurrentActor) -> DeleteMessagesResponse:
     """DIGIT /cache-bust: drop this process's resolved messages (others follow the version counter)."""
-    localization.cache.invalidate()
+    localization.bust_cache()
     return DeleteMessagesResponse(response_info=response_info(None), successful=True)

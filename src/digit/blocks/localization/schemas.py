@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Csv, SearchQuery
 
 LOCALE_PATTERN = r"^[a-z]{2,3}_[A-Z]{2}$"  # en_IN, hi_IN
 
@@ -57,6 +58,14 @@ class MessagesResponse(WireModel):
 class DeleteMessagesResponse(WireModel):
     response_info: ResponseInfo = Field(alias="ResponseInfo")
     successful: bool
+
+
+class MessageSearch(SearchQuery):
+    """v1 `_search` and GET criteria as query parameters (the tenant is `tenantId`, where the gate put it)."""
+
+    locale: str = Field(pattern=LOCALE_PATTERN, description="e.g. en_IN, hi_IN")
+    module: Csv = Field(description="comma-separated modules, e.g. rainmaker-pgr,rainmaker-common")
+    codes: Csv = Field(description="comma-separated or repeated codes")
 
 
 class MessageSearchCriteria(WireModel):

@@ -18,10 +18,17 @@ from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digit.blocks.localization.models import MessageRow, VersionRow
-from digit.blocks.localization.schemas import Message, MessageIdentity, UpdateMessage
+from digit.blocks.localization.schemas import (
+    Message,
+    MessageIdentity,
+    MessageSearch,
+    MessageSearchCriteria,
+    UpdateMessage,
+)
 from digit.blocks.mdms.client import MdmsClient
 from digit.kernel.clock import Clock
 from digit.kernel.db import after_commit, conflict_insert, stamp
+from digit.kernel.envelope import split_values
 from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.tenancy import lineage
 
@@ -316,13 +323,16 @@ class Localization:
     cache: MessageCache
     clock: Clock
 
-    async def search(
-        self, *, tenant_id: str, locale: str, modules: Sequence[str] = (), codes: Sequence[str] = ()
-    ) -> list[Message]:
-        """DIGIT _search: a tenant's messages in a locale after the fallback city -> state -> default -> en_IN."""
+    async def search(self, *, tenant_id: str, criteria: MessageSearch | MessageSearchCriteria) -> list[Message]:
+        """DIGIT _search: a tenant's messages in a locale after the fallback city -> state -> default -> en_IN,
+        of some modules and codes (lists as query parameters, or v2's comma-separated `module` in the body)."""
         await check_tenant(self.mdms, tenant_id)
-        messages = await self.cache.messages(tenant_id=tenant_id, locale=locale)
-        return select_messages(messages, modules=modules, codes=codes)
+        messages = await self.cache.messages(tenant_id=tenant_id, locale=criteria.locale)
+        return select_messages(messages, modules=split_values(criteria.module), codes=split_values(criteria.codes))
+
+    def bust_cache(self) -> None:
+        """DIGIT /cache-bust: drop this process's resolved messages (others follow the version counter)."""
+        self.cache.invalidate()
 
     async def upsert(
         self, session: AsyncSession, *, tenant_id: str, messages: Sequence[Message], actor_uuid: str

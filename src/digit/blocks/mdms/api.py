@@ -11,6 +11,7 @@ from digit.blocks.mdms.client import MDMS_CLIENT, MdmsClient
 from digit.blocks.mdms.schemas import (
     CountResponse,
     CreateSchemaRequest,
+    MasterQuery,
     MdmsCriteriaV1,
     MdmsRequest,
     MdmsResponse,
@@ -19,6 +20,7 @@ from digit.blocks.mdms.schemas import (
     SearchV1Request,
     SearchV1Response,
     SearchV2Request,
+    TenantSearch,
 )
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
@@ -62,20 +64,12 @@ async def search(body: SearchV1Request, platform: PlatformDep) -> SearchV1Respon
 @router.post("/v1/_get")
 async def get(
     platform: PlatformDep,
-    module_name: Annotated[str, Query(alias="moduleName", min_length=1)],
-    master_name: Annotated[str, Query(alias="masterName", min_length=1)],
+    query: Annotated[MasterQuery, Query()],
     tenant_id: TenantQuery,
-    filter: Annotated[str | None, Query()] = None,
     body: RequestInfoBody | None = None,
 ) -> SearchV1Response:
     """DIGIT v1 `_get`: one master by query parameters."""
-    criteria = MdmsCriteriaV1.model_validate(
-        {
-            "tenantId": tenant_id,
-            "moduleDetails": [{"moduleName": module_name, "masterDetails": [{"name": master_name, "filter": filter}]}],
-        }
-    )
-    result = await _search_v1(platform, criteria)
+    result = await _search_v1(platform, query.criteria(tenant_id))
     return SearchV1Response(response_info=response_info(body), mdms_res=result)
 
 
@@ -180,38 +174,16 @@ async def update_data(
 @v2_router.post("/v2/_search")
 async def search_data(body: SearchV2Request, session: SessionDep, platform: PlatformDep) -> MdmsResponse:
     """DIGIT v2 data `_search`: records of the tenant, else of its parents."""
-    criteria = body.mdms_criteria
-    await _require_tenant(_client(platform), criteria.tenant_id)
-    found, _ = await service.search_data(
-        session,
-        tenant_id=criteria.tenant_id,
-        schema_code_=criteria.schema_code,
-        ids=criteria.ids,
-        unique_identifiers=criteria.unique_identifiers,
-        filters=dict(criteria.filters),
-        is_active=criteria.is_active,
-        offset=criteria.offset,
-        limit=criteria.limit,
-    )
+    await _require_tenant(_client(platform), body.mdms_criteria.tenant_id)
+    found, _ = await service.search_data(session, criteria=body.mdms_criteria)
     return MdmsResponse(response_info=response_info(body.request_info), mdms=found)
 
 
 @v2_router.post("/v2/_count")
 async def count_data(body: SearchV2Request, session: SessionDep, platform: PlatformDep) -> CountResponse:
     """DIGIT v2 `_count`: how many records the same search finds."""
-    criteria = body.mdms_criteria
-    await _require_tenant(_client(platform), criteria.tenant_id)
-    _, total = await service.search_data(
-        session,
-        tenant_id=criteria.tenant_id,
-        schema_code_=criteria.schema_code,
-        ids=criteria.ids,
-        unique_identifiers=criteria.unique_identifiers,
-        filters=dict(criteria.filters),
-        is_active=criteria.is_active,
-        offset=0,
-        limit=None,
-    )
+    await _require_tenant(_client(platform), body.mdms_criteria.tenant_id)
+    _, total = await service.search_data(session, criteria=body.mdms_criteria)
     return CountResponse(response_info=response_info(body.request_info), total_count=total)
 
 
@@ -232,15 +204,13 @@ tenant_router = APIRouter(prefix="/tenant", tags=["tenant"])
 async def search_tenants(
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    code: Annotated[str | None, Query()] = None,
+    criteria: Annotated[TenantSearch, Query()],
     body: RequestInfoBody | None = None,
 ) -> dict[str, Any]:
-    """DIGIT tenant `_search`: the state's `tenant.tenants`, optionally one code (comma-separated codes)."""
+    """DIGIT tenant `_search`: the state's `tenant.tenants`, optionally some codes (comma-separated codes)."""
     client = _client(platform)
     await _require_tenant(client, tenant_id)
-    tenants = await client.get_master(tenant_id=tenant_id.split(".", 1)[0], module="tenant", master="tenants")
-    if code:
-        wanted = {c.strip() for c in code.split(",") if c.strip()}
-        tenants = [t for t in tenants if isinstance(t, dict) and t.get("code") in wanted]
+    records = await client.get_master(tenant_id=tenant_id.split(".", 1)[0], module="tenant", master="tenants")
+    tenants = service.select_tenants(records, codes=criteria.code)
     info = response_info(body).wire()
     return {"responseInfo": info, "tenant": tenants}

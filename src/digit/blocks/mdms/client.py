@@ -96,6 +96,9 @@ class MdmsClient(Protocol):
 
 
 class InProcessMdmsClient:
+    """`MdmsClient` in this process. Its methods restate the Protocol's signatures on purpose: the Protocol is
+    the interface other blocks type against, this class one implementation of it."""
+
     def __init__(self, cache: MasterDataCache) -> None:
         self._cache = cache
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.paging import Csv, SearchQuery
 
 
 class MasterDetail(WireModel):
@@ -22,6 +23,27 @@ class ModuleDetail(WireModel):
 class MdmsCriteriaV1(WireModel):
     tenant_id: str = Field(min_length=1, max_length=256)
     module_details: list[ModuleDetail] = Field(min_length=1)
+
+
+class MasterQuery(SearchQuery):
+    """v1 `_get`: one master by query parameters."""
+
+    module_name: str = Field(min_length=1)
+    master_name: str = Field(min_length=1)
+    filter: str | None = None
+
+    def criteria(self, tenant_id: str) -> MdmsCriteriaV1:
+        """The same search as v1 `_search`'s body states it."""
+        master = MasterDetail(name=self.master_name, filter=self.filter)
+        return MdmsCriteriaV1(
+            tenant_id=tenant_id, module_details=[ModuleDetail(module_name=self.module_name, master_details=[master])]
+        )
+
+
+class TenantSearch(SearchQuery):
+    """tenant `_search`: the state's tenants, or those of some codes (comma-separated and/or repeated)."""
+
+    code: Csv
 
 
 class SearchV1Request(WireModel):

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digit.blocks.mdms.models import DataRow, SchemaRow, VersionRow
+from digit.blocks.mdms.schemas import MdmsCriteriaV2
 from digit.kernel.clock import Clock
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
@@ -66,7 +67,6 @@ KNOWN_UNIQUE_KEYS: dict[str, list[str]] = {
 
 TENANT_SCHEMA = "tenant.tenants"
 INVALID_TENANT_V1 = "Invalid_tenantId.MdmsCriteria.tenantId"  # DIGIT egov-mdms-service's own code
-DEFAULT_LIMIT = 10
 
 
 def schema_code(module: str, master: str) -> str:
@@ -661,31 +661,22 @@ def _matches(data: Any, filters: dict[str, Any]) -> bool:
     return True
 
 
-async def search_data(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    schema_code_: str | None = None,
-    ids: Sequence[str] = (),
-    unique_identifiers: Sequence[str] = (),
-    filters: dict[str, Any] | None = None,
-    is_active: bool | None = None,
-    offset: int = 0,
-    limit: int | None = DEFAULT_LIMIT,
-) -> tuple[list[dict[str, Any]], int]:
-    """DIGIT /v2/_search: per schema, the most specific tenant in the lineage with matching records; (page, total)."""
+async def search_data(session: AsyncSession, *, criteria: MdmsCriteriaV2) -> tuple[list[dict[str, Any]], int]:
+    """DIGIT /v2/_search: per schema, the most specific tenant in the lineage with matching records; (the page of
+    the criteria, how many there are in all: DIGIT's /v2/_count)."""
+    tenant_id = criteria.tenant_id
     query = select(DataRow).where(DataRow.tenant_id.in_(lineage(tenant_id)))
-    if schema_code_:
-        query = query.where(DataRow.schema_code == schema_code_)
-    if ids:
-        query = query.where(DataRow.id.in_(list(ids)))
-    if unique_identifiers:
-        query = query.where(DataRow.unique_identifier.in_(list(unique_identifiers)))
-    if is_active is not None:
-        query = query.where(DataRow.is_active.is_(is_active))
+    if criteria.schema_code:
+        query = query.where(DataRow.schema_code == criteria.schema_code)
+    if criteria.ids:
+        query = query.where(DataRow.id.in_(criteria.ids))
+    if criteria.unique_identifiers:
+        query = query.where(DataRow.unique_identifier.in_(criteria.unique_identifiers))
+    if criteria.is_active is not None:
+        query = query.where(DataRow.is_active.is_(criteria.is_active))
     by_schema: dict[str, dict[str, list[DataRow]]] = {}
     for row in await session.scalars(query.order_by(DataRow.schema_code, DataRow.ordinal)):
-        if filters and not _matches(row.data, filters):
+        if criteria.filters and not _matches(row.data, criteria.filters):
             continue
         by_schema.setdefault(row.schema_code, {}).setdefault(row.tenant_id, []).append(row)
     rows = [
@@ -693,8 +684,16 @@ async def search_data(
         for by_tenant in by_schema.values()
         for row in next((by_tenant[t] for t in lineage(tenant_id) if t in by_tenant), [])
     ]
-    page = rows[offset:] if limit is None else rows[offset : offset + limit]
+    page = rows[criteria.offset : criteria.offset + criteria.limit]
     return [data_wire(r) for r in page], len(rows)
+
+
+def select_tenants(tenants: Sequence[Any], *, codes: Sequence[str]) -> list[Any]:
+    """DIGIT tenant `_search`: the state's `tenant.tenants` records, only those of `codes` when some are named."""
+    if not codes:
+        return list(tenants)
+    wanted = set(codes)
+    return [t for t in tenants if isinstance(t, dict) and t.get("code") in wanted]
 
 
 # ---------------------------------------------------------------- cache

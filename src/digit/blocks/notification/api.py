@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification import service, user_events
 from digit.blocks.notification.client import NOTIFICATION_CLIENT
@@ -13,7 +12,6 @@ from digit.blocks.notification.schemas import (
     DeliveriesResponse,
     DeliverySearch,
     EmailSearch,
-    Event,
     EventRequest,
     EventResponse,
     EventSearch,
@@ -23,14 +21,12 @@ from digit.blocks.notification.schemas import (
     SmsSearch,
 )
 from digit.blocks.notification.service import Notifier
-from digit.kernel import idempotency
 from digit.kernel.anonymous import anonymous_actor
 from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
-from digit.kernel.security import Actor
 
 router = APIRouter(tags=["notification"])
 
@@ -39,17 +35,6 @@ def _notifier(platform: Platform) -> Notifier:
     notifier = platform.get(NOTIFICATION_CLIENT)
     assert isinstance(notifier, Notifier)
     return notifier
-
-
-async def _events_by_id(session: AsyncSession, events: list[Event], *, ids: list[str], actor: Actor) -> list[Event]:
-    """The events of these ids as the block's search answers them now, in the order of `ids`."""
-    found: dict[str | None, Event] = {}
-    step = user_events.MAX_LIMIT
-    for tenant_id in dict.fromkeys(e.tenant_id for e in events):
-        for start in range(0, len(ids), step):
-            criteria = user_events.EventCriteria(tenant_id=tenant_id, ids=ids[start : start + step])
-            found.update((e.id, e) for e in await user_events.search_events(session, criteria=criteria, actor=actor))
-    return [found[i] for i in ids if i in found]
 
 
 @router.post("/egov-user-event/v1/events/_create")
@@ -62,22 +47,13 @@ async def create_events(
 ) -> EventResponse:
     """Store in-app events for users or roles; with an `Idempotency-Key` a retry answers the events the first
     call made, as they are now."""
-    now_ms = platform.clock.now_ms()
-
-    async def made_before(first: dict[str, Any]) -> list[Event]:
-        return await _events_by_id(session, body.events, ids=list(first["ids"]), actor=actor)
-
-    created = await idempotency.once(
+    created = await user_events.create_events_once(
         session,
-        key=idempotency_key,
-        operation="notification.event.create",
-        tenant_id=body.events[0].tenant_id,
-        caller=actor.uuid,
+        events=body.events,
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+        idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=now_ms,
-        create=lambda: user_events.create_events(session, events=body.events, actor=actor, now_ms=now_ms),
-        reference=lambda made: {"ids": [e.id for e in made]},
-        replay=made_before,
     )
     return EventResponse(response_info=response_info(body.request_info), events=created)
 
@@ -146,17 +122,7 @@ async def search_sms(
     body: RequestInfoBody | None = None,
 ) -> SinkMessagesResponse:
     """SUPERUSER: SMS the development sink kept (newest first), decrypted."""
-    notifier = _notifier(platform)
-    await notifier.flush()
-    found = await service.search_sink(
-        session,
-        notifier.vault,
-        tenant_id=tenant_id,
-        channel="SMS",
-        recipient=query.mobile_number,
-        limit=query.limit,
-        offset=query.offset,
-    )
+    found = await service.search_sent(session, _notifier(platform), tenant_id=tenant_id, query=query)
     return SinkMessagesResponse(response_info=response_info(body), messages=found)
 
 
@@ -169,17 +135,7 @@ async def search_email(
     body: RequestInfoBody | None = None,
 ) -> SinkMessagesResponse:
     """SUPERUSER: emails the development sink kept (newest first), decrypted."""
-    notifier = _notifier(platform)
-    await notifier.flush()
-    found = await service.search_sink(
-        session,
-        notifier.vault,
-        tenant_id=tenant_id,
-        channel="EMAIL",
-        recipient=query.email_id,
-        limit=query.limit,
-        offset=query.offset,
-    )
+    found = await service.search_sent(session, _notifier(platform), tenant_id=tenant_id, query=query)
     return SinkMessagesResponse(response_info=response_info(body), messages=found)
 
 
@@ -192,8 +148,5 @@ async def search_deliveries(
     body: RequestInfoBody | None = None,
 ) -> DeliveriesResponse:
     """SUPERUSER: deliveries with their attempts and outcomes (no recipients, no texts)."""
-    await _notifier(platform).flush()
-    found = await service.search_deliveries(
-        session, tenant_id=tenant_id, status=query.status, ids=query.ids, limit=query.limit, offset=query.offset
-    )
+    found = await service.search_flushed_deliveries(session, _notifier(platform), tenant_id=tenant_id, query=query)
     return DeliveriesResponse(response_info=response_info(body), deliveries=found)

@@ -64,7 +64,9 @@ class NotificationClient(Protocol):
 
 
 class InProcessNotificationClient(Notifier):
-    """Deliveries through this process's queue; `flush()` and `retry_due()` are for tests and the scheduler."""
+    """Deliveries through this process's queue; `flush()` and `retry_due()` are for tests and the scheduler.
+    `Notifier` restates `NotificationClient`'s signatures on purpose (the Protocol is what other blocks type
+    against)."""
 
     async def create_user_events(
         self, session: AsyncSession | None, *, events: Sequence[UserEvent], actor: Actor

@@ -23,6 +23,16 @@ class EventStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class DeliveryStatus(StrEnum):
+    """A delivery's state: PENDING until its first attempt, RETRY after a failed one, SENT or FAILED at the end
+    (an attempt's outcome is SENT or FAILED)."""
+
+    PENDING = "PENDING"
+    SENT = "SENT"
+    RETRY = "RETRY"
+    FAILED = "FAILED"
+
+
 class Recepient(WireModel):  # DIGIT's spelling
     to_roles: list[str] = Field(default_factory=list)
     to_users: list[str] = Field(default_factory=list)

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -37,18 +37,21 @@ from digit.blocks.notification.channels import (
     recipients_of,
 )
 from digit.blocks.notification.models import AttemptRow, DeliveryRow, SinkMessageRow
+from digit.blocks.notification.schemas import DeliverySearch, DeliveryStatus, EmailSearch, SmsSearch
 from digit.blocks.notification.vault import Vault
 from digit.kernel.db import Base, after_commit, after_rollback, conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import DomainError, Invalid
 from digit.kernel.platform import Platform
 from digit.kernel.security import SYSTEM_UUID
+from digit.kernel.tenancy import in_tenant
 
 log = logging.getLogger(__name__)
 
 SMS_CATEGORIES = ("OTP", "TRANSACTION", "PROMOTION", "NOTIFICATION", "OTHERS")
-PENDING, SENT, RETRY, FAILED = "PENDING", "SENT", "RETRY", "FAILED"
 RETRY_BATCH = 50
 _PENDING_KEY = "notification_pending"
+DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRY)
+"""A delivery in one of these is tried again when its next attempt is due."""
 
 Message = Sms | Email
 Outgoing = tuple[Message, str | None]
@@ -233,7 +236,7 @@ class Notifier:
             tenant_id=message.tenant_id,
             channel="SMS" if isinstance(message, Sms) else "EMAIL",
             category=message.category,
-            status=SENT if kept else PENDING,
+            status=DeliveryStatus.SENT if kept else DeliveryStatus.PENDING,
             attempts=1 if kept else 0,
             next_attempt_time=None if kept else now_ms + self.platform.settings.notification_retry_base_ms,
             sent_time=now_ms if kept else None,
@@ -267,11 +270,14 @@ class Notifier:
         now_ms = self.platform.clock.now_ms()
         attempt = attempts_before + 1
         if error is None:
-            status, next_attempt = SENT, None
+            status, next_attempt = DeliveryStatus.SENT, None
         elif attempt >= settings.notification_max_attempts:
-            status, next_attempt = FAILED, None
+            status, next_attempt = DeliveryStatus.FAILED, None
         else:
-            status, next_attempt = RETRY, now_ms + settings.notification_retry_base_ms * 2 ** (attempt - 1)
+            status, next_attempt = (
+                DeliveryStatus.RETRY,
+                now_ms + settings.notification_retry_base_ms * 2 ** (attempt - 1),
+            )
         async with self.platform.sessions() as session, session.begin():
             # the outcome, written without reading the row back (two statements)
             changed = await session.execute(
@@ -290,7 +296,7 @@ class Notifier:
                 .execution_options(synchronize_session=False)
             )
             if getattr(changed, "rowcount", 0) != 1:
-                return FAILED
+                return DeliveryStatus.FAILED
             outcome = _attempt_row(message, attempt=attempt, error=error, now_ms=now_ms)
             session.add(outcome)
         log.info(
@@ -307,7 +313,7 @@ class Notifier:
             due = list(
                 await session.scalars(
                     select(DeliveryRow)
-                    .where(DeliveryRow.status.in_((PENDING, RETRY)), DeliveryRow.next_attempt_time <= now_ms)
+                    .where(DeliveryRow.status.in_(DUE_STATUSES), DeliveryRow.next_attempt_time <= now_ms)
                     .order_by(DeliveryRow.next_attempt_time)
                     .limit(RETRY_BATCH)
                 )
@@ -317,7 +323,7 @@ class Notifier:
             try:
                 async with self.platform.sessions() as session, session.begin():
                     row = await session.get(DeliveryRow, candidate.id)
-                    if row is None or row.status not in (PENDING, RETRY) or (row.next_attempt_time or 0) > now_ms:
+                    if row is None or row.status not in DUE_STATUSES or (row.next_attempt_time or 0) > now_ms:
                         continue
                     row.next_attempt_time = now_ms + lease_ms  # claimed: another process skips it
                     stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
@@ -335,7 +341,7 @@ def _attempt_row(message: Message, *, attempt: int, error: str | None, now_ms: i
         tenant_id=message.tenant_id,
         delivery_id=message.delivery_id,
         attempt=attempt,
-        outcome=SENT if error is None else FAILED,
+        outcome=DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED,
         error=error,
         attempt_time=now_ms,
     )
@@ -399,10 +405,6 @@ def email_of(*, tenant_id: str, to: Sequence[str], subject: str, body: str, is_h
 # --- the development sink, read back by an admin -----------------------------------------------
 
 
-def _tenant_filter(column: Any, tenant_id: str) -> Any:
-    return or_(column == tenant_id, column.startswith(tenant_id + "."))
-
-
 async def search_sink(
     session: AsyncSession,
     vault: Vault,
@@ -415,7 +417,7 @@ async def search_sink(
 ) -> list[dict[str, Any]]:
     """Messages the sink kept, newest first, decrypted (the route is for SUPERUSER only)."""
     query = select(SinkMessageRow).where(
-        SinkMessageRow.channel == channel, _tenant_filter(SinkMessageRow.tenant_id, tenant_id)
+        SinkMessageRow.channel == channel, in_tenant(SinkMessageRow.tenant_id, tenant_id)
     )
     if recipient:
         field_name = "mobileNumber" if channel == "SMS" else "emailId"
@@ -442,11 +444,42 @@ async def search_sink(
     return found
 
 
+async def search_sent(
+    session: AsyncSession, notifier: Notifier, *, tenant_id: str, query: SmsSearch | EmailSearch
+) -> list[dict[str, Any]]:
+    """The SMS (`SmsSearch`) or emails (`EmailSearch`) the sink kept, once the queue is flushed so that what was
+    just sent is found."""
+    await notifier.flush()
+    if isinstance(query, SmsSearch):
+        channel, recipient = "SMS", query.mobile_number
+    else:
+        channel, recipient = "EMAIL", query.email_id
+    return await search_sink(
+        session,
+        notifier.vault,
+        tenant_id=tenant_id,
+        channel=channel,
+        recipient=recipient,
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+async def search_flushed_deliveries(
+    session: AsyncSession, notifier: Notifier, *, tenant_id: str, query: DeliverySearch
+) -> list[dict[str, Any]]:
+    """`search_deliveries` once the queue is flushed, so that what was just sent has its first attempt."""
+    await notifier.flush()
+    return await search_deliveries(
+        session, tenant_id=tenant_id, status=query.status, ids=query.ids, limit=query.limit, offset=query.offset
+    )
+
+
 async def search_deliveries(
     session: AsyncSession, *, tenant_id: str, status: str | None, ids: Sequence[str], limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """Deliveries and their attempts, without recipients or texts."""
-    query = select(DeliveryRow).where(_tenant_filter(DeliveryRow.tenant_id, tenant_id))
+    query = select(DeliveryRow).where(in_tenant(DeliveryRow.tenant_id, tenant_id))
     if status:
         query = query.where(DeliveryRow.status == status)
     if ids:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select
+from sqlalchemy import Select, Table, and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.notification.models import EventRecipientRow, LastAccessRow, UserEventRow
@@ -24,11 +24,12 @@ from digit.blocks.notification.schemas import (
     EventType,
     Recepient,
 )
+from digit.kernel import idempotency
 from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import lineage
+from digit.kernel.tenancy import in_tenant
 
 MAX_LIMIT = MAX_EVENTS_PAGE
 # Core tables for multi-row inserts: one executemany per table, every value written as given
@@ -136,6 +137,41 @@ async def create_events(
     return [to_event(row) for row, _ in rows if row.id in kept]
 
 
+async def create_events_once(
+    session: AsyncSession,
+    *,
+    events: Sequence[Event],
+    actor: Actor,
+    now_ms: int,
+    idempotency_key: str | None,
+    request: dict[str, Any],
+) -> list[Event]:
+    """`create_events` under an `Idempotency-Key`: a retry answers the events the first call made, as they are
+    now."""
+    return await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="notification.event.create",
+        tenant_id=events[0].tenant_id,
+        caller=actor.uuid,
+        request=request,
+        now_ms=now_ms,
+        create=lambda: create_events(session, events=events, actor=actor, now_ms=now_ms),
+        reference=lambda made: {"ids": [e.id for e in made]},
+        replay=lambda first: _events_by_id(session, events, ids=list(first["ids"]), actor=actor),
+    )
+
+
+async def _events_by_id(session: AsyncSession, events: Sequence[Event], *, ids: list[str], actor: Actor) -> list[Event]:
+    """The events of these ids as search answers them now, in the order of `ids`."""
+    found: dict[str | None, Event] = {}
+    for tenant_id in dict.fromkeys(e.tenant_id for e in events):
+        for start in range(0, len(ids), MAX_LIMIT):
+            criteria = EventCriteria(tenant_id=tenant_id, ids=ids[start : start + MAX_LIMIT])
+            found.update((e.id, e) for e in await search_events(session, criteria=criteria, actor=actor))
+    return [found[i] for i in ids if i in found]
+
+
 def _event_row(event: Event, recepient: Recepient, *, actor: Actor, now_ms: int) -> UserEventRow:
     row = UserEventRow(
         id=event.id or new_id(),
@@ -227,17 +263,13 @@ def _addressed_to_every_citizen() -> Select[str]:
     )
 
 
-def _in_tenant(tenant_id: str) -> ColumnElement[bool]:
-    return or_(UserEventRow.tenant_id.in_(lineage(tenant_id)), UserEventRow.tenant_id.startswith(tenant_id + "."))
-
-
 async def search_events(session: AsyncSession, *, criteria: EventCriteria, actor: Actor) -> list[Event]:
     """Events matching every given criterion, most recently changed first."""
     if not criteria.tenant_id:
         raise Invalid("INVALID_TENANT_ID", "tenantId is required")
     if criteria.limit < 0 or criteria.offset < 0:
         raise Invalid("INVALID_PAGE", "offset and limit must not be negative")
-    query = select(UserEventRow).where(_in_tenant(criteria.tenant_id))
+    query = select(UserEventRow).where(in_tenant(UserEventRow.tenant_id, criteria.tenant_id, with_ancestors=True))
     if is_anonymous(actor):  # the logged-out home page: what every citizen may see, and nothing else
         query = query.where(
             UserEventRow.id.in_(_addressed_to_every_citizen()),
@@ -289,7 +321,7 @@ async def count_notifications(session: AsyncSession, *, tenant_id: str, actor: A
         select(func.count())
         .select_from(UserEventRow)
         .where(
-            _in_tenant(tenant_id),
+            in_tenant(UserEventRow.tenant_id, tenant_id, with_ancestors=True),
             UserEventRow.status == EventStatus.ACTIVE.value,
             UserEventRow.id.in_(_addressed_to(actor)),
         )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
 from digit.blocks.pdf import service
 from digit.blocks.pdf.client import PDF_CLIENT, InProcessPdfClient
-from digit.blocks.pdf.schemas import CreateResponse, PdfJob, SearchResponse
+from digit.blocks.pdf.schemas import LOCALE, CreateResponse, JobSearch, PdfJob, RenderQuery, SearchResponse
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfo, response_info
 from digit.kernel.platform import Platform
@@ -19,8 +18,6 @@ from digit.kernel.security import Actor
 router = APIRouter(prefix="/pdf-service/v1", tags=["pdf"])
 
 JsonBody = Annotated[dict[str, Any], Body()]
-LOCALE = re.compile(r"[a-z]{2}_[A-Z]{2}")
-LocaleQuery = Annotated[str | None, Query(pattern=LOCALE.pattern)]
 
 
 def _client(platform: Platform) -> InProcessPdfClient:
@@ -56,14 +53,14 @@ async def create_pdf(
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,
-    key: Annotated[str, Query(min_length=1)],
+    query: Annotated[RenderQuery, Query()],
     tenant_id: TenantQuery,
-    locale: LocaleQuery = None,
 ) -> CreateResponse:
     """Render the records in the body with the key's template and store the PDF in the filestore."""
     request_info = _request_info(body)
+    locale = locale_of(query.locale, request_info, actor)
     job = await _client(platform).create_job(
-        session, key=key, tenant_id=tenant_id, locale=locale_of(locale, request_info, actor), data=body, actor=actor
+        session, key=query.key, tenant_id=tenant_id, locale=locale, data=body, actor=actor
     )
     return CreateResponse(
         response_info=response_info(request_info),
@@ -82,18 +79,16 @@ async def create_pdf_no_save(
     body: JsonBody,
     actor: CurrentActor,
     platform: PlatformDep,
-    key: Annotated[str, Query(min_length=1)],
+    query: Annotated[RenderQuery, Query()],
     tenant_id: TenantQuery,
-    locale: LocaleQuery = None,
 ) -> Response:
     """Render the records and answer the PDF itself."""
-    content = await _client(platform).render(
-        key=key, tenant_id=tenant_id, locale=locale_of(locale, _request_info(body), actor), data=body
-    )
+    locale = locale_of(query.locale, _request_info(body), actor)
+    content = await _client(platform).render(key=query.key, tenant_id=tenant_id, locale=locale, data=body)
     return Response(
         content=content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{key}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{query.key}.pdf"'},
     )
 
 
@@ -101,13 +96,11 @@ async def create_pdf_no_save(
 async def search_jobs(
     session: SessionDep,
     tenantid: Annotated[str, Query(min_length=1)],
-    jobid: str | None = None,
-    entityid: str | None = None,
+    criteria: Annotated[JobSearch, Query()],
     body: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> SearchResponse:
     """Jobs of a tenant by job id (comma-separated) or by an entity id they printed."""
-    job_ids = [j.strip() for j in (jobid or "").split(",") if j.strip()]
-    rows = await service.search_jobs(session, tenant_id=tenantid, job_ids=job_ids, entity_id=entityid)
+    rows = await service.search_jobs(session, tenant_id=tenantid, criteria=criteria)
     return SearchResponse(
         response_info=response_info(_request_info(body or {})),
         searchresult=[

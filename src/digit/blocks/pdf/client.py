@@ -34,6 +34,9 @@ class PdfClient(Protocol):
 
 
 class InProcessPdfClient:
+    """`PdfClient` in this process. Its methods restate the Protocol's signatures on purpose: the Protocol is
+    the interface other blocks type against, this class one implementation of it."""
+
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from digit.kernel.envelope import ResponseInfo, WireModel
+from digit.kernel.paging import Csv, SearchQuery
+
+LOCALE = re.compile(r"[a-z]{2}_[A-Z]{2}")
+
+
+class RenderQuery(SearchQuery):
+    """`_create` and `_createnosave`: the template's key and, optionally, the language to print in."""
+
+    key: str = Field(min_length=1)
+    locale: str | None = Field(default=None, pattern=LOCALE.pattern)
+
+
+class JobSearch(SearchQuery):
+    """`_search` criteria: job ids (comma-separated and/or repeated) or an entity id the jobs printed."""
+
+    jobid: Csv
+    entityid: str | None = None
 
 
 class PdfJob(WireModel):

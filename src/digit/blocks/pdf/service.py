@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pdf.models import JobRow, TemplateRow
 from digit.blocks.pdf.render import Line, Page, Table, font_dir, format_value, render
+from digit.blocks.pdf.schemas import JobSearch
 from digit.kernel.db import stamp
 from digit.kernel.errors import Invalid
 from digit.kernel.tenancy import lineage
@@ -203,17 +204,16 @@ async def record_job(
     return row
 
 
-async def search_jobs(
-    session: AsyncSession, *, tenant_id: str, job_ids: Sequence[str], entity_id: str | None
-) -> list[JobRow]:
-    if not job_ids and not entity_id:
+async def search_jobs(session: AsyncSession, *, tenant_id: str, criteria: JobSearch) -> list[JobRow]:
+    """The tenant's jobs of some ids, or that printed an entity, newest first."""
+    if not criteria.jobid and not criteria.entityid:
         raise Invalid("INVALID_SEARCH", "give jobid or entityid", params=["jobid"])
     query = select(JobRow).where(JobRow.tenant_id == tenant_id)
-    if job_ids:
-        query = query.where(JobRow.id.in_(job_ids))
+    if criteria.jobid:
+        query = query.where(JobRow.id.in_(criteria.jobid))
     rows = list(await session.scalars(query.order_by(JobRow.created_time.desc())))
-    if entity_id:
-        rows = [r for r in rows if entity_id in r.entity_ids]
+    if criteria.entityid:
+        rows = [r for r in rows if criteria.entityid in r.entity_ids]
     return rows
 
 

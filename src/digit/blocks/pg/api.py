@@ -13,12 +13,11 @@ from digit.blocks.billing.client import money_out
 from digit.blocks.pg import service
 from digit.blocks.pg.gateways import GatewayRegistry, SandboxGateway
 from digit.blocks.pg.models import TransactionRow
-from digit.blocks.pg.schemas import Transaction, TransactionCreateResponse, TransactionRequest, TransactionResponse
-from digit.kernel import idempotency
+from digit.blocks.pg.schemas import TransactionCreateResponse, TransactionRequest, TransactionResponse
 from digit.kernel.anonymous import anonymous_actor
 from digit.kernel.deps import CurrentActor, OptionalActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
-from digit.kernel.errors import Invalid, NotFound
+from digit.kernel.errors import Invalid
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.request_tenants import OptionalTenantQuery
 
@@ -48,28 +47,13 @@ async def create_transaction(
     Without a token (open payment) the body's `consumerCode` must be the bill's, and the transaction has no owner.
     With an `Idempotency-Key` a retry answers the transaction the first call made, as it is now (an anonymous
     caller's keys are the anonymous actor's, per tenant)."""
-    payer = actor or anonymous_actor(body.transaction.tenant_id)
-    tenant_id = body.transaction.tenant_id
-
-    async def made_before(first: dict[str, Any]) -> Transaction:
-        found = await service.search_transactions(session, actor=payer, tenant_id=tenant_id, txn_ids=[first["txnId"]])
-        if not found:
-            raise NotFound("TXN_NOT_FOUND", "the transaction this Idempotency-Key made is not found")
-        return found[0]
-
-    txn = await idempotency.once(
+    txn = await service.create_transaction_once(
         session,
-        key=idempotency_key,
-        operation="pg.transaction.create",
-        tenant_id=tenant_id,
-        caller=payer.uuid,
+        platform.get(service.PG_DEPS),
+        transaction=body.transaction,
+        actor=actor or anonymous_actor(body.transaction.tenant_id),
+        idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=platform.clock.now_ms(),
-        create=lambda: service.create_transaction(
-            session, platform.get(service.PG_DEPS), transaction=body.transaction, actor=payer
-        ),
-        reference=lambda made: {"txnId": made.txn_id},
-        replay=made_before,
     )
     return TransactionCreateResponse(response_info=response_info(body.request_info), transaction=txn)
 
@@ -158,9 +142,7 @@ def _sandbox(platform: PlatformDep) -> SandboxGateway:
 @router.get("/sandbox/pay/{txnId}", response_class=HTMLResponse)
 async def sandbox_page(session: SessionDep, txn_id: str = Path(alias="txnId")) -> HTMLResponse:
     """The sandbox gateway's payment page: pay (success) or fail."""
-    row = await session.get(TransactionRow, txn_id)
-    if row is None or row.gateway != SandboxGateway.name:
-        raise NotFound("TXN_NOT_FOUND", "no such sandbox payment")
+    row = await service.get_sandbox_transaction(session, txn_id=txn_id)
     safe_id = html.escape(txn_id)
     action = f"/pg-service/sandbox/pay/{safe_id}/_decide"
     amount, status = money_out(row.txn_amount), html.escape(row.txn_status)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.pg.models import SandboxOrderRow
+from digit.blocks.pg.schemas import FINAL_TXN_STATUSES, SandboxOrderStatus, TxnStatus
 from digit.kernel.db import stamp
 from digit.kernel.errors import Invalid
 from digit.kernel.platform import Platform
@@ -92,7 +93,9 @@ class SandboxGateway:
 
     async def initiate(self, session: AsyncSession, order: GatewayOrder) -> str:
         now_ms = self._platform.clock.now_ms()
-        row = SandboxOrderRow(id=order.txn_id, tenant_id=order.tenant_id, amount=order.amount, status="CREATED")
+        row = SandboxOrderRow(
+            id=order.txn_id, tenant_id=order.tenant_id, amount=order.amount, status=SandboxOrderStatus.CREATED
+        )
         stamp(row, actor_uuid=SYSTEM_UUID, now_ms=now_ms)
         session.add(row)
         return f"{self._platform.settings.public_url}/pg-service/sandbox/pay/{order.txn_id}"
@@ -102,8 +105,8 @@ class SandboxGateway:
         row = await session.scalar(select(SandboxOrderRow).where(SandboxOrderRow.id == txn_id).with_for_update())
         if row is None:
             raise Invalid("INVALID_TXN_ID", "no such sandbox order")
-        if row.status == "CREATED":
-            row.status = "SUCCESS" if success else "FAILURE"
+        if row.status == SandboxOrderStatus.CREATED:
+            row.status = SandboxOrderStatus.SUCCESS if success else SandboxOrderStatus.FAILURE
             row.gateway_txn_id = "SBX" + uuid.uuid4().hex[:16].upper()
             row.decided_time = self._platform.clock.now_ms()
             stamp(row, actor_uuid=SYSTEM_UUID, now_ms=row.decided_time)
@@ -132,7 +135,7 @@ class SandboxGateway:
             raise Invalid("PG_CALLBACK_INVALID", "the gateway callback's amount is not a number") from None
         if paid != order.amount:
             raise Invalid("TXN_AMOUNT_MISMATCH", "the amount the gateway reports differs from the transaction")
-        if status not in ("SUCCESS", "FAILURE"):
+        if status not in FINAL_TXN_STATUSES:
             raise Invalid("PG_CALLBACK_INVALID", "the gateway callback's status is unknown")
         return GatewayStatus(
             status=status, gateway_txn_id=gateway_txn_id, amount=paid, code=status, payment_mode="SANDBOX"
@@ -140,8 +143,8 @@ class SandboxGateway:
 
     async def fetch_status(self, session: AsyncSession, order: GatewayOrder) -> GatewayStatus:
         row = await session.scalar(select(SandboxOrderRow).where(SandboxOrderRow.id == order.txn_id))
-        if row is None or row.status == "CREATED":
-            return GatewayStatus(status="PENDING")
+        if row is None or row.status == SandboxOrderStatus.CREATED:
+            return GatewayStatus(status=TxnStatus.PENDING)
         return GatewayStatus(
             status=row.status,
             gateway_txn_id=row.gateway_txn_id,

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from digit.blocks.billing.client import Money
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+
+
+class TxnStatus(StrEnum):
+    """A transaction's status (DIGIT's strings): PENDING until its gateway decides, then SUCCESS or FAILURE."""
+
+    PENDING = "PENDING"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+FINAL_TXN_STATUSES = (TxnStatus.SUCCESS, TxnStatus.FAILURE)
+"""A transaction in one of these is settled for good."""
+
+
+class SandboxOrderStatus(StrEnum):
+    """The sandbox gateway's order: CREATED until the payer decides."""
+
+    CREATED = "CREATED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
 
 
 class TaxAndPayment(WireModel):

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.billing.client import Bill, BillingClient, money_out
 from digit.blocks.collection.client import CollectionClient, Payment, PaymentDetail, PaymentMode
 from digit.blocks.idgen.client import IdgenClient
-from digit.blocks.pg.gateways import GatewayOrder, GatewayRegistry, GatewayStatus
+from digit.blocks.pg.gateways import GatewayOrder, GatewayRegistry, GatewayStatus, SandboxGateway
 from digit.blocks.pg.models import TransactionRow
-from digit.blocks.pg.schemas import TaxAndPayment, Transaction, TxnUser
+from digit.blocks.pg.schemas import FINAL_TXN_STATUSES, TaxAndPayment, Transaction, TxnStatus, TxnUser
+from digit.kernel import idempotency
 from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
 from digit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
@@ -27,7 +28,6 @@ from digit.kernel.security import Actor
 log = logging.getLogger(__name__)
 
 TXN_ID_FORMAT = "PB_PG_[cy:yyyy_MM_dd]_[SEQ_EG_PG_TXN]"
-FINAL = ("SUCCESS", "FAILURE")
 RECONCILE_AFTER_MS = 15 * 60 * 1000
 
 
@@ -120,7 +120,7 @@ async def create_transaction(
         id=txn_id,
         tenant_id=transaction.tenant_id,
         txn_amount=transaction.txn_amount,
-        txn_status="PENDING",
+        txn_status=TxnStatus.PENDING,
         txn_status_msg="Transaction initiated",
         gateway=gateway.name,
         bill_id=payment.bill_id,
@@ -161,7 +161,7 @@ async def _lock(session: AsyncSession, txn_id: str) -> TransactionRow:
 
 async def _settle(session: AsyncSession, deps: PgDeps, row: TransactionRow, status: GatewayStatus) -> None:
     """Apply the gateway's verdict once: SUCCESS creates the Payment (idempotent on the txnId)."""
-    if row.txn_status in FINAL or status.status not in FINAL:
+    if row.txn_status in FINAL_TXN_STATUSES or status.status not in FINAL_TXN_STATUSES:
         return
     now_ms = deps.platform.clock.now_ms()
     actor = Actor.system(row.tenant_id)
@@ -169,12 +169,12 @@ async def _settle(session: AsyncSession, deps: PgDeps, row: TransactionRow, stat
     row.gateway_status_code = status.code
     row.gateway_status_msg = status.message
     row.gateway_payment_mode = status.payment_mode
-    if status.status == "FAILURE":
-        row.txn_status, row.txn_status_msg = "FAILURE", "Transaction failed at gateway"
+    if status.status == TxnStatus.FAILURE:
+        row.txn_status, row.txn_status_msg = TxnStatus.FAILURE, "Transaction failed at gateway"
     elif status.amount is not None and status.amount != row.txn_amount:
-        row.txn_status, row.txn_status_msg = "FAILURE", "Transaction failed, amount mismatch"
+        row.txn_status, row.txn_status_msg = TxnStatus.FAILURE, "Transaction failed, amount mismatch"
     else:
-        row.txn_status, row.txn_status_msg = "SUCCESS", "Transaction successful"
+        row.txn_status, row.txn_status_msg = TxnStatus.SUCCESS, "Transaction successful"
         payment = Payment(
             tenant_id=row.tenant_id,
             total_amount_paid=row.txn_amount,
@@ -217,6 +217,47 @@ async def handle_redirect(session: AsyncSession, deps: PgDeps, *, params: dict[s
     return row
 
 
+async def create_transaction_once(
+    session: AsyncSession,
+    deps: PgDeps,
+    *,
+    transaction: Transaction,
+    actor: Actor,
+    idempotency_key: str | None,
+    request: dict[str, Any],
+) -> Transaction:
+    """transaction/v1/_create under an `Idempotency-Key`: a retry answers the transaction the first call made,
+    as it is now (an anonymous caller's keys are the anonymous actor's, per tenant)."""
+    tenant_id = transaction.tenant_id
+    return await idempotency.once(
+        session,
+        key=idempotency_key,
+        operation="pg.transaction.create",
+        tenant_id=tenant_id,
+        caller=actor.uuid,
+        request=request,
+        now_ms=deps.platform.clock.now_ms(),
+        create=lambda: create_transaction(session, deps, transaction=transaction, actor=actor),
+        reference=lambda made: {"txnId": made.txn_id},
+        replay=lambda first: _made_before(session, actor=actor, tenant_id=tenant_id, txn_id=first["txnId"]),
+    )
+
+
+async def _made_before(session: AsyncSession, *, actor: Actor, tenant_id: str, txn_id: str) -> Transaction:
+    found = await search_transactions(session, actor=actor, tenant_id=tenant_id, txn_ids=[txn_id])
+    if not found:
+        raise NotFound("TXN_NOT_FOUND", "the transaction this Idempotency-Key made is not found")
+    return found[0]
+
+
+async def get_sandbox_transaction(session: AsyncSession, *, txn_id: str) -> TransactionRow:
+    """The transaction behind a sandbox payment page; 404 for one of another gateway."""
+    row = await session.get(TransactionRow, txn_id)
+    if row is None or row.gateway != SandboxGateway.name:
+        raise NotFound("TXN_NOT_FOUND", "no such sandbox payment")
+    return row
+
+
 async def update_transaction(
     session: AsyncSession, deps: PgDeps, *, txn_id: str, params: dict[str, str], actor: Actor
 ) -> Transaction:
@@ -230,7 +271,7 @@ async def update_transaction(
     gateway = deps.gateways.get(row.gateway)
     if "signature" in params:
         await gateway.verify_return(session, _order(row), params)
-    if row.txn_status not in FINAL:
+    if row.txn_status not in FINAL_TXN_STATUSES:
         await _settle(session, deps, row, await gateway.fetch_status(session, _order(row)))
     return transaction_to_wire(row)
 
@@ -269,21 +310,21 @@ async def reconcile_pending(deps: PgDeps, *, older_than_ms: int = RECONCILE_AFTE
         txn_ids = list(
             await reader.scalars(
                 select(TransactionRow.id)
-                .where(TransactionRow.txn_status == "PENDING", TransactionRow.created_time <= cutoff)
+                .where(TransactionRow.txn_status == TxnStatus.PENDING, TransactionRow.created_time <= cutoff)
                 .order_by(TransactionRow.created_time)
                 .limit(200)
             )
         )
-    counts = {"checked": 0, "SUCCESS": 0, "FAILURE": 0, "PENDING": 0}
+    counts = {"checked": 0, TxnStatus.SUCCESS: 0, TxnStatus.FAILURE: 0, TxnStatus.PENDING: 0}
     for txn_id in txn_ids:
         async with deps.platform.sessions() as session, session.begin():
             row = await _lock(session, txn_id)
             counts["checked"] += 1
-            if row.txn_status in FINAL:
+            if row.txn_status in FINAL_TXN_STATUSES:
                 continue
             status = await deps.gateways.get(row.gateway).fetch_status(session, _order(row))
             await _settle(session, deps, row, status)
-            counts[row.txn_status if row.txn_status in counts else "PENDING"] += 1
+            counts[row.txn_status if row.txn_status in counts else TxnStatus.PENDING] += 1
     if txn_ids:
         log.info("pg_reconciled", extra=counts)
     return counts

@@ -12,15 +12,16 @@ from digit.blocks.surveys.schemas import (
     AnswerRequest,
     AnswerResponse,
     DeleteResponse,
+    ResultsQuery,
     SurveyEntity,
     SurveyRequest,
     SurveyResponse,
+    SurveySearch,
 )
 from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, ReadSessionDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.idempotency import IdempotencyKey
-from digit.kernel.inputs import Offset
 from digit.kernel.request_tenants import AuthorisedTenants, QueryTenantIds
 
 PREFIX = "/egov-survey-services/egov-ss/survey"
@@ -91,19 +92,12 @@ async def search(
     actor: CurrentActor,
     platform: PlatformDep,
     tenant_ids: QueryTenantIds,
+    query: Annotated[SurveySearch, Query()],
     body: RequestInfoBody | None = None,
-    uuid: Annotated[str | None, Query(max_length=128)] = None,
-    title: Annotated[str | None, Query(max_length=60)] = None,
-    posted_by: Annotated[str | None, Query(alias="postedBy", max_length=128)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-    offset: Annotated[Offset, Query()] = 0,
-    limit: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> SurveyResponse:
     """Live surveys of the tenants, newest first; `status` ACTIVE means open now. Citizens also learn
     whether they have answered each (`hasResponded`)."""
-    criteria = service.SearchCriteria(
-        tenant_ids=tenant_ids, uuid=uuid, title=title, posted_by=posted_by, status=status, offset=offset, limit=limit
-    )
+    criteria = service.SearchCriteria(tenant_ids=tenant_ids, **query.model_dump())
     found = await service.search_surveys(session, SurveysDeps.of(platform), criteria=criteria, actor=actor)
     return SurveyResponse(
         response_info=response_info(body),
@@ -129,14 +123,10 @@ async def results(
     session: ReadSessionDep,
     actor: CurrentActor,
     authorised: AuthorisedTenants,
+    criteria: Annotated[ResultsQuery, Query()],
     body: RequestInfoBody | None = None,
-    survey_id: Annotated[str | None, Query(alias="surveyId", max_length=128)] = None,
-    offset: Annotated[Offset, Query()] = 0,
-    limit: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> AnswerResponse:
     """An official reads a survey's answers and counts per question and option; a citizen, their own answers."""
-    found = await service.fetch_results(
-        session, survey_uuid=survey_id, authorised=authorised, actor=actor, offset=offset, limit=limit
-    )
+    found = await service.fetch_results(session, criteria=criteria, authorised=authorised, actor=actor)
     found.response_info = response_info(body)
     return found

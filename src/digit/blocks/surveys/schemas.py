@@ -8,7 +8,11 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel, split_values
-from digit.kernel.inputs import EpochMs
+from digit.kernel.inputs import EpochMs, Offset
+from digit.kernel.paging import Paged, page_limit
+
+DEFAULT_LIMIT = 10  # surveys in a page of a search that names no limit (the service cuts any to 60)
+MAX_RESULT_RESPONDENTS = 1000  # respondents in a page of results
 
 
 def _tenant_list(value: Any) -> Any:
@@ -142,3 +146,22 @@ class AnswerResponse(WireModel):
     answers: list[Answer] = Field(default_factory=list)
     total_responses: int | None = None
     question_results: list[QuestionResult] | None = None
+
+
+class SurveySearch(Paged):
+    """survey `_search` criteria (the tenants are `tenantIds`, where the access gate put them)."""
+
+    uuid: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, max_length=60)
+    posted_by: str | None = Field(default=None, max_length=128)
+    status: str | None = Field(default=None, max_length=16)
+    offset: Offset = 0
+    limit: int = page_limit(default=DEFAULT_LIMIT, maximum=10_000, minimum=0)
+
+
+class ResultsQuery(Paged):
+    """response `_results` criteria: the survey, a page of its respondents."""
+
+    survey_id: str | None = Field(default=None, max_length=128)
+    offset: Offset = 0
+    limit: int = page_limit(default=MAX_RESULT_RESPONDENTS, maximum=10_000, minimum=0)

@@ -38,6 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.surveys.deps import SurveysDeps
 from digit.blocks.surveys.models import AnswerRow, ChoiceRow, QuestionRow, ResponseRow, SurveyRow
 from digit.blocks.surveys.schemas import (
+    DEFAULT_LIMIT,
+    MAX_RESULT_RESPONDENTS,
     Answer,
     AnswerEntity,
     AnswerResponse,
@@ -46,6 +48,7 @@ from digit.blocks.surveys.schemas import (
     Question,
     QuestionResult,
     QuestionType,
+    ResultsQuery,
     Status,
     SurveyEntity,
 )
@@ -53,7 +56,7 @@ from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import is_state
+from digit.kernel.tenancy import in_tenants
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +64,7 @@ ID_NAME = "ss.surveyid"
 ID_FORMAT = "SY-[cy:yyyy-MM-dd]-[SEQ_EG_DOC_ID]"
 CHOICE_TYPES = frozenset({QuestionType.MULTIPLE_ANSWER_TYPE, QuestionType.CHECKBOX_ANSWER_TYPE})
 NO_OPTIONS = ["NA"]
-DEFAULT_LIMIT, MAX_LIMIT = 10, 60
-MAX_RESULT_RESPONDENTS = 1000
+MAX_LIMIT = 60
 TOPIC_CREATE, TOPIC_UPDATE, TOPIC_DELETE = "save-ss-survey", "update-ss-survey", "delete-ss-survey"
 TOPIC_ANSWER = "save-ss-answer"
 
@@ -111,15 +113,6 @@ def _check_authorised(tenants: Collection[str], authorised: Collection[str]) -> 
     refused = sorted(t for t in tenants if t not in authorised)
     if refused:
         raise Forbidden("NOT_AUTHORIZED", f"not authorized for tenant {refused[0]}", params=refused)
-
-
-def _within(authorised: Collection[str]) -> ColumnElement[bool]:
-    """Surveys of the authorised tenants, and of the cities of authorised states (a state role covers them)."""
-    states = [t for t in authorised if is_state(t)]
-    return or_(
-        SurveyRow.tenant_id.in_(list(authorised)),
-        *(SurveyRow.tenant_id.startswith(f"{state}.", autoescape=True) for state in states),
-    )
 
 
 def _parse_type(value: str | None) -> QuestionType | None:
@@ -533,7 +526,11 @@ async def _survey_in_scope(
     if survey_uuid and authorised:
         found = (
             await session.scalars(
-                select(SurveyRow).where(SurveyRow.uuid == survey_uuid, SurveyRow.active.is_(True), _within(authorised))
+                select(SurveyRow).where(
+                    SurveyRow.uuid == survey_uuid,
+                    SurveyRow.active.is_(True),
+                    in_tenants(SurveyRow.tenant_id, authorised),
+                )
             )
         ).first()
     if found is None:
@@ -676,26 +673,20 @@ def _answer(row: AnswerRow, *, respondent: str) -> Answer:
 
 
 async def fetch_results(
-    session: AsyncSession,
-    *,
-    survey_uuid: str | None,
-    authorised: Collection[str],
-    actor: Actor,
-    offset: int = 0,
-    limit: int | None = None,
+    session: AsyncSession, *, criteria: ResultsQuery, authorised: Collection[str], actor: Actor
 ) -> AnswerResponse:
     """The answers (a page of respondents, oldest first) and the counts over all of them; a citizen gets only
     their own. Respondents appear by user uuid only when the survey collects citizen info."""
     survey = await _survey_in_scope(
-        session, survey_uuid=survey_uuid, authorised=authorised, message="The provided survey does not exist"
+        session, survey_uuid=criteria.survey_id, authorised=authorised, message="The provided survey does not exist"
     )
     responses = select(ResponseRow).where(ResponseRow.survey_id == survey.id)
     if actor.is_citizen:
         responses = responses.where(ResponseRow.citizen_id == actor.uuid)
-    page_size = MAX_RESULT_RESPONDENTS if limit is None else min(limit, MAX_RESULT_RESPONDENTS)
+    page_size = min(criteria.limit, MAX_RESULT_RESPONDENTS)
     page = list(
         await session.scalars(
-            responses.order_by(ResponseRow.created_time, ResponseRow.id).offset(offset).limit(page_size)
+            responses.order_by(ResponseRow.created_time, ResponseRow.id).offset(criteria.offset).limit(page_size)
         )
     )
     named = survey.collect_citizen_info or actor.is_citizen

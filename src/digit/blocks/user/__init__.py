@@ -77,11 +77,12 @@ def create_command(
     """Create a user from the command line: how an operator makes a new state's first administrator,
     whom no API call can create (every call already needs a role in that state)."""
     from digit.app import build_platform
+    from digit.kernel.envelope import split_values
     from digit.kernel.errors import DomainError
     from digit.kernel.settings import Settings
 
     console = Console(stderr=True)
-    codes = [c.strip() for c in roles.split(",") if c.strip()]
+    codes = split_values(roles)
 
     async def run() -> int:
         platform, _ = build_platform(Settings())

@@ -134,7 +134,6 @@ async def logout(body: LogoutRequest, session: SessionDep, platform: PlatformDep
 
 
 async def _search(body: UserSearchRequest, session: AsyncSession, platform: Platform, actor: Actor) -> UserResponse:
-    identity = identity_of(platform)
     criteria = SearchCriteria(
         tenant_id=body.tenant_id or actor.tenant_id,
         ids=body.id or (),
@@ -149,12 +148,9 @@ async def _search(body: UserSearchRequest, session: AsyncSession, platform: Plat
         limit=body.page_size,
         offset=body.page_number * body.page_size,
     )
-    rows = await service.search_users(session, identity, criteria)
     action = body.request_info.action
     purpose = body.purpose or (str(action) if action is not None else None)
-    users = await service.present_users(
-        session, identity, rows, actor=actor, purpose=purpose, tenant_id=criteria.tenant_id
-    )
+    users = await service.search_users_shown(session, identity_of(platform), criteria, actor=actor, purpose=purpose)
     return UserResponse(response_info=_egov_user_info(body.request_info), user=users)
 
 
@@ -174,20 +170,14 @@ async def search_users_v1(
     return await _search(body, session, platform, actor)
 
 
-def _without_password(user: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in user.items() if k not in ("password", "otpReference")}
-
-
 @router.post("/user/users/_createnovalidate")
 async def create_user_no_validate(
     body: UserRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
 ) -> UserResponse:
     """Internal create (no OTP): employees, system users, citizens created by a service."""
-    identity = identity_of(platform)
     user = body.user.model_dump(by_alias=True, exclude_none=True)
-    row = await service.create_user(session, identity, user=user, actor=actor)
-    shown = await service.present_users(session, identity, [row], actor=actor, purpose="user create")
-    return UserResponse(response_info=_egov_user_info(body.request_info), user=[_without_password(u) for u in shown])
+    shown = await service.create_user_shown(session, identity_of(platform), user=user, actor=actor)
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=[shown])
 
 
 @router.post("/user/users/_updatenovalidate")
@@ -195,17 +185,15 @@ async def update_user_no_validate(
     body: UserRequest, session: SessionDep, platform: PlatformDep, actor: CurrentActor
 ) -> UserResponse:
     """Internal update by uuid (userName, type and tenantId never change)."""
-    identity = identity_of(platform)
-    changes = body.user.model_dump(by_alias=True, exclude_unset=True)
-    uuid = body.user.uuid
-    if not uuid and body.user.id is not None:
-        rows = await service.search_users(session, identity, SearchCriteria(ids=[body.user.id], active=None, limit=1))
-        uuid = rows[0].uuid if rows else None
-    if not uuid:
-        raise Invalid("INVALID_USER", "the user's uuid (or id) is required")
-    row = await profile.update_user(session, identity, uuid=uuid, changes=changes, actor=actor)
-    shown = await service.present_users(session, identity, [row], actor=actor, purpose="user update")
-    return UserResponse(response_info=_egov_user_info(body.request_info), user=[_without_password(u) for u in shown])
+    shown = await profile.update_user_shown(
+        session,
+        identity_of(platform),
+        uuid=body.user.uuid,
+        user_id=body.user.id,
+        changes=body.user.model_dump(by_alias=True, exclude_unset=True),
+        actor=actor,
+    )
+    return UserResponse(response_info=_egov_user_info(body.request_info), user=[shown])
 
 
 @router.post("/user/profile/_update")
@@ -214,10 +202,8 @@ async def update_profile(
 ) -> UserResponse:
     """A person updates their own profile (not roles, activation or password); a new `mobileNumber`
     needs `otpReference`, the code of an OTP of type `update` sent to that number (a wrong code's count sticks)."""
-    identity = identity_of(platform)
     changes = body.user.model_dump(by_alias=True, exclude_unset=True)
-    row = await profile.update_profile(session, identity, changes=changes, actor=actor)
-    updated = _without_password(await service.user_dict(identity, row))
+    updated = await profile.update_profile_shown(session, identity_of(platform), changes=changes, actor=actor)
     return UserResponse(response_info=_egov_user_info(body.request_info), user=[updated])
 
 
@@ -260,15 +246,13 @@ async def create_citizen(
     body: UserRequest, session: SessionKeptOnRefusalDep, platform: PlatformDep, actor: OptionalActor
 ) -> UserResponse:
     """Citizen self-registration: the OTP sent with type `register` is the `otpReference`."""
-    identity = identity_of(platform)
-    row = await profile.register_citizen(
+    created = await profile.register_citizen_shown(
         session,
-        identity,
+        identity_of(platform),
         user=body.user.model_dump(by_alias=True, exclude_none=True),
         otp_reference=body.user.otp_reference,
         actor=actor,
     )
-    created = _without_password(await service.user_dict(identity, row))
     return UserResponse(response_info=_egov_user_info(body.request_info), user=[created])
 
 

@@ -80,7 +80,8 @@ class InProcessUserClient:
     """Reads go through `platform.read_sessions` (never wait for a writer); writes use the caller's
     session when given (pass it whenever you hold a write transaction), else their own transaction.
 
-    Users are cached per process and shared: every user handed out is `detached`, the caller's own copy."""
+    Users are cached per process and shared: every user handed out is `detached`, the caller's own copy.
+    Its methods restate `UserClient`'s signatures on purpose (the Protocol is what other blocks type against)."""
 
     def __init__(self, identity: Identity) -> None:
         self._identity = identity

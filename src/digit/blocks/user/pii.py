@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.encryption.client import EncryptionClient
+from digit.kernel.masking import mask_json
 
 PII_FIELDS = (
     "userName",
@@ -34,21 +35,9 @@ PII_FIELDS = (
     "addresses",
     "guardian",
 )
-MASKED_FIELDS = (
-    "name",
-    "mobileNumber",
-    "alternatemobilenumber",
-    "altContactNumber",
-    "emailId",
-    "fatherOrHusbandName",
-    "pan",
-    "aadhaarNumber",
-    "dob",
-    "permanentAddress",
-    "permanentPinCode",
-    "correspondenceAddress",
-    "correspondencePinCode",
-)
+UNMASKED_FIELDS = ("userName", "permanentCity", "correspondenceCity", "addresses", "guardian")
+"""Sealed at rest like the rest of `PII_FIELDS`, but shown as they are when a response masks a user."""
+MASKED_FIELDS = tuple(field for field in PII_FIELDS if field not in UNMASKED_FIELDS)
 
 
 class Cipher(Protocol):
@@ -94,20 +83,9 @@ class PiiCipher:
         return opened
 
 
-def mask(value: Any) -> Any:
-    """DIGIT's masking pattern `.(?=.{4})`: every character but the last four becomes `*`."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        value = str(value)
-    if not isinstance(value, str):
-        return "****"
-    return "*" * max(len(value) - 4, 0) + value[-4:]
-
-
 def masked(user: dict[str, Any], fields: Iterable[str] = MASKED_FIELDS) -> dict[str, Any]:
     copy = dict(user)
     for field in fields:
         if copy.get(field) not in (None, ""):
-            copy[field] = mask(copy[field])
+            copy[field] = mask_json(copy[field])
     return copy

@@ -120,6 +120,36 @@ async def update_user(
     return row
 
 
+async def update_user_shown(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    uuid: str | None,
+    user_id: int | None,
+    changes: dict[str, Any],
+    actor: Actor,
+) -> dict[str, Any]:
+    """`update_user` of the user named by uuid, else by id, answered as the caller may see them."""
+    if not uuid and user_id is not None:
+        rows = await service.search_users(
+            session, identity, service.SearchCriteria(ids=[user_id], active=None, limit=1)
+        )
+        uuid = rows[0].uuid if rows else None
+    if not uuid:
+        raise Invalid("INVALID_USER", "the user's uuid (or id) is required")
+    row = await update_user(session, identity, uuid=uuid, changes=changes, actor=actor)
+    [shown] = await service.present_users(session, identity, [row], actor=actor, purpose="user update")
+    return service.without_secrets(shown)
+
+
+async def update_profile_shown(
+    session: AsyncSession, identity: Identity, *, changes: dict[str, Any], actor: Actor
+) -> dict[str, Any]:
+    """`update_profile`, answered with the owner's own record (no password, no OTP reference)."""
+    row = await update_profile(session, identity, changes=changes, actor=actor)
+    return service.without_secrets(await service.user_dict(identity, row))
+
+
 async def register_citizen(
     session: AsyncSession, identity: Identity, *, user: dict[str, Any], otp_reference: str | None, actor: Actor | None
 ) -> UserRow:
@@ -135,3 +165,11 @@ async def register_citizen(
     citizen = {k: v for k, v in user.items() if k != "roles"}
     citizen.update(type="CITIZEN", mobileNumber=mobile, userName=mobile, tenantId=tenant)
     return await service.create_user(session, identity, user=citizen, actor=actor or Actor.system(tenant))
+
+
+async def register_citizen_shown(
+    session: AsyncSession, identity: Identity, *, user: dict[str, Any], otp_reference: str | None, actor: Actor | None
+) -> dict[str, Any]:
+    """`register_citizen`, answered with the new citizen's record (no password, no OTP reference)."""
+    row = await register_citizen(session, identity, user=user, otp_reference=otp_reference, actor=actor)
+    return service.without_secrets(await service.user_dict(identity, row))

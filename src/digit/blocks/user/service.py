@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from digit.kernel.envelope import Role, UserInfo
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import is_state, lineage, state_of
+from digit.kernel.tenancy import in_tenant, lineage, state_of
 from digit.kernel.versions import VersionedCache
 
 log = logging.getLogger(__name__)
@@ -577,17 +577,11 @@ class SearchCriteria:
     offset: int = 0
 
 
-def _tenant_clause(query: Select[UserRow], tenant_id: str) -> Select[UserRow]:
-    if is_state(tenant_id):
-        return query.where(or_(UserRow.tenant_id == tenant_id, UserRow.tenant_id.like(tenant_id + ".%")))
-    return query.where(UserRow.tenant_id.in_(lineage(tenant_id)))
-
-
 async def search_users(session: AsyncSession, identity: Identity, criteria: SearchCriteria) -> list[UserRow]:
     query = select(UserRow)
     state = state_of(criteria.tenant_id) if criteria.tenant_id else None
     if criteria.tenant_id:
-        query = _tenant_clause(query, criteria.tenant_id)
+        query = query.where(in_tenant(UserRow.tenant_id, criteria.tenant_id, with_ancestors=True))
     if criteria.ids:
         query = query.where(UserRow.id.in_(list(criteria.ids)))
     if criteria.uuids:
@@ -610,12 +604,7 @@ async def search_users(session: AsyncSession, identity: Identity, criteria: Sear
     if criteria.role_codes:
         roles = select(RoleRow.user_id).where(RoleRow.code.in_(list(criteria.role_codes)))
         if criteria.tenant_id:
-            roles = roles.where(
-                or_(
-                    RoleRow.tenant_id.in_(lineage(criteria.tenant_id)),
-                    RoleRow.tenant_id.like(criteria.tenant_id + ".%"),
-                )
-            )
+            roles = roles.where(in_tenant(RoleRow.tenant_id, criteria.tenant_id, with_ancestors=True))
         query = query.where(UserRow.id.in_(roles))
     query = query.order_by(UserRow.id).limit(criteria.limit).offset(criteria.offset)
     return list(await session.scalars(query))
@@ -681,6 +670,28 @@ async def present_users(
     return out
 
 
+async def search_users_shown(
+    session: AsyncSession, identity: Identity, criteria: SearchCriteria, *, actor: Actor, purpose: str | None
+) -> list[dict[str, Any]]:
+    """The users matching `criteria`, as the caller may see them (PII read in clear audited under `purpose`)."""
+    rows = await search_users(session, identity, criteria)
+    return await present_users(session, identity, rows, actor=actor, purpose=purpose, tenant_id=criteria.tenant_id)
+
+
+def without_secrets(user: dict[str, Any]) -> dict[str, Any]:
+    """A user as create and update calls answer it: no password, no OTP reference."""
+    return {k: v for k, v in user.items() if k not in ("password", "otpReference")}
+
+
+async def create_user_shown(
+    session: AsyncSession, identity: Identity, *, user: dict[str, Any], actor: Actor
+) -> dict[str, Any]:
+    """Internal create (no OTP), answered as the caller may see the new user."""
+    row = await create_user(session, identity, user=user, actor=actor)
+    [shown] = await present_users(session, identity, [row], actor=actor, purpose="user create")
+    return without_secrets(shown)
+
+
 async def record_pii_access(
     session: AsyncSession,
     identity: Identity,
@@ -717,7 +728,7 @@ async def search_pii_audit(
     limit: int,
     offset: int,
 ) -> list[PiiAuditRow]:
-    query = _tenant_clause_audit(tenant_id)
+    query = select(PiiAuditRow).where(in_tenant(PiiAuditRow.tenant_id, tenant_id, with_ancestors=True))
     if accessor_uuid:
         query = query.where(PiiAuditRow.accessor_uuid == accessor_uuid)
     if subject_uuid:
@@ -728,13 +739,6 @@ async def search_pii_audit(
         query = query.where(PiiAuditRow.created_time <= to_ms)
     query = query.order_by(PiiAuditRow.created_time.desc()).limit(limit).offset(offset)
     return list(await session.scalars(query))
-
-
-def _tenant_clause_audit(tenant_id: str) -> Select[PiiAuditRow]:
-    query = select(PiiAuditRow)
-    if is_state(tenant_id):
-        return query.where(or_(PiiAuditRow.tenant_id == tenant_id, PiiAuditRow.tenant_id.like(tenant_id + ".%")))
-    return query.where(PiiAuditRow.tenant_id.in_(lineage(tenant_id)))
 
 
 def random_password() -> str:

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.workflow import businessservice, service
 from digit.blocks.workflow.client import user_lookup
-from digit.blocks.workflow.escalation import escalate_due
+from digit.blocks.workflow.escalation import escalate_on_request
 from digit.blocks.workflow.schemas import (
     BusinessServiceRequest,
     BusinessServiceResponse,
@@ -22,38 +21,20 @@ from digit.blocks.workflow.schemas import (
 from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
-from digit.kernel.errors import Forbidden, Invalid
+from digit.kernel.errors import Invalid
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.paging import Csv, SearchQuery
-from digit.kernel.platform import Platform
 from digit.kernel.request_tenants import TenantQuery
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import state_of
 
 router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
-
-
-async def known_roles(platform: Platform, tenant_ids: set[str]) -> dict[str, set[str]]:
-    """Role codes of ACCESSCONTROL-ROLES per state tenant."""
-    mdms = platform.get(MDMS_CLIENT)
-    found: dict[str, set[str]] = {}
-    for state in {state_of(t) for t in tenant_ids}:
-        records = await mdms.get_master(tenant_id=state, module="ACCESSCONTROL-ROLES", master="roles")
-        found[state] = {r["code"] for r in records if isinstance(r, dict) and isinstance(r.get("code"), str)}
-    return found
 
 
 async def _save(
     body: BusinessServiceRequest, session: SessionDep, actor: CurrentActor, platform: PlatformDep, *, create: bool
 ) -> BusinessServiceResponse:
-    roles = await known_roles(platform, {b.tenant_id for b in body.business_services})
-    flows, _warnings = await businessservice.save(
-        session,
-        body.business_services,
-        known_roles_by_state=roles,
-        create=create,
-        actor_uuid=actor.uuid,
-        now_ms=platform.clock.now_ms(),
+    flows = await businessservice.save_checked(
+        session, platform, body.business_services, create=create, actor_uuid=actor.uuid
     )
     return BusinessServiceResponse(
         response_info=response_info(body.request_info), business_services=[f.wire() for f in flows]
@@ -280,7 +261,5 @@ async def escalate(
     business_service: str, actor: CurrentActor, platform: PlatformDep, body: RequestInfoBody | None = None
 ) -> EscalationResponse:
     """Run the escalation of one business service now (what DIGIT's cron job calls)."""
-    if not actor.has_any_role({"AUTO_ESCALATE", "SYSTEM", "SUPERUSER"}, actor.tenant_id) and not actor.is_system:
-        raise Forbidden("NOT_AUTHORIZED", "only the escalation system user or a superuser may escalate")
-    done = await escalate_due(platform, business_service=business_service)
+    done = await escalate_on_request(platform, actor, business_service=business_service)
     return EscalationResponse(response_info=response_info(body), process_instances=done)

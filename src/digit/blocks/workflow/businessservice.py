@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import re
 import uuid as uuidlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.workflow.models import BusinessServiceRow
 from digit.blocks.workflow.schemas import Action, BusinessService, State
 from digit.kernel.db import new_id, stamp
 from digit.kernel.errors import Invalid
+from digit.kernel.platform import Platform
 from digit.kernel.tenancy import lineage, state_of
 from digit.kernel.versions import VersionedCache, bump, shared_cache, watch_of
 
@@ -556,3 +558,35 @@ async def save(
         await bump(session, WORKFLOW_CONFIG, watch_of(session))
     await session.flush()
     return saved, warnings
+
+
+async def known_roles(platform: Platform, tenant_ids: Collection[str]) -> dict[str, set[str]]:
+    """Role codes of ACCESSCONTROL-ROLES per state tenant."""
+    mdms = platform.get(MDMS_CLIENT)
+    found: dict[str, set[str]] = {}
+    for state in {state_of(t) for t in tenant_ids}:
+        records = await mdms.get_master(tenant_id=state, module="ACCESSCONTROL-ROLES", master="roles")
+        found[state] = {r["code"] for r in records if isinstance(r, dict) and isinstance(r.get("code"), str)}
+    return found
+
+
+async def save_checked(
+    session: AsyncSession,
+    platform: Platform,
+    configs: Sequence[BusinessService],
+    *,
+    create: bool | None,
+    actor_uuid: str,
+    extra_roles: Collection[str] = (),
+) -> list[Flow]:
+    """`save`, every role checked against ACCESSCONTROL-ROLES of the configs' states (and `extra_roles`)."""
+    roles = await known_roles(platform, {c.tenant_id for c in configs})
+    flows, _warnings = await save(
+        session,
+        configs,
+        known_roles_by_state={state: known | set(extra_roles) for state, known in roles.items()},
+        create=create,
+        actor_uuid=actor_uuid,
+        now_ms=platform.clock.now_ms(),
+    )
+    return flows

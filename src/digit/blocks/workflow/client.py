@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.blocks.user.client import USER_CLIENT
 from digit.blocks.workflow import businessservice, service, worklist
 from digit.blocks.workflow.businessservice import find_flow
@@ -21,7 +20,6 @@ from digit.blocks.workflow.worklist import SORTABLE, WorklistPage, WorklistQuery
 from digit.kernel.envelope import UserInfo
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import state_of
 
 __all__ = [  # the types of the interface travel with it: other blocks import only this module
     "SORTABLE",
@@ -103,6 +101,9 @@ def user_lookup(platform: Platform) -> service.UserLookup | None:
 
 
 class InProcessWorkflowClient:
+    """`WorkflowClient` in this process. Its methods restate the Protocol's signatures on purpose: the Protocol is
+    the interface other blocks type against, this class one implementation of it."""
+
     def __init__(self, platform: Platform) -> None:
         self._platform = platform
 
@@ -172,17 +173,8 @@ class InProcessWorkflowClient:
         extra_roles: Collection[str] = (),
     ) -> dict[str, Any]:
         config = BusinessService.model_validate(business_service)
-        state = state_of(config.tenant_id)
-        mdms = self._platform.get(MDMS_CLIENT)
-        records = await mdms.get_master(tenant_id=state, module="ACCESSCONTROL-ROLES", master="roles")
-        known = {r["code"] for r in records if isinstance(r, dict) and isinstance(r.get("code"), str)}
-        flows, _warnings = await businessservice.save(
-            session,
-            [config],
-            known_roles_by_state={state: known | set(extra_roles)},
-            create=None,
-            actor_uuid=actor.uuid,
-            now_ms=self._platform.clock.now_ms(),
+        flows = await businessservice.save_checked(
+            session, self._platform, [config], create=None, actor_uuid=actor.uuid, extra_roles=extra_roles
         )
         return flows[0].wire()
 

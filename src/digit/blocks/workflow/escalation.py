@@ -27,7 +27,7 @@ from digit.blocks.workflow.businessservice import flows_by_id
 from digit.blocks.workflow.models import CurrentStateRow
 from digit.blocks.workflow.schemas import ProcessInstanceIn
 from digit.kernel.envelope import Role
-from digit.kernel.errors import DomainError
+from digit.kernel.errors import DomainError, Forbidden
 from digit.kernel.events import emit
 from digit.kernel.periodic import Leadership, Periodic
 from digit.kernel.platform import Platform
@@ -197,6 +197,13 @@ class Escalator:
 async def escalate_due(platform: Platform, *, business_service: str | None = None) -> list[dict[str, Any]]:
     """Run one escalation round now (tests await this; the scheduler calls it every minute)."""
     return await platform.get(Escalator).run_once(business_service=business_service)
+
+
+async def escalate_on_request(platform: Platform, actor: Actor, *, business_service: str) -> list[dict[str, Any]]:
+    """One round for one business service, when DIGIT's cron job asks: its escalation user or a superuser only."""
+    if not actor.has_any_role({"AUTO_ESCALATE", "SYSTEM", "SUPERUSER"}, actor.tenant_id) and not actor.is_system:
+        raise Forbidden("NOT_AUTHORIZED", "only the escalation system user or a superuser may escalate")
+    return await escalate_due(platform, business_service=business_service)
 
 
 async def _scheduled_round(platform: Platform) -> int:

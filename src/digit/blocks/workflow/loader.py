@@ -54,8 +54,6 @@ def read_body(path: Path, tenant_id: str) -> BusinessServiceRequest:
 
 async def load_file(platform: Platform, path: Path, *, tenant_id: str, actor_uuid: str) -> LoadReport:
     """Create (or add a version of) every business service in the file, in one transaction."""
-    from digit.blocks.workflow.api import known_roles
-
     report = LoadReport()
     try:
         body = read_body(path, tenant_id)
@@ -66,7 +64,7 @@ async def load_file(platform: Platform, path: Path, *, tenant_id: str, actor_uui
         config.tenant_id = tenant_id
         for state in config.states:
             state.tenant_id = tenant_id
-    roles = await known_roles(platform, {tenant_id})
+    roles = await businessservice.known_roles(platform, {tenant_id})
     async with platform.sessions() as session:
         try:
             flows, warnings = await businessservice.save(

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.blocks.workflow.businessservice import WORKFLOW_CONFIG, flows_by_id
 from digit.blocks.workflow.models import AssigneeRow, BusinessServiceRow, CurrentStateRow, ProcessInstanceRow
-from digit.blocks.workflow.service import INBOX_ATTRIBUTES, instance_wire, tenant_filter
+from digit.blocks.workflow.service import INBOX_ATTRIBUTES, instance_wire
 from digit.kernel.security import Actor
-from digit.kernel.tenancy import lineage
+from digit.kernel.tenancy import in_tenant
 from digit.kernel.versions import shared_cache
 
 NEARING_SLA_MS = 24 * 3600 * 1000  # "nearing" = less than a day left
@@ -74,10 +74,7 @@ async def _named_states(session: AsyncSession, query: WorklistQuery) -> dict[str
     if cached is not None:
         return dict(cached)
     configs = select(BusinessServiceRow.states).where(
-        or_(
-            tenant_filter(BusinessServiceRow.tenant_id, query.tenant_id),
-            BusinessServiceRow.tenant_id.in_(lineage(query.tenant_id)),
-        )
+        in_tenant(BusinessServiceRow.tenant_id, query.tenant_id, with_ancestors=True)
     )
     if query.business_services:
         configs = configs.where(BusinessServiceRow.business_service.in_(query.business_services))
@@ -106,7 +103,7 @@ def _counted_states(named: dict[str, bool]) -> Any:
 
 
 def _filters(query: WorklistQuery, *, with_status: bool, states: Sequence[str] = ()) -> list[Any]:
-    conditions: list[Any] = [tenant_filter(CurrentStateRow.tenant_id, query.tenant_id)]
+    conditions: list[Any] = [in_tenant(CurrentStateRow.tenant_id, query.tenant_id)]
     if query.business_services:
         conditions.append(CurrentStateRow.business_service.in_(query.business_services))
     if query.module_name:

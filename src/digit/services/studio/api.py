@@ -6,23 +6,28 @@ places, so it is authorised like any other); GET searches carry no body.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
-from digit.kernel.envelope import RequestInfoBody, response_info, split_values
+from digit.kernel.envelope import RequestInfoBody, response_info
 from digit.kernel.errors import NotFound
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.request_tenants import AuthorisedTenants, TenantQuery
+from digit.kernel.security import Actor
 from digit.services.studio import registry, service
 from digit.services.studio.deps import StudioDeps
 from digit.services.studio.schemas import (
     ApplicationRequest,
     ApplicationResponse,
+    ApplicationSearch,
     ApplicationsResponse,
+    PdfQuery,
     ServiceRequest,
+    ServiceSearch,
     ServicesResponse,
 )
 
@@ -35,24 +40,39 @@ ServiceCode = Annotated[str, Path(alias="serviceCode", min_length=1, max_length=
 OPEN_ROUTES = ("/public-service/v1/certificate/_verify", "/public-service/v1/form/{serviceCode}")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who calls, and the tenants the access gate authorised for the call."""
+
+    actor: Actor
+    header_tenant: str | None
+    authorised: frozenset[str]
+
+    def tenant(self, body_tenant: str | None = None) -> str:
+        """Studio's `X-Tenant-Id`, else the body's `tenantId` (one of them is required)."""
+        return service.tenant_of(self.header_tenant, body_tenant, self.authorised)
+
+
+async def _caller(actor: CurrentActor, tenants: AuthorisedTenants, x_tenant_id: TenantHeader = None) -> Caller:
+    """A coroutine, so FastAPI runs it in no worker thread."""
+    return Caller(actor=actor, header_tenant=x_tenant_id, authorised=tenants)
+
+
+StudioCaller = Annotated[Caller, Depends(_caller)]
+
+
 @router.post("/service")
 async def register_service(
-    body: ServiceRequest,
-    session: SessionDep,
-    actor: CurrentActor,
-    platform: PlatformDep,
-    tenants: AuthorisedTenants,
-    x_tenant_id: TenantHeader = None,
+    body: ServiceRequest, session: SessionDep, platform: PlatformDep, caller: StudioCaller
 ) -> ServicesResponse:
     """Register the `Studio.ServiceConfiguration` record `{module}.{businessService}`: workflow, idgen format,
     billing masters, roles and role-actions; 400 naming every fault of an unsound definition."""
-    tenant_id = service.tenant_of(x_tenant_id, body.service.tenant_id, tenants)
     created = await registry.register_service(
         session,
         StudioDeps.of(platform),
-        tenant_id=tenant_id,
+        tenant_id=caller.tenant(body.service.tenant_id),
         service=body.service,
-        actor=actor,
+        actor=caller.actor,
         now_ms=platform.clock.now_ms(),
     )
     return ServicesResponse(response_info=response_info(body.request_info), services=[created])
@@ -60,23 +80,16 @@ async def register_service(
 
 @router.put("/service/{serviceCode}")
 async def update_service(
-    service_code: ServiceCode,
-    body: ServiceRequest,
-    session: SessionDep,
-    actor: CurrentActor,
-    platform: PlatformDep,
-    tenants: AuthorisedTenants,
-    x_tenant_id: TenantHeader = None,
+    service_code: ServiceCode, body: ServiceRequest, session: SessionDep, platform: PlatformDep, caller: StudioCaller
 ) -> ServicesResponse:
     """Take the configuration as MDMS holds it now (a new version), or switch the service ACTIVE/INACTIVE."""
-    tenant_id = service.tenant_of(x_tenant_id, body.service.tenant_id, tenants)
     updated = await registry.update_service(
         session,
         StudioDeps.of(platform),
-        tenant_id=tenant_id,
+        tenant_id=caller.tenant(body.service.tenant_id),
         service_code=service_code,
         service=body.service,
-        actor=actor,
+        actor=caller.actor,
         now_ms=platform.clock.now_ms(),
     )
     return ServicesResponse(response_info=response_info(body.request_info), services=[updated])
@@ -84,24 +97,10 @@ async def update_service(
 
 @router.get("/service")
 async def search_services(
-    session: SessionDep,
-    tenants: AuthorisedTenants,
-    x_tenant_id: TenantHeader = None,
-    module: Annotated[str | None, Query(max_length=64)] = None,
-    business_service: Annotated[str | None, Query(alias="businessService", max_length=64)] = None,
-    service_code: Annotated[str | None, Query(alias="serviceCode", max_length=160)] = None,
-    status: Annotated[str | None, Query(pattern="^(ACTIVE|INACTIVE)$")] = None,
+    session: SessionDep, caller: StudioCaller, criteria: Annotated[ServiceSearch, Query()]
 ) -> ServicesResponse:
     """Registered services of the tenant (and its state)."""
-    tenant_id = service.tenant_of(x_tenant_id, None, tenants)
-    found = await registry.search_services(
-        session,
-        tenant_id=tenant_id,
-        module=module,
-        business_service=business_service,
-        service_code=service_code,
-        status=status,
-    )
+    found = await registry.search_services(session, tenant_id=caller.tenant(), criteria=criteria)
     return ServicesResponse(response_info=response_info(None), services=found)
 
 
@@ -110,22 +109,22 @@ async def create_application(
     service_code: ServiceCode,
     body: ApplicationRequest,
     session: SessionDep,
-    actor: CurrentActor,
     platform: PlatformDep,
-    tenants: AuthorisedTenants,
-    x_tenant_id: TenantHeader = None,
+    caller: StudioCaller,
     idempotency_key: IdempotencyKey = None,
 ) -> ApplicationResponse:
     """Apply: the form checked against the service's JSON Schema, a number from its idgen format, its workflow
     started with `Application.workflow.action` (the start state's first action when none is given).
 
     With an `Idempotency-Key` a retry answers the application the first call made, as it is now."""
-    tenant_id = service.tenant_of(x_tenant_id, body.application.tenant_id, tenants)
+    tenant_id, actor = caller.tenant(body.application.tenant_id), caller.actor
     deps, now_ms = StudioDeps.of(platform), platform.clock.now_ms()
 
     async def made_before(first: dict[str, Any]) -> dict[str, Any]:
-        criteria = service.SearchCriteria(tenant_id=tenant_id, service_code=service_code, ids=(first["id"],))
-        found, _ = await service.search_applications(session, deps, criteria=criteria, actor=actor)
+        criteria = ApplicationSearch.model_validate({"ids": [first["id"]]})
+        found, _ = await service.search_applications(
+            session, deps, tenant_id=tenant_id, service_code=service_code, criteria=criteria, actor=actor
+        )
         if not found:
             raise NotFound("APPLICATION_NOT_FOUND", "the application this Idempotency-Key made is not found")
         return found[0]
@@ -157,34 +156,19 @@ async def create_application(
 async def search_applications(
     service_code: ServiceCode,
     session: SessionDep,
-    actor: CurrentActor,
     platform: PlatformDep,
-    tenants: AuthorisedTenants,
-    x_tenant_id: TenantHeader = None,
-    application_number: Annotated[str | None, Query(alias="applicationNumber", max_length=2000)] = None,
-    ids: Annotated[str | None, Query(max_length=4000)] = None,
-    status: Annotated[str | None, Query(max_length=400)] = None,
-    workflow_status: Annotated[str | None, Query(alias="workflowStatus", max_length=400)] = None,
-    module: Annotated[str | None, Query(max_length=64)] = None,
-    business_service: Annotated[str | None, Query(alias="businessService", max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    caller: StudioCaller,
+    criteria: Annotated[ApplicationSearch, Query()],
 ) -> ApplicationsResponse:
     """Applications of the service in the city (a citizen sees only theirs), newest first."""
-    tenant_id = service.tenant_of(x_tenant_id, None, tenants)
-    criteria = service.SearchCriteria(
-        tenant_id=tenant_id,
+    found, total = await service.search_applications(
+        session,
+        StudioDeps.of(platform),
+        tenant_id=caller.tenant(),
         service_code=service_code,
-        application_numbers=tuple(split_values(application_number)),
-        ids=tuple(split_values(ids)),
-        status=tuple(split_values(status)),
-        workflow_status=tuple(split_values(workflow_status)),
-        module=module,
-        business_service=business_service,
-        limit=limit,
-        offset=offset,
+        criteria=criteria,
+        actor=caller.actor,
     )
-    found, total = await service.search_applications(session, StudioDeps.of(platform), criteria=criteria, actor=actor)
     return ApplicationsResponse(response_info=response_info(None), application=found, total_count=total)
 
 
@@ -194,21 +178,18 @@ async def update_application(
     application_id: Annotated[str, Path(alias="applicationId", min_length=1, max_length=64)],
     body: ApplicationRequest,
     session: SessionDep,
-    actor: CurrentActor,
     platform: PlatformDep,
-    tenants: AuthorisedTenants,
-    x_tenant_id: TenantHeader = None,
+    caller: StudioCaller,
 ) -> ApplicationResponse:
     """Act on an application (`Application.workflow.action`); form values change only where the state allows."""
-    tenant_id = service.tenant_of(x_tenant_id, body.application.tenant_id, tenants)
     updated = await service.update_application(
         session,
         StudioDeps.of(platform),
         service_code=service_code,
         application_id=application_id,
-        tenant_id=tenant_id,
+        tenant_id=caller.tenant(body.application.tenant_id),
         application=body.application,
-        actor=actor,
+        actor=caller.actor,
         now_ms=platform.clock.now_ms(),
     )
     return ApplicationResponse(response_info=response_info(body.request_info), application=updated)
@@ -232,10 +213,7 @@ async def download_pdf(
     actor: CurrentActor,
     platform: PlatformDep,
     tenant_id: TenantQuery,
-    application_number: Annotated[str, Query(alias="applicationNumber", min_length=1, max_length=128)],
-    service_code: Annotated[str, Query(alias="serviceCode", min_length=1, max_length=160)],
-    pdf_key: Annotated[str | None, Query(alias="pdfKey", max_length=128)] = None,
-    locale: Annotated[str | None, Query(pattern=r"^[a-z]{2}_[A-Z]{2}$")] = None,
+    query: Annotated[PdfQuery, Query()],
     body: RequestInfoBody | None = None,
 ) -> Response:
     """studio-pdf: the application's PDF of `pdfKey` (its certificate when none is named), in the caller's language."""
@@ -243,16 +221,16 @@ async def download_pdf(
         session,
         StudioDeps.of(platform),
         tenant_id=tenant_id,
-        service_code=service_code,
-        application_number=application_number,
-        pdf_key=pdf_key,
+        service_code=query.service_code,
+        application_number=query.application_number,
+        pdf_key=query.pdf_key,
         actor=actor,
-        locale=locale or (actor.user.locale if actor.user and actor.user.locale else "en_IN"),
+        locale=query.locale or (actor.user.locale if actor.user and actor.user.locale else "en_IN"),
     )
     return Response(
         content,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{application_number}.pdf"'},
+        headers={"content-disposition": f'attachment; filename="{query.application_number}.pdf"'},
     )
 
 

@@ -27,7 +27,7 @@ from digit.services.studio import definition as defs
 from digit.services.studio.definition import Definition
 from digit.services.studio.deps import StudioDeps
 from digit.services.studio.models import ServiceRow, ServiceVersionRow
-from digit.services.studio.schemas import Service
+from digit.services.studio.schemas import Service, ServiceSearch
 
 log = logging.getLogger(__name__)
 
@@ -325,23 +325,16 @@ async def get_service(session: AsyncSession, *, service_code: str, tenant_ids: C
     return row
 
 
-async def search_services(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    module: str | None,
-    business_service: str | None,
-    service_code: str | None,
-    status: str | None,
-) -> list[dict[str, Any]]:
+async def search_services(session: AsyncSession, *, tenant_id: str, criteria: ServiceSearch) -> list[dict[str, Any]]:
+    """Registered services of the tenant and its state that match every criterion."""
     query = select(ServiceRow).where(ServiceRow.tenant_id.in_(lineage(tenant_id)))
-    if module:
-        query = query.where(ServiceRow.module == module)
-    if business_service:
-        query = query.where(ServiceRow.business_service == business_service)
-    if service_code:
-        query = query.where(ServiceRow.service_code == service_code)
-    if status:
-        query = query.where(ServiceRow.status == status)
+    if criteria.module:
+        query = query.where(ServiceRow.module == criteria.module)
+    if criteria.business_service:
+        query = query.where(ServiceRow.business_service == criteria.business_service)
+    if criteria.service_code:
+        query = query.where(ServiceRow.service_code == criteria.service_code)
+    if criteria.status:
+        query = query.where(ServiceRow.status == criteria.status)
     rows = await session.scalars(query.order_by(ServiceRow.module, ServiceRow.business_service))
     return [service_wire(r) for r in rows]

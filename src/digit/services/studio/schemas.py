@@ -6,11 +6,14 @@ Go's JSON decoding ignores key case, so Studio clients send `Application`/`appli
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, ConfigDict, Field, StringConstraints
 
-from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel
+from digit.kernel.envelope import RequestInfo, ResponseInfo, WireModel, split_values
+from digit.kernel.paging import Paged, SearchQuery, page_limit
+
+MAX_LIMIT = 200  # applications in one page of a search
 
 
 class Lenient(WireModel):
@@ -122,3 +125,46 @@ class ApplicationsResponse(WireModel):
     response_info: ResponseInfo = Field(alias="responseInfo")
     application: list[dict[str, Any]] = Field(alias="Application")
     total_count: int = Field(alias="totalCount")
+
+
+class ServiceSearch(SearchQuery):
+    """GET `/service` criteria: registered services by module, business service, code or status."""
+
+    module: str | None = Field(default=None, max_length=64)
+    business_service: str | None = Field(default=None, max_length=64)
+    service_code: str | None = Field(default=None, max_length=160)
+    status: str | None = Field(default=None, pattern="^(ACTIVE|INACTIVE)$")
+
+
+# kernel/paging's `Csv`, each raw value keeping the length bound it had as one string parameter
+Numbers = Annotated[
+    list[Annotated[str, StringConstraints(max_length=2000)]], AfterValidator(split_values), Field(default_factory=list)
+]
+Ids = Annotated[
+    list[Annotated[str, StringConstraints(max_length=4000)]], AfterValidator(split_values), Field(default_factory=list)
+]
+Statuses = Annotated[
+    list[Annotated[str, StringConstraints(max_length=400)]], AfterValidator(split_values), Field(default_factory=list)
+]
+
+
+class ApplicationSearch(Paged):
+    """GET `/application/{serviceCode}` criteria: comma-separated and/or repeated lists, one module and
+    business service, a page of at most `MAX_LIMIT`."""
+
+    application_number: Numbers
+    ids: Ids
+    status: Statuses
+    workflow_status: Statuses
+    module: str | None = Field(default=None, max_length=64)
+    business_service: str | None = Field(default=None, max_length=64)
+    limit: int = page_limit(default=100, maximum=MAX_LIMIT)
+
+
+class PdfQuery(SearchQuery):
+    """studio-pdf `download/pdf`: which application, which of its service's PDFs, in which language."""
+
+    application_number: str = Field(min_length=1, max_length=128)
+    service_code: str = Field(min_length=1, max_length=160)
+    pdf_key: str | None = Field(default=None, max_length=128)
+    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}_[A-Z]{2}$")

@@ -31,6 +31,7 @@ from digit.kernel.db import stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
+from digit.kernel.masking import mask
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, state_of
 from digit.services.studio import definition as defs
@@ -39,30 +40,15 @@ from digit.services.studio.definition import PAY_ACTION, Definition
 from digit.services.studio.deps import StudioDeps
 from digit.services.studio.models import ApplicantRow, ApplicationRow, DocumentRow, ServiceRow
 from digit.services.studio.registry import codes_of, configuration_at, get_service, reference_data
-from digit.services.studio.schemas import Address, Applicant, Application, Document, Workflow
+from digit.services.studio.schemas import Address, Applicant, Application, ApplicationSearch, Document, Workflow
 
 log = logging.getLogger(__name__)
 
-MAX_LIMIT = 200
 PRIVATE_ADDRESS_FIELDS = ("address_number", "address_line1", "address_line2", "landmark", "detail")
 PUBLIC_ADDRESS_FIELDS = ("city", "pincode", "hierarchy_type", "boundarylevel", "boundarycode", "latitude", "longitude")
 MOBILE = re.compile(r"^[0-9]{10}$")
 TOKEN_SEPARATOR = "."  # noqa: S105  (not a secret: it joins the number and the signature)
 NEW_USERS = "studio.new_users"  # session.info key: citizens created for applicants in this transaction
-
-
-@dataclass(frozen=True)
-class SearchCriteria:
-    tenant_id: str
-    service_code: str
-    application_numbers: tuple[str, ...] = ()
-    ids: tuple[str, ...] = ()
-    status: tuple[str, ...] = ()
-    workflow_status: tuple[str, ...] = ()
-    module: str | None = None
-    business_service: str | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -706,19 +692,25 @@ async def follow_payment(session: AsyncSession, deps: StudioDeps, *, data: dict[
 
 
 async def search_applications(
-    session: AsyncSession, deps: StudioDeps, *, criteria: SearchCriteria, actor: Actor
+    session: AsyncSession,
+    deps: StudioDeps,
+    *,
+    tenant_id: str,
+    service_code: str,
+    criteria: ApplicationSearch,
+    actor: Actor,
 ) -> tuple[list[dict[str, Any]], int]:
     """Applications of one service in one city; a citizen sees only their own."""
-    loaded = await load_service(session, service_code=criteria.service_code, tenant_id=criteria.tenant_id)
-    if not actor.is_citizen and not _may(actor, loaded.definition, criteria.tenant_id, ("viewer", "editor", "creator")):
-        raise Forbidden("NOT_AUTHORIZED", f"your roles may not see applications of {criteria.service_code}")
+    loaded = await load_service(session, service_code=service_code, tenant_id=tenant_id)
+    if not actor.is_citizen and not _may(actor, loaded.definition, tenant_id, ("viewer", "editor", "creator")):
+        raise Forbidden("NOT_AUTHORIZED", f"your roles may not see applications of {service_code}")
     query = select(ApplicationRow).where(
-        ApplicationRow.tenant_id == criteria.tenant_id, ApplicationRow.service_code == criteria.service_code
+        ApplicationRow.tenant_id == tenant_id, ApplicationRow.service_code == service_code
     )
     if actor.is_citizen:
         query = query.where(ApplicationRow.account_id == actor.uuid)
-    if criteria.application_numbers:
-        query = query.where(ApplicationRow.application_number.in_(criteria.application_numbers))
+    if criteria.application_number:
+        query = query.where(ApplicationRow.application_number.in_(criteria.application_number))
     if criteria.ids:
         query = query.where(ApplicationRow.id.in_(criteria.ids))
     if criteria.status:
@@ -733,19 +725,9 @@ async def search_applications(
         return [], 0
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = list(
-        await session.scalars(
-            query.order_by(ApplicationRow.created_time.desc(), ApplicationRow.id)
-            .limit(criteria.limit)
-            .offset(criteria.offset)
-        )
+        await session.scalars(criteria.page(query.order_by(ApplicationRow.created_time.desc(), ApplicationRow.id)))
     )
     return await wrap(session, deps, loaded, rows, actor=actor), total
-
-
-def _mask(value: str | None) -> str | None:
-    if not value:
-        return value
-    return "*" * max(len(value) - 4, 0) + value[-4:]
 
 
 async def wrap(
@@ -825,9 +807,9 @@ def _wire_applicant(applicant: ApplicantRow, user: UserInfo | None, *, own: bool
         "type": applicant.type,
         "userId": applicant.user_uuid,
         "userUuid": applicant.user_uuid,
-        "name": (user.name if own else _mask(user.name)) if user else None,
-        "mobileNumber": (user.mobile_number if own else _mask(user.mobile_number)) if user else None,
-        "emailId": (user.email_id if own else _mask(user.email_id)) if user else None,
+        "name": (user.name if own else mask(user.name)) if user else None,
+        "mobileNumber": (user.mobile_number if own else mask(user.mobile_number)) if user else None,
+        "emailId": (user.email_id if own else mask(user.email_id)) if user else None,
         "prefix": applicant.prefix,
         "active": applicant.active,
     }
