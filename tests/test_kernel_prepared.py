@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Boolean, Float, MetaData, String, bindparam, insert, select, update
+from sqlalchemy import BigInteger, Boolean, Float, MetaData, String, bindparam, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,3 +115,38 @@ async def test_returning_columns_come_back_processed(engine: AsyncEngine) -> Non
         returned = await add.rows(session, **values)
 
     assert returned == [(values["id"], {"k": [True]})]
+
+
+async def test_a_duplicate_key_is_the_integrity_error_the_orm_would_raise(engine: AsyncEngine) -> None:
+    """On PostgreSQL the statement goes to asyncpg directly once the transaction has begun: its errors come
+    back as SQLAlchemy's, and a savepoint around the failed statement keeps the rest of the transaction."""
+    async with AsyncSession(engine) as session:
+        values = filled_values(Thing(name="dup"))
+        await INSERT.run(session, **values)  # begins the transaction
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await INSERT.run(session, **values)
+        await INSERT.run(session, **filled_values(Thing(name="after")))
+        await session.commit()
+
+    async with AsyncSession(engine) as session:
+        assert [len(await BY_NAME.rows(session, name=n)) for n in ("dup", "after")] == [1, 1]
+
+
+async def test_statement_listeners_hear_of_every_statement(engine: AsyncEngine) -> None:
+    heard: list[str] = []
+
+    def listen(*args: Any) -> None:
+        heard.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        async with AsyncSession(engine) as session:
+            await INSERT.run(session, **filled_values(Thing(name="one")))
+            await INSERT.run(session, **filled_values(Thing(name="two")))
+            await BY_NAME.rows(session, name="two")
+            await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listen)
+
+    assert [s.split()[0].upper() for s in heard] == ["INSERT", "INSERT", "SELECT"]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import DomainError, Unauthenticated
+from digit.kernel.events import write_events
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
@@ -25,6 +26,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with platform.sessions() as session:
         try:
             yield session
+            await write_events(session)  # the request's events in one prepared statement (else at commit)
             await session.commit()
         except BaseException:
             await session.rollback()

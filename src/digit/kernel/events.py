@@ -10,13 +10,14 @@ import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, Table, UniqueConstraint, bindparam, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from digit.kernel.db import Audited, Base, new_id
+from digit.kernel.prepared import Prepared
 
 if TYPE_CHECKING:
     from digit.kernel.platform import Platform
@@ -46,20 +47,83 @@ async def emit(
     actor_uuid: str,
     now_ms: int,
 ) -> str:
-    """Queue an event in the caller's transaction; returns its id."""
-    row = OutboxRow(
-        id=new_id(),
-        tenant_id=tenant_id,
-        topic=topic,
-        aggregate_id=aggregate_id,
-        data=data,
-        created_by=actor_uuid,
-        created_time=now_ms,
-        last_modified_by=actor_uuid,
-        last_modified_time=now_ms,
-    )
-    session.add(row)
-    return row.id
+    """Queue an event in the caller's transaction; returns its id.
+
+    The event is held beside the session and written when the transaction commits, with every other event
+    of the transaction in one multi-row INSERT (`_write_pending`): the ORM's unit of work cost about 1 ms
+    of CPU a request for rows nothing reads back. Inside a savepoint the event is an ORM row instead, so a
+    savepoint's rollback takes it away with the rest of the savepoint's work."""
+    event_id = new_id()
+    values = {
+        "id": event_id,
+        "tenant_id": tenant_id,
+        "topic": topic,
+        "aggregate_id": aggregate_id,
+        "data": data,
+        "created_by": actor_uuid,
+        "created_time": now_ms,
+        "last_modified_by": actor_uuid,
+        "last_modified_time": now_ms,
+        "row_version": 1,
+        "published_time": None,
+    }
+    if session.in_nested_transaction():
+        session.add(OutboxRow(**values))
+        return event_id
+    if not session.in_transaction():
+        session.sync_session.begin()  # no SQL yet; the session now has a transaction for its commit to write
+    session.info.setdefault(_PENDING, []).append(values)
+    return event_id
+
+
+async def write_events(session: AsyncSession) -> None:
+    """Write the events queued so far, now: the request session does it just before its commit (one prepared
+    multi-row INSERT for the usual one to four events of a request), and a reader in the same transaction
+    may call it to see them. What is left at commit is written by `_write_before_commit`."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if len(pending) > len(_INSERT_MANY):
+        await session.run_sync(_write_pending)
+        return
+    values = {f"{key}_{n}": value for n, row in enumerate(pending) for key, value in row.items()}
+    await _INSERT_MANY[len(pending) - 1].run(session, **values)
+    del session.info[_PENDING]
+
+
+_PENDING = "digit_outbox_pending"
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_COLUMNS = tuple(c for c in _OUTBOX.columns if c.key != "seq")
+
+
+def _insert_of(count: int) -> Prepared:
+    rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) for c in _COLUMNS} for n in range(count)]
+    return Prepared(insert(_OUTBOX).values(rows))
+
+
+_INSERT_MANY = tuple(_insert_of(count) for count in range(1, 9))
+"""One prepared INSERT for each number of rows from 1 to 8 (more go through `_write_pending`)."""
+
+
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.execute(insert(_OUTBOX), pending)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    """Every session's queued events go out with its commit (SQL may still be run here)."""
+    if _PENDING in session.info:
+        _write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends without writing its events (a rollback, a close) forgets them; a savepoint's
+    end does not: events queued outside it belong to the enclosing transaction."""
+    if transaction.parent is None and _PENDING in session.info:
+        del session.info[_PENDING]
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select, text
+from sqlalchemy import BigInteger, Integer, String, bindparam, column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from digit.blocks.idgen.models import SequenceRow
+from digit.kernel.prepared import Prepared
 from digit.kernel.versions import watch_of
 
 
@@ -25,13 +26,19 @@ def sequence_name(state: str, name: str) -> str:
 async def next_values(session: AsyncSession, *, state: str, name: str, count: int) -> list[int]:
     """`count` fresh numbers of the sequence, made on first use (one statement once it exists)."""
     sequence = sequence_name(state, name)
-    statement = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)")
     known = _made(session)
     if sequence not in known:
         await _make(session, sequence, state=state, name=name)
         known.add(sequence)
-    rows = await session.execute(statement, {"sequence": sequence, "count": count})
+    rows = await _NEXT_VALUES.rows(session, sequence=sequence, count=count)
     return sorted(int(value) for (value,) in rows)
+
+
+_NEXT_VALUES = Prepared(
+    text("SELECT nextval(CAST(:sequence AS regclass)) AS value FROM generate_series(1, :count)")
+    .bindparams(bindparam("sequence", type_=String()), bindparam("count", type_=Integer()))
+    .columns(column("value", BigInteger()))
+)
 
 
 def _made(session: AsyncSession) -> set[str]:

@@ -36,9 +36,9 @@ from digit.kernel.db import new_id, row_values
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Conflict, Invalid
 from digit.kernel.events import emit
-from digit.kernel.prepared import Prepared, insert_all, loaded, table_of
-from digit.kernel.security import Actor
-from digit.kernel.tenancy import state_of
+from digit.kernel.prepared import Prepared, built, insert_all, loaded, table_of
+from digit.kernel.security import Actor, role_codes_in
+from digit.kernel.tenancy import in_tenant
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ async def _current_rows(
             session, tenant_id=tenant_id, business_service=business_service, business_id=business_id
         )
         columns = [c.key for c in _CURRENT.columns]
-        return {keys[0]: CurrentStateRow(**dict(zip(columns, found[0], strict=True)))} if found else {}
+        return {keys[0]: loaded(CurrentStateRow, columns, found[0])} if found else {}
     query = select(CurrentStateRow).where(
         CurrentStateRow.tenant_id.in_({k[0] for k in keys}),
         CurrentStateRow.business_service.in_({k[1] for k in keys}),
@@ -145,11 +145,6 @@ async def _current_rows(
 
 def _is_role_allowed(actor: Actor, tenant_id: str, roles: set[str]) -> bool:
     return bool(actor.role_codes_in(tenant_id) & roles)
-
-
-def _user_roles_in(user: UserInfo, tenant_id: str) -> set[str]:
-    state = state_of(tenant_id)
-    return {r.code for r in user.roles if r.tenant_id in (tenant_id, state) or r.tenant_id is None}
 
 
 async def transition(
@@ -281,7 +276,7 @@ async def _check_assignees(planned: Sequence[Planned], users: UserLookup | None)
             user = found.get(assignee["uuid"])
             if user is None or not user.active:
                 raise Invalid("INVALID_ASSIGNEE", f"User not found for uuid: {assignee['uuid']}")
-            roles = _user_roles_in(user, tenant_id)
+            roles = role_codes_in(user.roles, tenant_id)
             if user.type == "CITIZEN" and plan.applicant == user.uuid:
                 pass
             elif user.type != "EMPLOYEE" or not roles:
@@ -407,7 +402,8 @@ class _Step:
 def _instance_row(plan: Planned, written: _Step, *, actor: Actor, now_ms: int, escalated: bool) -> ProcessInstanceRow:
     """The transition's history row; SLAs are stored as what is left of them now."""
     request = plan.request
-    return ProcessInstanceRow(
+    return built(
+        ProcessInstanceRow,
         id=written.instance_id,
         tenant_id=request.tenant_id,
         business_service=request.business_service,
@@ -649,15 +645,8 @@ class SearchCriteria:
     escalated: bool = False  # only applications the auto-escalation has acted on (DIGIT's escalate/_search)
 
 
-def tenant_filter(column: Any, tenant_id: str) -> Any:
-    """A state tenant sees its cities' applications too."""
-    if "." in tenant_id:
-        return column == tenant_id
-    return or_(column == tenant_id, column.like(f"{tenant_id}.%"))
-
-
 def _latest_query(criteria: SearchCriteria, actor: Actor | None) -> Select[Any]:
-    query = select(CurrentStateRow.last_instance_id).where(tenant_filter(CurrentStateRow.tenant_id, criteria.tenant_id))
+    query = select(CurrentStateRow.last_instance_id).where(in_tenant(CurrentStateRow.tenant_id, criteria.tenant_id))
     if criteria.business_ids:
         query = query.where(CurrentStateRow.business_id.in_(criteria.business_ids))
     if criteria.ids:

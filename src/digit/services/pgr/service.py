@@ -27,8 +27,9 @@ from digit.kernel.db import new_id, stamp
 from digit.kernel.envelope import UserInfo
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
-from digit.kernel.prepared import Prepared, filled_values, insert_all, loaded, table_of
-from digit.kernel.security import Actor
+from digit.kernel.masking import mask
+from digit.kernel.prepared import Prepared, built, filled_values, insert_all, loaded, table_of
+from digit.kernel.security import Actor, role_codes_in
 from digit.kernel.tenancy import is_state, state_of
 from digit.services.pgr.deps import PgrDeps
 from digit.services.pgr.models import AddressRow, DocumentRow, ServiceRow
@@ -264,7 +265,8 @@ async def _file(
     account_id = await _resolve_citizen(deps, session, service, actor)
     id_format = DEFAULT_ID_FORMAT
     [service_request_id] = await deps.idgen.generate(session, tenant_id=tenant_id, id_name=ID_NAME, format=id_format)
-    row = ServiceRow(
+    row = built(
+        ServiceRow,
         id=new_id(),
         tenant_id=tenant_id,
         service_request_id=service_request_id,
@@ -483,9 +485,7 @@ async def _check_assignees(deps: PgrDeps, row: ServiceRow, assignees: Sequence[s
     for uuid in assignees:
         employee = by_uuid.get(uuid)
         user = users.get(uuid)
-        roles = (
-            {r.code for r in user.roles if r.tenant_id in (row.tenant_id, state_of(row.tenant_id))} if user else set()
-        )
+        roles = role_codes_in(user.roles, row.tenant_id) if user else set()
         if employee is None or LME_ROLE not in roles:
             raise Invalid("INVALID_ASSIGNMENT", "assignees must be last-mile employees (PGR_LME) of this city")
         if row.department and row.department not in employee.current_departments:
@@ -516,7 +516,8 @@ async def _address_row(deps: PgrDeps, row: ServiceRow, service: Service, actor: 
     private = {name: getattr(address, name) for name in PRIVATE_ADDRESS_FIELDS if getattr(address, name)}
     sealed = await deps.encryption.encrypt(tenant_id=row.tenant_id, plaintext=json.dumps(private)) if private else None
     geo = address.geo_location
-    result = AddressRow(
+    result = built(
+        AddressRow,
         tenant_id=row.tenant_id,
         service_id=row.id,
         private_parts=sealed,
@@ -651,12 +652,6 @@ async def count_requests(session: AsyncSession, deps: PgrDeps, *, criteria: Sear
     return int(await session.scalar(_filtered(select(func.count(ServiceRow.id)), criteria, account_id=account_id)) or 0)
 
 
-def _mask(value: str | None) -> str | None:
-    if not value:
-        return value
-    return "*" * max(len(value) - 4, 0) + value[-4:]
-
-
 @dataclass(frozen=True)
 class _Children:
     """Addresses and documents the caller already holds (just written or read with the rows); None: read them."""
@@ -733,10 +728,10 @@ def _citizen_wire(row: ServiceRow, citizen: UserInfo | None, *, is_owner: bool) 
     """The complaint's citizen; name and mobile number are masked for anyone but the citizen themselves."""
     return {
         "uuid": row.account_id,
-        "name": citizen.name if citizen and is_owner else _mask(citizen.name if citizen else None),
+        "name": citizen.name if citizen and is_owner else mask(citizen.name if citizen else None),
         "mobileNumber": citizen.mobile_number
         if citizen and is_owner
-        else _mask(citizen.mobile_number if citizen else None),
+        else mask(citizen.mobile_number if citizen else None),
         "tenantId": citizen.tenant_id if citizen else state_of(row.tenant_id),
         "type": "CITIZEN",
     }
