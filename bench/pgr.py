@@ -497,10 +497,13 @@ def pgbench_tps(database: str, *, statements: int, transactions: int, clients: i
     raise RuntimeError(result.stdout)
 
 
-def run_driver(base: str, *, concurrency: int, seconds: float, mode: str, servers: Servers) -> dict[str, Any]:
-    """The load runs in a separate process, so it does not share a core's event loop with the platform;
-    the CPU time the platform's processes (API workers and `digit worker`) spend meanwhile is measured."""
-    cpu_before = {name: cpu_seconds([pid]) for name, pid in servers.pids.items()}
+WARMUP_S = 5.0
+"""Seconds of the same load, unmeasured, before each measured phase on a freshly started platform: the
+figures are those of a platform in its steady state (per-process caches filled, statements prepared on
+its pooled connections), as a load test's ramp-up gives them."""
+
+
+def _drive(base: str, *, concurrency: int, seconds: float, mode: str) -> dict[str, Any]:
     result = subprocess.run(
         [
             sys.executable,
@@ -521,6 +524,19 @@ def run_driver(base: str, *, concurrency: int, seconds: float, mode: str, server
         check=True,
     )
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def run_driver(
+    base: str, *, concurrency: int, seconds: float, mode: str, servers: Servers, warmup: float = 0.0
+) -> dict[str, Any]:
+    """The load runs in a separate process, so it does not share a core's event loop with the platform;
+    the CPU time the platform's processes (API workers and `digit worker`) spend meanwhile is measured."""
+    if warmup > 0:
+        _drive(base, concurrency=concurrency, seconds=warmup, mode=mode)
+        time.sleep(1)  # the worker finishes the warm-up's background work before the measure starts
+    cpu_before = {name: cpu_seconds([pid]) for name, pid in servers.pids.items()}
+    figures = _drive(base, concurrency=concurrency, seconds=seconds, mode=mode)
     time.sleep(2)  # let the worker finish the background work of the last lifecycles
     spent = {name: cpu_seconds([pid]) - cpu_before[name] for name, pid in servers.pids.items()}
     figures["app_cpu_s"] = sum(spent.values())
@@ -574,7 +590,7 @@ def main() -> None:
     subprocess.run([str(VENV_BIN / "digit"), "seed", "--demo"], env=env, check=True, capture_output=True)
     print(
         f"platform: {args.workers} uvicorn workers, PostgreSQL database {db}; load: {args.concurrency} virtual users, "
-        f"separate process; machine: {os.cpu_count()} cores"
+        f"separate process; machine: {os.cpu_count()} cores; each measured phase after a {WARMUP_S:g} s warm-up"
     )
 
     statements, transactions = statements_per_lifecycle(db, tmp)
@@ -585,7 +601,9 @@ def main() -> None:
 
     server, base = start_platform(db, tmp, workers=args.workers)
     try:
-        empty = run_driver(base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle", servers=server)
+        empty = run_driver(
+            base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle", servers=server, warmup=WARMUP_S
+        )
         creates = run_driver(
             base, concurrency=args.concurrency, seconds=args.seconds / 2, mode="create", servers=server
         )
@@ -604,7 +622,9 @@ def main() -> None:
     )
     server, base = start_platform(db, tmp, workers=args.workers)
     try:
-        loaded = run_driver(base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle", servers=server)
+        loaded = run_driver(
+            base, concurrency=args.concurrency, seconds=args.seconds, mode="lifecycle", servers=server, warmup=WARMUP_S
+        )
     finally:
         stop_platform(server)
     report(f"{int(total):,} complaints loaded: lifecycles", loaded)

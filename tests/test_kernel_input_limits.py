@@ -103,6 +103,19 @@ async def test_create_complaint_with_nul_in_description_is_400_and_stores_nothin
     assert await complaints_of(api) == []
 
 
+async def test_create_complaint_with_a_lone_surrogate_in_additional_detail_is_400(api: httpx.AsyncClient) -> None:
+    """The size check of a free-form object re-encodes it: a lone surrogate (sent escaped) was a 500 there."""
+    citizen = await citizen_login(api)
+    service = await a_complaint(api, additionalDetail={"note": "\ud800"})
+    body = json.dumps({"RequestInfo": RI, "service": service, "workflow": {"action": "APPLY"}})  # "\\ud800"
+
+    response = await api.post(f"{P}/_create", content=body, headers={**citizen, "content-type": "application/json"})
+
+    assert response.status_code == 400
+    assert (codes(response), fields(response)) == (["INVALID_CHARACTERS"], {"service.additionalDetail.note"})
+    assert await complaints_of(api) == []
+
+
 async def test_create_complaint_with_line_break_in_locality_code_is_400(api: httpx.AsyncClient) -> None:
     citizen = await citizen_login(api)
     service = await a_complaint(api)

@@ -216,6 +216,15 @@ async def _insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[
         await session.execute(insert(table), list(rows))
 
 
+async def _mark_published(session: AsyncSession, rows: Sequence[OutboxRow], now_ms: int) -> None:
+    await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.seq.in_([r.seq for r in rows]))
+        .values(published_time=now_ms)
+        .execution_options(synchronize_session=False)  # no row of the session needs refreshing
+    )
+
+
 async def _pending_outbox(platform: Platform) -> list[OutboxRow]:
     async with platform.read_sessions() as session:
         query = select(OutboxRow).where(OutboxRow.published_time.is_(None)).order_by(OutboxRow.seq).limit(BATCH)
@@ -252,9 +261,7 @@ class InProcessTransport:
                 for consumer in self._subs.for_event(row.topic, row.data)
             ]
             await _insert_rows(session, _DELIVERIES, deliveries)
-            await session.execute(
-                update(OutboxRow).where(OutboxRow.seq.in_([r.seq for r in rows])).values(published_time=now_ms)
-            )
+            await _mark_published(session, rows, now_ms)
             await session.commit()
         return len(rows)
 
@@ -384,9 +391,7 @@ class NatsTransport:
         await asyncio.gather(*futures)  # raises if JetStream refused one: nothing is marked published then
         now_ms = self._platform.clock.now_ms()
         async with self._platform.sessions() as session:
-            await session.execute(
-                update(OutboxRow).where(OutboxRow.seq.in_([r.seq for r in rows])).values(published_time=now_ms)
-            )
+            await _mark_published(session, rows, now_ms)
             await session.commit()
         return len(rows)
 

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     events_max_attempts: int = 5  # then the delivery goes to the dead-letter table
     events_retry_base_ms: int = 1000  # backoff: base * 2 ** (attempt - 1)
     events_poll_ms: int = 500  # background dispatcher's idle poll
-    events_gather_ms: int = 250  # pause after a busy dispatch round: events pile up into batches under load
+    events_gather_ms: int = 1000  # pause after a busy dispatch round: events pile up into batches under load
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="addresses (or networks) of proxies whose X-Forwarded-For is believed; comma-separated",

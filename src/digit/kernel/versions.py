@@ -43,18 +43,21 @@ class VersionCounterRow(Audited, Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def _upsert(bind: AsyncSession | Connection, name: str) -> Executable:
-    bumped = {"version": VersionCounterRow.version + 1}
-    first = {
-        "name": name,
-        "version": 1,
+def counter_audit() -> dict[str, Any]:
+    """The audit fields of a version counter's first row, here and in the blocks' own counters: platform-wide
+    (`tenant_id` is `*`), made by the system at time 0."""
+    return {
         "tenant_id": "*",
         "created_by": "system",
         "created_time": 0,
         "last_modified_by": "system",
         "last_modified_time": 0,
-        "row_version": 1,
     }
+
+
+def _upsert(bind: AsyncSession | Connection, name: str) -> Executable:
+    bumped = {"version": VersionCounterRow.version + 1}
+    first = {"name": name, "version": 1, **counter_audit(), "row_version": 1}
     insert = conflict_insert(bind, VersionCounterRow).values(first)
     return insert.on_conflict_do_update(index_elements=["name"], set_=bumped)
 

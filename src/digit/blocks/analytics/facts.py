@@ -75,18 +75,20 @@ def _stamp_system(row: Any, now_ms: int) -> None:
 # ------------------------------------------------------------------------------------------- complaints
 
 
-def complaint_contribution(fact: ComplaintFactRow) -> Contribution:
-    status = fact.status
-    resolution_ms = fact.resolved_ms - fact.filed_ms if fact.resolved_ms is not None else None
-    key = {
-        "day_ms": day_of(fact.filed_ms),
+def _shared_dimensions(fact: ComplaintFactRow) -> dict[str, str]:
+    """The dimensions every complaint cube shares: what was asked for, of which department, where, how."""
+    return {
         "service_code": fact.service_code,
         "department": fact.department,
         "locality": fact.locality,
         "channel": fact.channel,
-        "status": status,
-        "assignee": fact.assignee,
     }
+
+
+def complaint_contribution(fact: ComplaintFactRow) -> Contribution:
+    status = fact.status
+    resolution_ms = fact.resolved_ms - fact.filed_ms if fact.resolved_ms is not None else None
+    key = {"day_ms": day_of(fact.filed_ms), **_shared_dimensions(fact), "status": status, "assignee": fact.assignee}
     sla_counted = int(resolution_ms is not None and fact.sla_ms is not None)
     measures: Measures = {
         "complaints": 1,
@@ -109,14 +111,7 @@ def resolution_contribution(fact: ComplaintFactRow) -> Contribution | None:
     if fact.resolved_ms is None:
         return None
     resolution_ms = fact.resolved_ms - fact.filed_ms
-    key = {
-        "day_ms": day_of(fact.filed_ms),
-        "service_code": fact.service_code,
-        "department": fact.department,
-        "locality": fact.locality,
-        "channel": fact.channel,
-        "hours": max(resolution_ms, 0) // HOUR_MS,
-    }
+    key = {"day_ms": day_of(fact.filed_ms), **_shared_dimensions(fact), "hours": max(resolution_ms, 0) // HOUR_MS}
     return key, {"complaints": 1, "resolution_ms_sum": resolution_ms}
 
 
@@ -125,14 +120,7 @@ def backlog_contribution(fact: ComplaintFactRow) -> Contribution | None:
     if fact.status in CLOSED_STATUSES or fact.sla_ms is None:
         return None
     due_ms = fact.filed_ms + fact.sla_ms
-    key = {
-        "day_ms": day_of(fact.filed_ms),
-        "due_hour_ms": due_ms - due_ms % HOUR_MS,
-        "service_code": fact.service_code,
-        "department": fact.department,
-        "locality": fact.locality,
-        "channel": fact.channel,
-    }
+    key = {"day_ms": day_of(fact.filed_ms), "due_hour_ms": due_ms - due_ms % HOUR_MS, **_shared_dimensions(fact)}
     return key, {"complaints": 1}
 
 

@@ -28,6 +28,21 @@ MONEY = Numeric(16, 2)
 CODE = String(64)
 
 
+COMPLAINT_PLACE = ("service_code", "department", "locality", "channel")  # what was asked for, where, how
+
+
+class ComplaintCell:
+    """The key columns every complaint cube shares: grain, filing day and `COMPLAINT_PLACE` (first in the table)."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id, sort_order=-1)
+    grain: Mapped[str] = mapped_column(String(16), server_default="all", sort_order=-1)  # see grains.py
+    day_ms: Mapped[int] = mapped_column(BigInteger, sort_order=-1)
+    service_code: Mapped[str] = mapped_column(CODE, sort_order=-1)
+    department: Mapped[str] = mapped_column(CODE, sort_order=-1)
+    locality: Mapped[str] = mapped_column(CODE, sort_order=-1)
+    channel: Mapped[str] = mapped_column(CODE, sort_order=-1)
+
+
 class AppliedEventRow(Audited, Base):
     """An event one fact table has applied (idempotency by event id)."""
 
@@ -60,7 +75,7 @@ class ComplaintFactRow(Audited, Base):
     rating: Mapped[int | None] = mapped_column(default=None)
 
 
-class ComplaintDailyRow(Audited, Base):
+class ComplaintDailyRow(ComplaintCell, Audited, Base):
     """Complaints by filing day and every dimension, with their current status."""
 
     __tablename__ = "eg_analytics_complaint_daily"
@@ -69,10 +84,7 @@ class ComplaintDailyRow(Audited, Base):
             "grain",
             "tenant_id",
             "day_ms",
-            "service_code",
-            "department",
-            "locality",
-            "channel",
+            *COMPLAINT_PLACE,
             "status",
             "assignee",
             name="uq_eg_analytics_complaint_daily_cell",
@@ -81,13 +93,6 @@ class ComplaintDailyRow(Audited, Base):
         Index("ix_eg_analytics_complaint_daily_grain_day", "grain", "day_ms", "tenant_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
-    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
-    day_ms: Mapped[int] = mapped_column(BigInteger)
-    service_code: Mapped[str] = mapped_column(CODE)
-    department: Mapped[str] = mapped_column(CODE)
-    locality: Mapped[str] = mapped_column(CODE)
-    channel: Mapped[str] = mapped_column(CODE)
     status: Mapped[str] = mapped_column(CODE)
     assignee: Mapped[str] = mapped_column(String(64))
     complaints: Mapped[int] = mapped_column(default=0)
@@ -104,7 +109,7 @@ class ComplaintDailyRow(Audited, Base):
     resolution_count: Mapped[int] = mapped_column(default=0)
 
 
-class ResolutionHourlyRow(Audited, Base):
+class ResolutionHourlyRow(ComplaintCell, Audited, Base):
     """Resolved complaints by filing day and whole hours taken (`hours`): median and p90 without the facts."""
 
     __tablename__ = "eg_analytics_resolution_hist"
@@ -113,29 +118,19 @@ class ResolutionHourlyRow(Audited, Base):
             "grain",
             "tenant_id",
             "day_ms",
-            "service_code",
-            "department",
-            "locality",
-            "channel",
+            *COMPLAINT_PLACE,
             "hours",
             name="uq_eg_analytics_resolution_hist_cell",
         ),
         Index("ix_eg_analytics_resolution_hist_grain_day", "grain", "day_ms", "tenant_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
-    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
-    day_ms: Mapped[int] = mapped_column(BigInteger)
-    service_code: Mapped[str] = mapped_column(CODE)
-    department: Mapped[str] = mapped_column(CODE)
-    locality: Mapped[str] = mapped_column(CODE)
-    channel: Mapped[str] = mapped_column(CODE)
     hours: Mapped[int]
     complaints: Mapped[int] = mapped_column(default=0)
     resolution_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class ComplaintBacklogRow(Audited, Base):
+class ComplaintBacklogRow(ComplaintCell, Audited, Base):
     """Open complaints with a known SLA, by filing day and the hour their SLA runs out (`due_hour_ms`).
 
     Whether an open complaint has breached its SLA changes with the clock, not with an event; keeping the
@@ -149,23 +144,13 @@ class ComplaintBacklogRow(Audited, Base):
             "tenant_id",
             "day_ms",
             "due_hour_ms",
-            "service_code",
-            "department",
-            "locality",
-            "channel",
+            *COMPLAINT_PLACE,
             name="uq_eg_analytics_complaint_backlog_cell",
         ),
         Index("ix_eg_analytics_complaint_backlog_grain_day", "grain", "day_ms", "tenant_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
-    grain: Mapped[str] = mapped_column(String(16), server_default="all")  # see grains.py
-    day_ms: Mapped[int] = mapped_column(BigInteger)
     due_hour_ms: Mapped[int] = mapped_column(BigInteger)
-    service_code: Mapped[str] = mapped_column(CODE)
-    department: Mapped[str] = mapped_column(CODE)
-    locality: Mapped[str] = mapped_column(CODE)
-    channel: Mapped[str] = mapped_column(CODE)
     complaints: Mapped[int] = mapped_column(default=0)
 
 

@@ -31,6 +31,7 @@ from digit.kernel.db import after_commit, conflict_insert, stamp
 from digit.kernel.envelope import split_values
 from digit.kernel.errors import Invalid, NotFound
 from digit.kernel.tenancy import lineage
+from digit.kernel.versions import counter_audit
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +97,7 @@ async def bump_version(session: AsyncSession) -> None:
     table = cast(Table, VersionRow.__table__)
     statement = (
         conflict_insert(session, table)
-        .values(
-            name="*",
-            version=1,
-            tenant_id="*",
-            created_by="system",
-            created_time=0,
-            last_modified_by="system",
-            last_modified_time=0,
-            row_version=1,
-        )
+        .values(name="*", version=1, **counter_audit(), row_version=1)
         .on_conflict_do_update(index_elements=[table.c.name], set_={"version": table.c.version + 1})
     )
     await session.execute(statement)
@@ -209,16 +201,6 @@ async def upsert_messages(
 ) -> list[Message]:
     """DIGIT _upsert: create new messages, replace the text of existing ones."""
     result = await write_messages(session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=now_ms)
-    return result.messages
-
-
-async def create_messages(
-    session: AsyncSession, *, tenant_id: str, messages: Sequence[Message], actor_uuid: str, now_ms: int
-) -> list[Message]:
-    """DIGIT _create: only new messages; one that exists already fails the whole request."""
-    result = await write_messages(
-        session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=now_ms, replace=False
-    )
     return result.messages
 
 
@@ -337,18 +319,24 @@ class Localization:
     async def upsert(
         self, session: AsyncSession, *, tenant_id: str, messages: Sequence[Message], actor_uuid: str
     ) -> list[Message]:
-        await self._before_write(session, tenant_id)
-        return await upsert_messages(
-            session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=self.clock.now_ms()
-        )
+        """DIGIT _upsert: create new messages, replace the text of existing ones."""
+        return await self._write(session, tenant_id, messages, actor_uuid, replace=True)
 
     async def create(
         self, session: AsyncSession, *, tenant_id: str, messages: Sequence[Message], actor_uuid: str
     ) -> list[Message]:
+        """DIGIT _create: only new messages; one that exists already fails the whole request."""
+        return await self._write(session, tenant_id, messages, actor_uuid, replace=False)
+
+    async def _write(
+        self, session: AsyncSession, tenant_id: str, messages: Sequence[Message], actor_uuid: str, *, replace: bool
+    ) -> list[Message]:
         await self._before_write(session, tenant_id)
-        return await create_messages(
-            session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=self.clock.now_ms()
+        now_ms = self.clock.now_ms()
+        written = await write_messages(
+            session, tenant_id=tenant_id, messages=messages, actor_uuid=actor_uuid, now_ms=now_ms, replace=replace
         )
+        return written.messages
 
     async def update(
         self,

@@ -26,6 +26,7 @@ from digit.kernel.clock import Clock
 from digit.kernel.db import stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.tenancy import lineage, state_of
+from digit.kernel.versions import counter_audit
 
 log = logging.getLogger(__name__)
 
@@ -233,17 +234,7 @@ async def bump_version(session: AsyncSession) -> None:
         update(VersionRow).where(VersionRow.name == "*").values(version=VersionRow.version + 1)
     )
     if getattr(result, "rowcount", 0) == 0:
-        session.add(
-            VersionRow(
-                name="*",
-                version=1,
-                tenant_id="*",
-                created_by="system",
-                created_time=0,
-                last_modified_by="system",
-                last_modified_time=0,
-            )
-        )
+        session.add(VersionRow(name="*", version=1, **counter_audit()))
 
 
 async def current_version(session: AsyncSession) -> int:

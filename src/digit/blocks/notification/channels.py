@@ -22,6 +22,7 @@ from digit.blocks.notification.models import SinkMessageRow
 from digit.blocks.notification.vault import Vault
 from digit.kernel.clock import Clock
 from digit.kernel.db import stamp
+from digit.kernel.prepared import built
 from digit.kernel.security import SYSTEM_UUID
 
 for _chatty in ("httpx", "httpcore", "aiosmtplib"):
@@ -102,7 +103,8 @@ class SinkSender:
         tenant_id = message.tenant_id
         body = message.message if isinstance(message, Sms) else message.body
         field_name = "mobileNumber" if channel == "SMS" else "emailId"
-        row = SinkMessageRow(
+        row = built(
+            SinkMessageRow,
             tenant_id=tenant_id,
             delivery_id=message.delivery_id,
             channel=channel,

@@ -42,6 +42,7 @@ from digit.blocks.notification.vault import Vault
 from digit.kernel.db import Base, after_commit, after_rollback, conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import DomainError, Invalid
 from digit.kernel.platform import Platform
+from digit.kernel.prepared import built
 from digit.kernel.security import SYSTEM_UUID
 from digit.kernel.tenancy import in_tenant
 
@@ -231,7 +232,8 @@ class Notifier:
         """PENDING, due for the retry sweep after one backoff period in case this process stops first; or,
         `kept` by the sink in the same transaction, SENT at its first attempt."""
         now_ms = self.platform.clock.now_ms()
-        row = DeliveryRow(
+        row = built(
+            DeliveryRow,
             id=message.delivery_id,
             tenant_id=message.tenant_id,
             channel="SMS" if isinstance(message, Sms) else "EMAIL",

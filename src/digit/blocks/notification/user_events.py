@@ -28,6 +28,7 @@ from digit.kernel import idempotency
 from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import conflict_insert, new_id, row_values, stamp
 from digit.kernel.errors import Conflict, Invalid, NotFound
+from digit.kernel.prepared import built
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import in_tenant
 
@@ -173,7 +174,8 @@ async def _events_by_id(session: AsyncSession, events: Sequence[Event], *, ids: 
 
 
 def _event_row(event: Event, recepient: Recepient, *, actor: Actor, now_ms: int) -> UserEventRow:
-    row = UserEventRow(
+    row = built(
+        UserEventRow,
         id=event.id or new_id(),
         tenant_id=event.tenant_id,
         reference_id=event.reference_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
@@ -101,44 +101,41 @@ async def update(
     )
 
 
-@router.post("/_search")
-async def search(
-    body: RequestInfoBody,
-    criteria: Annotated[service.SearchCriteria, Depends(search_params)],
-    session: SessionDep,
-    actor: CurrentActor,
-    platform: PlatformDep,
-) -> ServiceResponse:
-    """Complaints of a city; a citizen sees only their own."""
-    wrappers, total = await service.search_requests(session, PgrDeps.of(platform), criteria=criteria, actor=actor)
+# _search, _plainsearch and _count read the same criteria
+CriteriaDep = Annotated[service.SearchCriteria, Depends(search_params)]
+
+
+def _found(body: RequestInfoBody, wrappers: list[dict[str, Any]], total: int) -> ServiceResponse:
+    """The answer of _search and _plainsearch: one page of complaints and how many match in all."""
     return ServiceResponse(
         response_info=response_info(body.request_info),
         service_wrappers=[ServiceWrapper.model_validate(w) for w in wrappers],
         total_count=total,
     )
+
+
+@router.post("/_search")
+async def search(
+    body: RequestInfoBody, criteria: CriteriaDep, session: SessionDep, actor: CurrentActor, platform: PlatformDep
+) -> ServiceResponse:
+    """Complaints of a city; a citizen sees only their own."""
+    wrappers, total = await service.search_requests(session, PgrDeps.of(platform), criteria=criteria, actor=actor)
+    return _found(body, wrappers, total)
 
 
 @router.post("/_plainsearch")
 async def plain_search(
-    body: RequestInfoBody,
-    criteria: Annotated[service.SearchCriteria, Depends(search_params)],
-    session: SessionDep,
-    actor: CurrentActor,
-    platform: PlatformDep,
+    body: RequestInfoBody, criteria: CriteriaDep, session: SessionDep, actor: CurrentActor, platform: PlatformDep
 ) -> ServiceResponse:
     """Every complaint of a tenant, oldest first, page by page (DIGIT's system search; superusers only)."""
     wrappers, total = await service.plain_search_requests(session, PgrDeps.of(platform), criteria=criteria, actor=actor)
-    return ServiceResponse(
-        response_info=response_info(body.request_info),
-        service_wrappers=[ServiceWrapper.model_validate(w) for w in wrappers],
-        total_count=total,
-    )
+    return _found(body, wrappers, total)
 
 
 @router.post("/_count")
 async def count(
     body: RequestInfoBody,
-    criteria: Annotated[service.SearchCriteria, Depends(search_params)],
+    criteria: CriteriaDep,
     session: SessionDep,
     actor: CurrentActor,
     platform: PlatformDep,

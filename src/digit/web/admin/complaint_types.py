@@ -19,7 +19,7 @@ from digit.blocks.mdms.client import MdmsClient
 from digit.web.admin import fields
 from digit.web.admin.fields import Field, Kind
 from digit.web.backend import ApiError
-from digit.web.employee.desk import COMPLAINT_TYPES, Desk, open_desk
+from digit.web.employee.desk import COMPLAINT_TYPES, Desk, open_desk, open_desk_form
 from digit.web.i18n import code_of
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
@@ -87,12 +87,10 @@ async def new_complaint_type(web: WebDep, added: Annotated[str, Query(max_length
 
 @router.post(COMPLAINT_TYPES.path)
 async def create_complaint_type(web: WebDep) -> Response:
-    desk = await open_desk(web, COMPLAINT_TYPES)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, COMPLAINT_TYPES)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     values = fields.typed(form, FIELDS)
     names = {language.code: str(form.get(name_field(language.code), "")).strip() for language in web.languages}
     values.update({name_field(locale): name for locale, name in names.items()})

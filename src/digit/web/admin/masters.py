@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from digit.web.admin import fields
 from digit.web.backend import ApiError
-from digit.web.employee.desk import MASTERS, Desk, open_desk
+from digit.web.employee.desk import MASTERS, Desk, open_desk, open_desk_form
 from digit.web.i18n import code_of
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
@@ -91,9 +92,9 @@ async def masters(web: WebDep, tenant: Tenant = "") -> Response:
     )
 
 
-@router.get(MASTERS.path + "/{schema_code}")
-async def records(web: WebDep, schema_code: str, tenant: Tenant = "", page: Page = 0) -> Response:
-    """One master's records, a page at a time, with the first few fields of each."""
+async def _master(web: WebContext, tenant: str, schema_code: str) -> tuple[Desk, str, dict[str, Any]] | Response:
+    """The desk, the tenant asked for (or the state) and its master `schema_code`, or the answer instead
+    (to login, 403, 404 for an unknown or inactive master)."""
     desk = await open_desk(web, MASTERS)
     if not isinstance(desk, Desk):
         return desk
@@ -101,6 +102,16 @@ async def records(web: WebDep, schema_code: str, tenant: Tenant = "", page: Page
     schema = await _schema(web, tenant_id, schema_code)
     if schema is None:
         return await desk.not_found()
+    return desk, tenant_id, schema
+
+
+@router.get(MASTERS.path + "/{schema_code}")
+async def records(web: WebDep, schema_code: str, tenant: Tenant = "", page: Page = 0) -> Response:
+    """One master's records, a page at a time, with the first few fields of each."""
+    opened = await _master(web, tenant, schema_code)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, tenant_id, schema = opened
     found = await _records(web, tenant_id, schema_code, offset=page * PAGE_SIZE, limit=PAGE_SIZE + 1)
     form_fields = fields.fields_of(schema.get("definition") or {}, (found[0].get("data") if found else None) or {})
     columns = [f for f in form_fields if f.kind != fields.Kind.JSON][:SHOWN_COLUMNS]
@@ -129,10 +140,10 @@ async def records(web: WebDep, schema_code: str, tenant: Tenant = "", page: Page
 
 async def _form(
     desk: Desk,
-    *,
     schema_code: str,
     tenant_id: str,
     form_fields: list[fields.Field],
+    *,
     values: dict[str, str],
     errors: dict[str, str],
     record: dict[str, Any] | None = None,
@@ -156,30 +167,32 @@ async def _form(
 
 @router.get(MASTERS.path + "/{schema_code}/new")
 async def new_record(web: WebDep, schema_code: str, tenant: Tenant = "") -> Response:
-    desk = await open_desk(web, MASTERS)
-    if not isinstance(desk, Desk):
-        return desk
-    tenant_id = tenant_of(web, tenant)
-    schema = await _schema(web, tenant_id, schema_code)
-    if schema is None:
-        return await desk.not_found()
+    opened = await _master(web, tenant, schema_code)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, tenant_id, schema = opened
     sample = await _records(web, tenant_id, schema_code)
     form_fields = fields.fields_of(schema.get("definition") or {}, (sample[0].get("data") if sample else None) or {})
     values = {f.name: "true" if f.kind == fields.Kind.BOOLEAN and f.name == "active" else "" for f in form_fields}
-    return await _form(
-        desk, schema_code=schema_code, tenant_id=tenant_id, form_fields=form_fields, values=values, errors={}
-    )
+    return await _form(desk, schema_code, tenant_id, form_fields, values=values, errors={})
+
+
+async def _posted(web: WebContext, tenant: str) -> tuple[Desk, FormData, str] | Response:
+    """A saved record form: the desk, the form (its CSRF token checked) and the tenant it names, or the answer
+    instead (to login, 403)."""
+    opened = await open_desk_form(web, MASTERS)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
+    return desk, form, tenant_of(web, str(form.get("tenant") or tenant))
 
 
 @router.post(MASTERS.path + "/{schema_code}/new")
 async def create_record(web: WebDep, schema_code: str, tenant: Tenant = "") -> Response:
-    desk = await open_desk(web, MASTERS)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
-    tenant_id = tenant_of(web, str(form.get("tenant") or tenant))
+    posted = await _posted(web, tenant)
+    if not isinstance(posted, tuple):
+        return posted
+    desk, form, tenant_id = posted
     schema = await _schema(web, tenant_id, schema_code)
     if schema is None:
         return await desk.not_found()
@@ -201,15 +214,7 @@ async def create_record(web: WebDep, schema_code: str, tenant: Tenant = "") -> R
             record_id = created["mdms"][0]["id"]
             return web.redirect(web.url(f"{BASE}/{schema_code}/record/{record_id}", tenant=tenant_id, saved="1"))
     errors = fields.error_texts(found, form_fields, web.t)
-    return await _form(
-        desk,
-        schema_code=schema_code,
-        tenant_id=tenant_id,
-        form_fields=form_fields,
-        values=values,
-        errors=errors,
-        status=400,
-    )
+    return await _form(desk, schema_code, tenant_id, form_fields, values=values, errors=errors, status=400)
 
 
 @router.get(MASTERS.path + "/{schema_code}/record/{record_id}")
@@ -225,27 +230,16 @@ async def edit_record(web: WebDep, schema_code: str, record_id: str, tenant: Ten
     record = found[0]
     form_fields = fields.fields_of(schema.get("definition") or {}, record.get("data") or {})
     values = fields.shown(form_fields, record.get("data") or {})
-    return await _form(
-        desk,
-        schema_code=schema_code,
-        tenant_id=tenant_id,
-        form_fields=form_fields,
-        values=values,
-        errors={},
-        record=record,
-    )
+    return await _form(desk, schema_code, tenant_id, form_fields, values=values, errors={}, record=record)
 
 
 @router.post(MASTERS.path + "/{schema_code}/record/{record_id}")
 async def update_record(web: WebDep, schema_code: str, record_id: str, tenant: Tenant = "") -> Response:
     """`_update` with the row version the form was opened with: someone else's change in between is refused."""
-    desk = await open_desk(web, MASTERS)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
-    tenant_id = tenant_of(web, str(form.get("tenant") or tenant))
+    posted = await _posted(web, tenant)
+    if not isinstance(posted, tuple):
+        return posted
+    desk, form, tenant_id = posted
     schema = await _schema(web, tenant_id, schema_code)
     found = await _records(web, tenant_id, schema_code, ids=[record_id]) if schema is not None else []
     if schema is None or not found:
@@ -275,9 +269,9 @@ async def update_record(web: WebDep, schema_code: str, record_id: str, tenant: T
             return web.redirect(web.url(f"{BASE}/{schema_code}/record/{record_id}", tenant=tenant_id, saved="1"))
     return await _form(
         desk,
-        schema_code=schema_code,
-        tenant_id=tenant_id,
-        form_fields=form_fields,
+        schema_code,
+        tenant_id,
+        form_fields,
         values=values,
         errors=fields.error_texts(errors_found, form_fields, web.t),
         record=record,

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from digit.web.admin.masters import tenant_of, tenants
 from digit.web.backend import ApiError
-from digit.web.employee.desk import MESSAGES, Desk, open_desk
+from digit.web.employee.desk import MESSAGES, Desk, open_desk, open_desk_form
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
 router = APIRouter(prefix=EMPLOYEE_PREFIX, include_in_schema=False)
@@ -120,12 +120,10 @@ def _field_of(error: ApiError) -> str:
 
 @router.post(MESSAGES.path + "/edit")
 async def upsert_message(web: WebDep) -> Response:
-    desk = await open_desk(web, MESSAGES)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, MESSAGES)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     values = {k: str(form.get(k, "")).strip() for k in (*FORM_FIELDS, "tenant")}
     values["message"] = str(form.get("message", ""))
     values["tenant"] = tenant_of(web, values["tenant"])

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from digit.web.backend import ApiError
 from digit.web.citizen.payments import business_services
-from digit.web.employee.desk import COLLECT, Desk, open_desk
+from digit.web.employee.desk import COLLECT, Desk, open_desk, open_desk_form
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
 router = APIRouter(prefix=EMPLOYEE_PREFIX, include_in_schema=False)
@@ -97,12 +97,10 @@ PAYMENT_FORM_FIELDS = (
 
 @router.post("/collect")
 async def take_payment(web: WebDep) -> Response:
-    desk = await open_desk(web, COLLECT)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, COLLECT)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     values = {k: str(form.get(k, "")).strip() for k in PAYMENT_FORM_FIELDS}
     try:
         bill = await _bill(web, values["businessService"], values["consumerCode"])

@@ -31,7 +31,7 @@ from digit.web.citizen.complaints import (
     timeline_step,
     upload_photos,
 )
-from digit.web.employee.desk import COMPLAINT, FILE_COMPLAINT, Desk, open_desk, sla_left
+from digit.web.employee.desk import COMPLAINT, FILE_COMPLAINT, Desk, open_desk, open_desk_form, sla_left
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
 router = APIRouter(prefix=EMPLOYEE_PREFIX, include_in_schema=False)
@@ -192,12 +192,10 @@ async def show_citizen(web: WebDep, service_request_id: str) -> Response:
 @router.post("/pgr/complaint/{service_request_id}")
 async def act(web: WebDep, service_request_id: str) -> Response:
     """ASSIGN / REASSIGN (to an LME), RESOLVE (comment, photos), REJECT (reason), COMMENT: PGR `_update`."""
-    desk = await open_desk(web, COMPLAINT)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, COMPLAINT)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     found = await find(web, service_request_id)
     if found is None:
         return await desk.not_found()
@@ -248,12 +246,10 @@ async def new_complaint(web: WebDep) -> Response:
 @router.post("/pgr/create-complaint")
 async def file_complaint(web: WebDep) -> Response:
     """A CSR files for the citizen with this mobile number (found, or created by PGR with the name given)."""
-    desk = await open_desk(web, FILE_COMPLAINT)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, FILE_COMPLAINT)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     names = ("mobile", "name", "serviceCode", "locality", "landmark", "description")
     values = {k: str(form.get(k, "")).strip() for k in names}
     files = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]

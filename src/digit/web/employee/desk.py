@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from digit.blocks.access.client import ACCESS_CLIENT, AccessClient
 from digit.kernel.platform import Key, Platform
@@ -173,6 +174,18 @@ async def open_desk(web: WebContext, screen: Screen | None) -> Desk | Response:
     if screen is not None and not desk.may(screen):
         return await desk.refused()
     return desk
+
+
+async def open_desk_form(web: WebContext, screen: Screen) -> tuple[Desk, FormData] | Response:
+    """The desk for this screen and the form POSTed to it, or the answer instead: to login without a session,
+    403 without the routes or without the form's CSRF token."""
+    desk = await open_desk(web, screen)
+    if not isinstance(desk, Desk):
+        return desk
+    form = await web.form()
+    if form is None:
+        return await web.refused()
+    return desk, form
 
 
 def sla_left(ms: object) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.web.backend import ApiError
-from digit.web.employee.desk import HRMS, Desk, open_desk
+from digit.web.employee.desk import HRMS, Desk, open_desk, open_desk_form
 from digit.web.layout import EMPLOYEE_PREFIX, WebContext, WebDep
 
 router = APIRouter(prefix=EMPLOYEE_PREFIX, include_in_schema=False)
@@ -161,12 +161,10 @@ def _values(form: Any) -> dict[str, Any]:
 
 @router.post("/hrms/create")
 async def create_employee(web: WebDep) -> Response:
-    desk = await open_desk(web, HRMS)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, HRMS)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     values = _values(form)
     appointed = _epoch_ms(values["appointed"])
     if appointed is None:
@@ -245,12 +243,10 @@ async def edit_page(web: WebDep, code: str) -> Response:
 @router.post("/hrms/{code}")
 async def update_employee(web: WebDep, code: str) -> Response:
     """Save the name, the current assignment and the roles; or deactivate (action=deactivate, with a reason)."""
-    desk = await open_desk(web, HRMS)
-    if not isinstance(desk, Desk):
-        return desk
-    form = await web.form()
-    if form is None:
-        return await web.refused()
+    opened = await open_desk_form(web, HRMS)
+    if not isinstance(opened, tuple):
+        return opened
+    desk, form = opened
     employee = await _employee(web, code)
     if employee is None:
         return await desk.not_found()

@@ -247,18 +247,7 @@ async def _application_page(
     return await web.render(
         "services/citizen_application.html",
         status=status,
-        form=form,
-        application=application,
-        title=common.service_label(t, form.definition.module, form.definition.service),
-        status_text=common.state_label(t, form.prefix, application.get("workflowStatus")),
-        details=common.details(t, form, application),
-        documents=[
-            (common.document_label(t, form.prefix, d["documentType"]), d["fileStoreId"])
-            for d in application.get("documents") or []
-        ],
-        timeline=await common.timeline(web, t, form.prefix, application),
-        actions=[(a, common.action_label(t, form.prefix, a)) for a in application.get("nextActions") or []],
-        pdfs=common.pdfs(form, application),
+        **await common.application_view(web, t, form, application),
         pay_link=web.url(
             f"{CITIZEN_PREFIX}/payment",
             businessService=bill,

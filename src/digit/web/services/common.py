@@ -236,6 +236,27 @@ def pdfs(form: ServiceForm, application: dict[str, Any]) -> list[dict[str, str]]
     return found
 
 
+async def application_view(
+    web: WebContext, t: Translator, form: ServiceForm, application: dict[str, Any]
+) -> dict[str, Any]:
+    """What the citizen's and the employee's page of an application both show: its title, status, details,
+    documents, workflow history, the actions open to the caller and its PDFs (template variables)."""
+    return {
+        "form": form,
+        "application": application,
+        "title": service_label(t, form.definition.module, form.definition.service),
+        "status_text": state_label(t, form.prefix, application.get("workflowStatus")),
+        "details": details(t, form, application),
+        "documents": [
+            (document_label(t, form.prefix, d["documentType"]), d["fileStoreId"])
+            for d in application.get("documents") or []
+        ],
+        "timeline": await timeline(web, t, form.prefix, application),
+        "actions": [(a, action_label(t, form.prefix, a)) for a in application.get("nextActions") or []],
+        "pdfs": pdfs(form, application),
+    }
+
+
 def payable(form: ServiceForm, application: dict[str, Any]) -> bool:
     """The application waits for a payment of its bill (the state's PAY follows the payment)."""
     state = form.definition.state(application.get("workflowStatus")) or {}

@@ -131,25 +131,14 @@ async def _page(
     return await desk.render(
         "services/employee_application.html",
         status=status,
-        form=form,
-        application=application,
-        title=common.service_label(t, form.definition.module, form.definition.service),
-        status_text=common.state_label(t, form.prefix, application.get("workflowStatus")),
+        **await common.application_view(web, t, form, application),
         sla=sla_left(instance.get("businesssServiceSla")),
-        details=common.details(t, form, application),
         applicants=application.get("applicants") or [],
         locality=locality_label(
             web, application["tenantId"], str((application.get("address") or {}).get("boundarycode"))
         )
         if (application.get("address") or {}).get("boundarycode")
         else "",
-        documents=[
-            (common.document_label(t, form.prefix, d["documentType"]), d["fileStoreId"])
-            for d in application.get("documents") or []
-        ],
-        timeline=await common.timeline(web, t, form.prefix, application),
-        actions=[(a, common.action_label(t, form.prefix, a)) for a in application.get("nextActions") or []],
-        pdfs=common.pdfs(form, application),
         errors=errors or {},
         values=values or {},
     )
