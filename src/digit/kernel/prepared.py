@@ -60,10 +60,9 @@ class Prepared:
 
     async def run(self, session: AsyncSession, **values: Any) -> int:
         """Execute; returns the number of rows the database says it touched (the optimistic-lock check)."""
-        connection = await _connection(session)
+        connection, driver = await _connection(session)
         compiled = self._compiled(connection.dialect)
         arguments = _arguments(compiled, values)
-        driver = await _driver_in_transaction(connection)
         if driver is None:
             result = await connection.exec_driver_sql(compiled.sql, arguments)
             return int(result.rowcount)
@@ -77,10 +76,9 @@ class Prepared:
 
     async def rows(self, session: AsyncSession, **values: Any) -> list[tuple[Any, ...]]:
         """Execute a SELECT (or a RETURNING statement); every row as a tuple of processed values."""
-        connection = await _connection(session)
+        connection, driver = await _connection(session)
         compiled = self._compiled(connection.dialect)
         arguments = _arguments(compiled, values)
-        driver = await _driver_in_transaction(connection)
         fetched: Sequence[Sequence[Any]]
         if driver is None:
             fetched = (await connection.exec_driver_sql(compiled.sql, arguments)).all()
@@ -97,18 +95,19 @@ class Prepared:
 _CONNECTION = "digit_prepared_connection"
 
 
-async def _connection(session: AsyncSession) -> AsyncConnection:
-    """The session's connection, remembered for as long as its innermost transaction lasts:
-    `session.connection()` runs in a greenlet each time (about 40 us), for an answer that does not change
-    within a transaction. A savepoint is a new transaction, so asking for it emits its SAVEPOINT."""
+async def _connection(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The session's connection and, on asyncpg inside a begun transaction, the driver's own connection;
+    remembered for as long as the session's innermost transaction lasts: `session.connection()` runs in a
+    greenlet each time (about 40 us), for an answer that does not change within a transaction. A savepoint
+    is a new transaction, so asking for it emits its SAVEPOINT."""
     transaction = _innermost(session)
     remembered = session.info.get(_CONNECTION)
     if remembered is not None and transaction is not None and remembered[0] is transaction and transaction.is_active:
-        connection: AsyncConnection = remembered[1]
-        return connection
+        return remembered[1], remembered[2]
     connection = await session.connection()
-    session.info[_CONNECTION] = (_innermost(session), connection)
-    return connection
+    driver = await _driver_in_transaction(connection)
+    session.info[_CONNECTION] = (_innermost(session), connection, driver)
+    return connection, driver
 
 
 def _innermost(session: AsyncSession) -> SessionTransaction | None:

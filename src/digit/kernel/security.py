@@ -171,7 +171,7 @@ async def access_gate(request: Request) -> None:
     if cid:
         set_correlation_id(cid)
     route = request.scope.get("route")
-    template: str = getattr(route, "path", request.url.path)
+    template: str = getattr(route, "path", None) or request.url.path  # the URL only when no route matched
     provider = platform.find(ACCESS_PROVIDER) or DenyAll()
     token = _token_from(request, request_info)
     user = await provider.authenticate(token) if token else None
