@@ -137,11 +137,14 @@ async def _driver_in_transaction(connection: AsyncConnection) -> Any:
 
 
 def _announce(connection: AsyncConnection, sql: str, arguments: tuple[Any, ...]) -> None:
-    """Tell the engine's `before_cursor_execute` listeners (statement counters, tracing) about a statement
-    sent past SQLAlchemy, as they would hear of any other (no cursor, no execution context)."""
+    """Tell the engine's `before_cursor_execute` listeners (statement counters, tracing) and its echo log about
+    a statement sent past SQLAlchemy, as they would hear of any other (no cursor, no execution context)."""
     sync = cast(Any, connection.sync_connection)
     if sync._has_events or sync.engine._has_events:
         sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, False)
+    if sync._echo:  # `DIGIT_SQL_ECHO`: logged as SQLAlchemy logs the statements it runs
+        sync._log_info(sql)
+        sync._log_info("[prepared, sent to the driver] %r", arguments)
 
 
 def _translated(connection: AsyncConnection, sql: str, arguments: tuple[Any, ...], error: Exception) -> Exception:
