@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Protocol
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -24,6 +25,15 @@ class Role(WireModel):
     code: str
     name: str | None = None
     tenant_id: str | None = None
+
+
+class UserType(StrEnum):
+    """Who a user is to DIGIT: `UserInfo.type`, `eg_user.type`, `userType` on the wire. Values are the strings
+    themselves, so the wire and the database are unchanged; `UserInfo.type` stays a `str` (compare to these)."""
+
+    CITIZEN = "CITIZEN"
+    EMPLOYEE = "EMPLOYEE"
+    SYSTEM = "SYSTEM"
 
 
 class UserInfo(WireModel):

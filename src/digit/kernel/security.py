@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from fastapi import Request
 
-from digit.kernel.envelope import Role, UserInfo
+from digit.kernel.envelope import Role, UserInfo, UserType
 from digit.kernel.errors import Forbidden, Invalid, Unauthenticated
 from digit.kernel.inputs import PARSED_JSON
 from digit.kernel.observability import set_correlation_id
@@ -55,7 +55,9 @@ class Actor:
 
     @classmethod
     def system(cls, tenant_id: str = "") -> Actor:
-        return cls(uuid=SYSTEM_UUID, type="SYSTEM", tenant_id=tenant_id, roles=(Role(code="SYSTEM", tenant_id=""),))
+        return cls(
+            uuid=SYSTEM_UUID, type=UserType.SYSTEM, tenant_id=tenant_id, roles=(Role(code="SYSTEM", tenant_id=""),)
+        )
 
     @classmethod
     def of(cls, user: UserInfo) -> Actor:
@@ -63,11 +65,11 @@ class Actor:
 
     @property
     def is_system(self) -> bool:
-        return self.type == "SYSTEM"
+        return self.type == UserType.SYSTEM
 
     @property
     def is_citizen(self) -> bool:
-        return self.type == "CITIZEN"
+        return self.type == UserType.CITIZEN
 
     def role_codes_in(self, tenant_id: str) -> set[str]:
         """Roles granted in the tenant itself or in its state (a state role covers its cities)."""

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from digit.blocks.mdms.client import MDMS_CLIENT
 from digit.kernel.deps import platform_of
-from digit.kernel.envelope import UserInfo
+from digit.kernel.envelope import UserInfo, UserType
 from digit.kernel.network import client_address
 from digit.kernel.platform import Platform
 from digit.web import i18n, sessions
@@ -117,7 +117,7 @@ class WebContext:
     async def unread(self) -> int:
         """The citizen's unread in-app messages (the header's badge); one API call per page at most, none for
         employees, whose header has no badge."""
-        if self.user is None or self.user.type != "CITIZEN":
+        if self.user is None or self.user.type != UserType.CITIZEN:
             return 0
         if self._unread is not None:
             return self._unread

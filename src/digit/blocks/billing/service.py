@@ -42,6 +42,7 @@ from digit.blocks.billing.schemas import (
 from digit.kernel import idempotency
 from digit.kernel.anonymous import is_anonymous
 from digit.kernel.db import stamp
+from digit.kernel.envelope import UserType
 from digit.kernel.errors import Conflict, Invalid, NotFound
 from digit.kernel.events import emit
 from digit.kernel.masking import mask
@@ -195,7 +196,7 @@ async def _validate_against_masters(deps: BillingDeps, demand: Demand, faults: l
         faults.append(("EG_BS_DEMAND_PAYER_INVALID", "payer needs a uuid"))
     elif demand.payer is not None and demand.payer.uuid is not None:
         found = (await deps.users.get_users([demand.payer.uuid])).get(demand.payer.uuid)
-        if found is None or found.type != "CITIZEN":
+        if found is None or found.type != UserType.CITIZEN:
             faults.append(("EG_BS_DEMAND_PAYER_INVALID", "the payer must be an existing citizen"))
 
 

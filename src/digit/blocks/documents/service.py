@@ -34,6 +34,7 @@ from digit.blocks.documents.models import DocumentRow
 from digit.blocks.documents.schemas import DEFAULT_LIMIT, AuditDetails, CategoryCount, DocumentEntity
 from digit.blocks.filestore.client import StoredFile
 from digit.kernel.db import stamp
+from digit.kernel.envelope import UserType
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
 from digit.kernel.security import Actor
@@ -66,7 +67,7 @@ class SearchResult:
 
 
 def _require_employee(actor: Actor) -> None:
-    if actor.type.upper() != "EMPLOYEE":
+    if actor.type.upper() != UserType.EMPLOYEE:
         raise Forbidden("EG_DOCUMENT_UPLOAD_ERR", "Documents can only be uploaded by employees.")
 
 

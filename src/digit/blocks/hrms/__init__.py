@@ -14,6 +14,7 @@ from digit.blocks.hrms.models import EmployeeRow
 from digit.blocks.hrms.schemas import Employee
 from digit.blocks.hrms.service import insert_employee
 from digit.kernel.blocks import Block, SeedContext
+from digit.kernel.envelope import UserType
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
@@ -31,7 +32,7 @@ async def seed(platform: Platform, context: SeedContext) -> None:
     hrms = hrms_of(platform)
     users = {}
     for tenant_id in sorted({str(r["tenantId"]) for r in records}):
-        for user in await hrms.users.search_users(tenant_id=tenant_id, user_type="EMPLOYEE"):
+        for user in await hrms.users.search_users(tenant_id=tenant_id, user_type=UserType.EMPLOYEE):
             users[(user.user_name, user.tenant_id)] = user
     created = missing = 0
     async with platform.sessions() as session, session.begin():

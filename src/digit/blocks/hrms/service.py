@@ -39,13 +39,12 @@ from digit.blocks.hrms.schemas import (
 from digit.blocks.hrms.validation import merged_roles, validate
 from digit.blocks.idgen.client import IdgenClient
 from digit.blocks.mdms.client import MdmsClient
-from digit.blocks.user.client import NewUser, UserChanges, UserClient
+from digit.blocks.user.client import NewUser, PiiView, UserChanges, UserClient, shown, unmasked
 from digit.kernel import idempotency
 from digit.kernel.db import stamp
-from digit.kernel.envelope import UserInfo
+from digit.kernel.envelope import UserInfo, UserType
 from digit.kernel.errors import Invalid
 from digit.kernel.events import emit
-from digit.kernel.masking import mask_lines
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import in_tenant, state_of
@@ -162,18 +161,12 @@ def is_masked(value: Any) -> bool:
     return isinstance(value, str) and "****" in value
 
 
-def user_wire(user: UserInfo | None, *, masked: bool) -> dict[str, Any]:
-    if user is None:
-        return {}
-    data = user.wire()
-    if masked:
-        for key in MASKED_USER_FIELDS:
-            if isinstance(data.get(key), str) and data[key]:
-                data[key] = mask_lines(data[key])
-    return data
+def user_wire(user: UserInfo | PiiView | None) -> dict[str, Any]:
+    """The employee's user: a `PiiView` as its viewer sees it, a bare `UserInfo` (internal calls) in clear."""
+    return user.wire() if user is not None else {}
 
 
-def employee_wire(row: EmployeeRow, user: UserInfo | None, *, masked: bool = False) -> dict[str, Any]:
+def employee_wire(row: EmployeeRow, user: UserInfo | PiiView | None) -> dict[str, Any]:
     """DIGIT's Employee JSON."""
     details = row.details or {}
     return {
@@ -218,7 +211,7 @@ def employee_wire(row: EmployeeRow, user: UserInfo | None, *, masked: bool = Fal
         "tenantId": row.tenant_id,
         "auditDetails": _audit(row),
         "reActivateEmployee": details.get("reActivateEmployee"),
-        "user": user_wire(user, masked=masked),
+        "user": user_wire(user),
     }
 
 
@@ -249,7 +242,9 @@ async def create_employees(
         await validate(hrms.mdms, hrms.boundaries, employee)
         roles = merged_roles(employee)
         mobile = str(employee.user["mobileNumber"])
-        if await hrms.users.find_by_mobile(tenant_id=employee.tenant_id, mobile_number=mobile, user_type="EMPLOYEE"):
+        if await hrms.users.find_by_mobile(
+            tenant_id=employee.tenant_id, mobile_number=mobile, user_type=UserType.EMPLOYEE
+        ):
             raise Invalid(
                 "ERR_HRMS_USER_EXIST_MOB",
                 "User already exists for the entered mobile number. Use a different mobile number to proceed.",
@@ -261,7 +256,7 @@ async def create_employees(
         if taken is not None:
             raise Invalid("ERR_HRMS_USER_EXIST_USERNAME", "User already exists for the entered user name.")
         user_fields = {k: v for k, v in employee.user.items() if k not in ("uuid", "id")}
-        fields = {**user_fields, "userName": code, "type": "EMPLOYEE", "tenantId": employee.tenant_id}
+        fields = {**user_fields, "userName": code, "type": UserType.EMPLOYEE.value, "tenantId": employee.tenant_id}
         new_user = _user_input(NewUser, {**fields, "roles": roles, "active": True})
         user = await hrms.users.create_user(session, user=new_user, actor=actor)
         row = await insert_employee(session, hrms, employee=employee, user=user, code=code, actor=actor)
@@ -488,7 +483,7 @@ async def _query(hrms: Hrms, criteria: SearchCriteria) -> Select[EmployeeRow] | 
     uuids = set(criteria.uuids)
     if criteria.roles:
         found = await hrms.users.search_users(
-            tenant_id=criteria.tenant_id, role_codes=criteria.roles, user_type="EMPLOYEE"
+            tenant_id=criteria.tenant_id, role_codes=criteria.roles, user_type=UserType.EMPLOYEE
         )
         role_uuids = {u.uuid for u in found}
         uuids = uuids & role_uuids if criteria.uuids else role_uuids
@@ -496,7 +491,7 @@ async def _query(hrms: Hrms, criteria: SearchCriteria) -> Select[EmployeeRow] | 
             return None
     if criteria.phone:
         user = await hrms.users.find_by_mobile(
-            tenant_id=criteria.tenant_id, mobile_number=criteria.phone, user_type="EMPLOYEE"
+            tenant_id=criteria.tenant_id, mobile_number=criteria.phone, user_type=UserType.EMPLOYEE
         )
         if user is None or (uuids and user.uuid not in uuids):
             return None
@@ -544,18 +539,17 @@ async def search_employees(
     """DIGIT `_search`; `viewer` None means an internal call (nothing masked)."""
     rows = await search_rows(session, hrms, criteria)
     users = await hrms.users.get_users([row.uuid for row in rows]) if rows else {}
-    if viewer is not None:  # a person reading other people's contact details in clear is audited
-        reads = []
-        for row in rows:
-            user = users.get(row.uuid)
-            if user is None or row.uuid == viewer.uuid or not may_see_pii(viewer, row):
-                continue
-            data = user.wire()
-            shown = [key for key in MASKED_USER_FIELDS if data.get(key)]
-            reads.append((row.uuid, row.tenant_id, shown))
-        if reads:
-            await hrms.users.record_pii_access(session, actor=viewer, reads=reads, purpose="egov-hrms employee search")
-    return [employee_wire(row, users.get(row.uuid), masked=not may_see_pii(viewer, row)) for row in rows]
+    if viewer is None:
+        return [employee_wire(row, users.get(row.uuid)) for row in rows]
+    views = {
+        row.uuid: shown(user, viewer=viewer, tenant_id=row.tenant_id, fields=MASKED_USER_FIELDS)
+        for row in rows
+        if (user := users.get(row.uuid)) is not None
+    }
+    allowed = [views[row.uuid] for row in rows if row.uuid in views and may_see_pii(viewer, row)]
+    purpose = "egov-hrms employee search"  # the user block audits the contact details an HR admin sees in clear
+    views.update((v.uuid, v) for v in await unmasked(hrms.users, session, allowed, viewer=viewer, purpose=purpose))
+    return [employee_wire(row, views.get(row.uuid)) for row in rows]
 
 
 async def count_employees(platform: Platform, *, tenant_id: str) -> EmployeeCount:

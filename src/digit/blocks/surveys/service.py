@@ -53,6 +53,7 @@ from digit.blocks.surveys.schemas import (
     SurveyEntity,
 )
 from digit.kernel.db import stamp
+from digit.kernel.envelope import UserType
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
 from digit.kernel.security import Actor
@@ -98,7 +99,7 @@ class _QuestionSpec:
 
 
 def _require_employee(actor: Actor) -> None:
-    if actor.type.upper() != "EMPLOYEE":
+    if actor.type.upper() != UserType.EMPLOYEE:
         raise Forbidden("EG_SY_ACCESS_ERR", "Survey can only be created/updated/deleted by employees.")
 
 

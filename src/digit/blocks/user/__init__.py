@@ -21,6 +21,7 @@ from digit.blocks.user.client import (
 from digit.blocks.user.service import Identity, create_user, find_by_user_name
 from digit.blocks.user.throttle import PRUNE
 from digit.kernel.blocks import Block, SeedContext
+from digit.kernel.envelope import UserType
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
 
@@ -69,7 +70,7 @@ def create_command(
     username: Annotated[str, typer.Option(help="login name")],
     roles: Annotated[str, typer.Option(help="comma-separated role codes, e.g. SUPERUSER,EMPLOYEE")],
     name: Annotated[str, typer.Option(help="the person's name")] = "Administrator",
-    user_type: Annotated[str, typer.Option("--type", help="EMPLOYEE or SYSTEM")] = "EMPLOYEE",
+    user_type: Annotated[str, typer.Option("--type", help="EMPLOYEE or SYSTEM")] = UserType.EMPLOYEE,
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="DIGIT_NEW_USER_PASSWORD")
     ] = "",

@@ -13,11 +13,13 @@ from digit.blocks.user.caching import USER_AUTH as USER_AUTH  # the counter othe
 from digit.blocks.user.caching import detached
 from digit.blocks.user.schemas import NewUser, RoleIn, UserChanges
 from digit.blocks.user.service import Identity, SearchCriteria
-from digit.kernel.envelope import UserInfo
+from digit.blocks.user.view import CONTACT_FIELDS, PiiView, shown, unmasked
+from digit.kernel.envelope import UserInfo, UserType
 from digit.kernel.platform import Key
 from digit.kernel.security import Actor
 
 __all__ = [  # the types of the interface travel with it: other blocks import only this module
+    "CONTACT_FIELDS",
     "OTP_SENDER",
     "TOKEN_AUTHENTICATOR",
     "USER_AUTH",
@@ -26,11 +28,14 @@ __all__ = [  # the types of the interface travel with it: other blocks import on
     "InProcessUserClient",
     "NewUser",
     "OtpSender",
+    "PiiView",
     "RoleIn",
     "TokenAuthenticator",
     "UserChanges",
     "UserClient",
     "UserInfo",
+    "shown",
+    "unmasked",
 ]
 
 
@@ -38,7 +43,7 @@ class UserClient(Protocol):
     async def get_users(self, uuids: Sequence[str]) -> dict[str, UserInfo]: ...
 
     async def find_by_mobile(
-        self, *, tenant_id: str, mobile_number: str, user_type: str = "CITIZEN"
+        self, *, tenant_id: str, mobile_number: str, user_type: str = UserType.CITIZEN
     ) -> UserInfo | None: ...
 
     async def search_users(
@@ -66,7 +71,9 @@ class UserClient(Protocol):
         reads: Sequence[tuple[str, str, Sequence[str]]],
         purpose: str | None,
     ) -> None:
-        """Audit another block's unmasked reads of people's PII: (subject uuid, subject tenant, fields)."""
+        """Audit another block's unmasked reads of people's PII: (subject uuid, subject tenant, fields).
+
+        Blocks showing people call `unmasked` (which calls this) on `shown` views rather than this directly."""
         ...
 
 
@@ -119,7 +126,7 @@ class InProcessUserClient:
         return found
 
     async def find_by_mobile(
-        self, *, tenant_id: str, mobile_number: str, user_type: str = "CITIZEN"
+        self, *, tenant_id: str, mobile_number: str, user_type: str = UserType.CITIZEN
     ) -> UserInfo | None:
         async with self._identity.platform.read_sessions() as session:
             row = await service.find_by_mobile(

@@ -20,6 +20,7 @@ from digit.blocks.user.client import OTP_SENDER
 from digit.blocks.user.models import OtpRow
 from digit.blocks.user.service import Identity, check_mobile
 from digit.kernel.db import stamp
+from digit.kernel.envelope import UserType
 from digit.kernel.errors import Invalid, TooManyRequests
 from digit.kernel.security import SYSTEM_UUID
 from digit.kernel.tenancy import state_of
@@ -64,7 +65,7 @@ async def create_token(
         tenant_id=state,
         mobile_index=mobile_index,
         purpose=PURPOSE,
-        user_type="SYSTEM",
+        user_type=UserType.SYSTEM,
         code_hash=otp._code_hash(identity, mobile_index=mobile_index, purpose=PURPOSE, code=code),
         expires_at=now + settings.otp_ttl_seconds * 1000,
     )

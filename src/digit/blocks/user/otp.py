@@ -34,6 +34,7 @@ from digit.blocks.user.client import OTP_SENDER
 from digit.blocks.user.models import OtpRow, UserRow
 from digit.blocks.user.service import Identity, check_mobile, find_by_mobile, home_tenant
 from digit.kernel.db import stamp
+from digit.kernel.envelope import UserType
 from digit.kernel.errors import Invalid, TooManyRequests
 from digit.kernel.security import SYSTEM_UUID
 from digit.kernel.tenancy import state_of
@@ -124,7 +125,7 @@ async def issue_otp(
     purpose = (purpose or "register").lower()
     if purpose not in PURPOSES:
         raise Invalid("INVALID_OTP_TYPE", "type must be register, login, passwordreset or update")
-    user_type = (user_type or "CITIZEN").upper()
+    user_type = (user_type or UserType.CITIZEN).upper()
     tenant = home_tenant(user_type, tenant_id)
     await check_mobile(identity, tenant_id=tenant, mobile_number=mobile_number)
     state = state_of(tenant)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.user import otp, service, tokens
 from digit.blocks.user.models import UserRow
 from digit.blocks.user.service import Identity
+from digit.kernel.envelope import UserType
 from digit.kernel.errors import Forbidden, Invalid
 from digit.kernel.security import Actor
 
@@ -37,7 +38,7 @@ async def update_profile(
     if "mobileNumber" in changes:
         current = (await service.user_dict(identity, row)).get("mobileNumber")
         wanted = changes["mobileNumber"]
-        if not wanted and row.type == "CITIZEN":
+        if not wanted and row.type == UserType.CITIZEN:
             raise Invalid("INVALID_MOBILE_NUMBER", "a citizen needs a mobile number")
         if wanted and str(wanted) != str(current or ""):
             await _verify_new_mobile(session, identity, row=row, mobile_number=str(wanted), code=code)
@@ -156,14 +157,14 @@ async def register_citizen(
     """Citizen self-registration: the OTP sent with type `register` to the mobile number is `otp_reference`;
     the citizen lives at the state tenant, named by their mobile number, without the roles they asked for."""
     mobile = str(user.get("mobileNumber") or user.get("userName") or "")
-    tenant = service.home_tenant("CITIZEN", str(user.get("tenantId") or ""))
+    tenant = service.home_tenant(UserType.CITIZEN, str(user.get("tenantId") or ""))
     if not tenant:
         raise Invalid("INVALID_TENANT", "tenantId is required")
     await otp.consume_otp(
         session, identity, mobile_number=mobile, tenant_id=tenant, purpose="register", code=otp_reference
     )
     citizen = {k: v for k, v in user.items() if k != "roles"}
-    citizen.update(type="CITIZEN", mobileNumber=mobile, userName=mobile, tenantId=tenant)
+    citizen.update(type=UserType.CITIZEN, mobileNumber=mobile, userName=mobile, tenantId=tenant)
     return await service.create_user(session, identity, user=citizen, actor=actor or Actor.system(tenant))
 
 

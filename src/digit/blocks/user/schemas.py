@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, ConfigDict, Field
 
-from digit.kernel.envelope import RequestInfo, WireModel
+from digit.kernel.envelope import RequestInfo, UserType, WireModel
 from digit.kernel.inputs import PAGE_MAX
 
 
@@ -146,7 +146,7 @@ class PasswordResetRequest(WireModel):
     user_name: str
     new_password: str
     tenant_id: str
-    type: str = "CITIZEN"
+    type: str = UserType.CITIZEN.value
 
 
 class PiiAuditSearchRequest(WireModel):

@@ -22,7 +22,7 @@ from digit.blocks.user.caching import USER_AUTH
 from digit.blocks.user.models import LoginAttemptRow, PiiAuditRow, RoleRow, UserRow
 from digit.blocks.user.pii import MASKED_FIELDS, PII_FIELDS, PiiCipher, masked
 from digit.kernel.db import new_id, stamp
-from digit.kernel.envelope import Role, UserInfo
+from digit.kernel.envelope import Role, UserInfo, UserType
 from digit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from digit.kernel.platform import Platform
 from digit.kernel.security import Actor
@@ -31,7 +31,7 @@ from digit.kernel.versions import VersionedCache
 
 log = logging.getLogger(__name__)
 
-USER_TYPES = ("CITIZEN", "EMPLOYEE", "SYSTEM")
+USER_TYPES = tuple(UserType)
 DEFAULT_PASSWORD_POLICY = {
     "minLength": 8,
     "maxLength": 15,
@@ -170,7 +170,7 @@ async def user_info(identity: Identity, row: UserRow) -> UserInfo:
 
 def home_tenant(user_type: str, tenant_id: str) -> str:
     """Citizens live at the state; employees and system users where they are created."""
-    return state_of(tenant_id) if user_type == "CITIZEN" else tenant_id
+    return state_of(tenant_id) if user_type == UserType.CITIZEN else tenant_id
 
 
 async def find_by_user_name(
@@ -332,7 +332,7 @@ def check_authority(actor: Actor, *, user_type: str, user_tenant: str, new_roles
     """
     if actor.is_system:
         return
-    if user_type == "CITIZEN":
+    if user_type == UserType.CITIZEN:
         state = state_of(user_tenant)
         allowed = any(r.tenant_id is not None and state_of(r.tenant_id) == state for r in actor.roles)
     else:
@@ -359,7 +359,7 @@ async def _checked_new_user(session: AsyncSession, identity: Identity, user: dic
     tenant = home_tenant(user_type, str(user["tenantId"]))
     user = {**user, "tenantId": tenant, "type": user_type}
     mobile = user.get("mobileNumber")
-    if user_type == "CITIZEN" and not user.get("userName"):
+    if user_type == UserType.CITIZEN and not user.get("userName"):
         user["userName"] = mobile
     if not user.get("userName"):
         raise Invalid("INVALID_USERNAME", "userName is required")
@@ -368,7 +368,7 @@ async def _checked_new_user(session: AsyncSession, identity: Identity, user: dic
     if mobile:
         await check_mobile(identity, tenant_id=tenant, mobile_number=str(mobile))
         await ensure_mobile_free(session, identity, tenant_id=tenant, user_type=user_type, mobile_number=str(mobile))
-    elif user_type == "CITIZEN":
+    elif user_type == UserType.CITIZEN:
         raise Invalid("INVALID_MOBILE_NUMBER", "a citizen needs a mobile number")
     if user.get("emailId") and not EMAIL_PATTERN.match(str(user["emailId"])):
         raise Invalid("INVALID_EMAIL", "the email address is not valid")
@@ -384,7 +384,7 @@ async def create_user(session: AsyncSession, identity: Identity, *, user: dict[s
     user = await _checked_new_user(session, identity, user)
     user_type, tenant = user["type"], user["tenantId"]
     roles = user.get("roles") or []
-    if user_type == "CITIZEN":
+    if user_type == UserType.CITIZEN:
         roles = [{"code": "CITIZEN", "tenantId": tenant}]
     if not roles:
         raise Invalid("INVALID_ROLE", "a user needs at least one role")
@@ -493,7 +493,7 @@ async def update_user(
         if key in editable and editable[key] in (None, "") and key not in ("userName", "name"):
             pii.pop(key, None)
     pii.update(new_pii)
-    follows = row.type == "CITIZEN" and current.get("userName") == current.get("mobileNumber")
+    follows = row.type == UserType.CITIZEN and current.get("userName") == current.get("mobileNumber")
     if login_follows_mobile and mobile_changes and follows:
         pii["userName"] = str(new_pii.get("mobileNumber"))
     await seal_row(session, identity, row, pii)

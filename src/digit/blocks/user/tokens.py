@@ -31,7 +31,7 @@ from digit.blocks.user.caching import USER_AUTH
 from digit.blocks.user.models import LoginAttemptRow, TokenRow, UserRow
 from digit.blocks.user.service import Identity, find_by_user_name, user_info
 from digit.kernel.db import stamp
-from digit.kernel.envelope import UserInfo
+from digit.kernel.envelope import UserInfo, UserType
 from digit.kernel.errors import Invalid, Unauthenticated
 from digit.kernel.tenancy import state_of
 from digit.kernel.versions import bump
@@ -173,7 +173,7 @@ async def password_grant(
 
     Failures are committed by the caller even though this raises (see `grant`), so they count.
     """
-    user_type = (user_type or "EMPLOYEE").upper()
+    user_type = (user_type or UserType.EMPLOYEE).upper()
     if not tenant_id:
         raise Invalid("TENANT_ID_MANDATORY", "tenantId is mandatory")
     await throttle.guard(
@@ -186,7 +186,7 @@ async def password_grant(
         await identity.verify_password(None, password)  # the same work, and the same answer, as a wrong password
         await _fail(session, identity, row, tenant_id=tenant_id, client=client)
         raise _bad_credentials()
-    if user_type == "CITIZEN":
+    if user_type == UserType.CITIZEN:
         accepted = await otp_service.accept_login_otp(session, identity, row=row, code=password)
     else:
         accepted = await identity.verify_password(row.password_hash, password)
@@ -230,7 +230,7 @@ async def grant(
         username=username,
         password=password,
         tenant_id=tenant_id or "",
-        user_type=user_type or "EMPLOYEE",
+        user_type=user_type or UserType.EMPLOYEE,
         client=client,
     )
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from digit.blocks.workflow import businessservice, service
+from digit.blocks.workflow import businessservice, requests, service
 from digit.blocks.workflow.client import user_lookup
 from digit.blocks.workflow.escalation import escalate_on_request
 from digit.blocks.workflow.schemas import (
@@ -18,14 +17,12 @@ from digit.blocks.workflow.schemas import (
     ProcessInstanceResponse,
     TransitionRequest,
 )
-from digit.kernel import idempotency
 from digit.kernel.deps import CurrentActor, PlatformDep, SessionDep
 from digit.kernel.envelope import RequestInfoBody, response_info, split_values
 from digit.kernel.errors import Invalid
 from digit.kernel.idempotency import IdempotencyKey
 from digit.kernel.paging import Csv, SearchQuery
 from digit.kernel.request_tenants import TenantQuery
-from digit.kernel.security import Actor
 
 router = APIRouter(prefix="/egov-workflow-v2/egov-wf", tags=["workflow"])
 
@@ -93,35 +90,15 @@ async def transition(
 ) -> ProcessInstanceResponse:
     """Move applications on by one action each; all of the batch or none of it. With an `Idempotency-Key` a
     retry takes no action again and answers the instances the first call made."""
-    now_ms = platform.clock.now_ms()
-    tenant_id = body.process_instances[0].tenant_id if body.process_instances else actor.tenant_id
-    instances = await idempotency.once(
+    instances = await requests.transition_once(
         session,
+        body,
         key=idempotency_key,
-        operation="workflow.transition",
-        tenant_id=tenant_id,
-        caller=actor.uuid,
-        request=body.model_dump(mode="json", exclude={"request_info"}),
-        now_ms=now_ms,
-        create=lambda: _transitioned(session, body, actor=actor, now_ms=now_ms, users=user_lookup(platform)),
-        reference=lambda made: {"ids": [i["id"] for i in made]},
-        replay=lambda first: service.instances_by_id(
-            session, tenant_id=tenant_id, ids=first["ids"], actor=actor, now_ms=now_ms
-        ),
+        actor=actor,
+        now_ms=platform.clock.now_ms(),
+        users=user_lookup(platform),
     )
     return ProcessInstanceResponse(response_info=response_info(body.request_info), process_instances=instances)
-
-
-async def _transitioned(
-    session: AsyncSession,
-    body: TransitionRequest,
-    *,
-    actor: Actor,
-    now_ms: int,
-    users: service.UserLookup | None,
-) -> list[dict[str, Any]]:
-    done = await service.transition(session, instances=body.process_instances, actor=actor, now_ms=now_ms, users=users)
-    return [instance.wire() for instance in done]
 
 
 class ApplicationsQuery(SearchQuery):

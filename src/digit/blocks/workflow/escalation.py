@@ -26,7 +26,7 @@ from digit.blocks.workflow import service
 from digit.blocks.workflow.businessservice import flows_by_id
 from digit.blocks.workflow.models import CurrentStateRow
 from digit.blocks.workflow.schemas import ProcessInstanceIn
-from digit.kernel.envelope import Role
+from digit.kernel.envelope import Role, UserType
 from digit.kernel.errors import DomainError, Forbidden
 from digit.kernel.events import emit
 from digit.kernel.periodic import Leadership, Periodic
@@ -83,7 +83,7 @@ def escalation_actor(tenant_id: str, action_roles: set[str]) -> Actor:
     codes = {"AUTO_ESCALATE", "SYSTEM", *action_roles}
     return Actor(
         uuid=AUTO_ESCALATION_UUID,
-        type="SYSTEM",
+        type=UserType.SYSTEM,
         tenant_id=state,
         roles=tuple(Role(code=code, tenant_id=state) for code in sorted(codes)),
     )

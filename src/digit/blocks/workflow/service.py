@@ -33,7 +33,7 @@ from digit.blocks.workflow.instances import NextAction, ProcessInstance
 from digit.blocks.workflow.models import AssigneeRow, CurrentStateRow, ProcessInstanceRow
 from digit.blocks.workflow.schemas import ProcessInstanceIn
 from digit.kernel.db import new_id, row_values
-from digit.kernel.envelope import UserInfo
+from digit.kernel.envelope import UserInfo, UserType
 from digit.kernel.errors import Conflict, Invalid
 from digit.kernel.events import emit
 from digit.kernel.prepared import Prepared, built, insert_all, loaded, table_of
@@ -277,9 +277,9 @@ async def _check_assignees(planned: Sequence[Planned], users: UserLookup | None)
             if user is None or not user.active:
                 raise Invalid("INVALID_ASSIGNEE", f"User not found for uuid: {assignee['uuid']}")
             roles = role_codes_in(user.roles, tenant_id)
-            if user.type == "CITIZEN" and plan.applicant == user.uuid:
+            if user.type == UserType.CITIZEN and plan.applicant == user.uuid:
                 pass
-            elif user.type != "EMPLOYEE" or not roles:
+            elif user.type != UserType.EMPLOYEE or not roles:
                 raise Invalid(
                     "INVALID_ASSIGNEE", f"Cannot assign to the user: {user.uuid}: not an employee of {tenant_id}"
                 )

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from digit.kernel.envelope import UserType
 from digit.kernel.tenancy import state_of
 
 SCHEMA = "Studio.ServiceConfiguration"
@@ -72,7 +73,7 @@ def _refused(what: str, response: httpx.Response) -> LoadError:
 async def login(api: httpx.AsyncClient, *, username: str, password: str, tenant_id: str) -> dict[str, str]:
     """An employee's Authorization header (DIGIT's password grant)."""
     form = {"username": username, "password": password, "grant_type": "password", "scope": "read"}
-    form |= {"tenantId": tenant_id, "userType": "EMPLOYEE"}
+    form |= {"tenantId": tenant_id, "userType": UserType.EMPLOYEE}
     response = await api.post("/user/oauth/token", data=form, headers={"Authorization": CLIENT_BASIC})
     if response.status_code != 200:
         raise _refused(f"login of {username}", response)

@@ -24,14 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digit.blocks.billing.client import Demand, DemandDetail, Payer
 from digit.blocks.filestore.client import StoredFile
 from digit.blocks.notification.client import Actions, ActionUrl, EventType, Recepient, UserEvent
-from digit.blocks.user.client import NewUser, RoleIn
+from digit.blocks.user.client import CONTACT_FIELDS, NewUser, PiiView, RoleIn, shown, unmasked
 from digit.blocks.workflow.client import Document as WorkflowDocument
 from digit.blocks.workflow.client import ProcessInstance, ProcessInstanceIn, UserRef
 from digit.kernel.db import stamp
-from digit.kernel.envelope import UserInfo
+from digit.kernel.envelope import UserInfo, UserType
 from digit.kernel.errors import Forbidden, Invalid, NotFound
 from digit.kernel.events import emit
-from digit.kernel.masking import mask
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, state_of
 from digit.services.studio import definition as defs
@@ -133,7 +132,7 @@ async def _resolve_applicants(
     """Each applicant's citizen user (found by mobile number in the state, created when new)."""
     given = list(applicants)
     if not given and actor.is_citizen and actor.user is not None:
-        given = [Applicant(type="CITIZEN", name=actor.user.name, mobile_number=actor.user.mobile_number)]
+        given = [Applicant(type=UserType.CITIZEN.value, name=actor.user.name, mobile_number=actor.user.mobile_number)]
     low, high = definition.applicant.minimum, definition.applicant.maximum
     if not low <= len(given) <= high:
         raise Invalid("INVALID_APPLICANTS", f"an application names {low} to {high} applicants", params=["applicants"])
@@ -157,7 +156,7 @@ async def _resolve_applicants(
                     user_name=mobile,
                     mobile_number=mobile,
                     email_id=applicant.email_id,
-                    type="CITIZEN",
+                    type=UserType.CITIZEN,
                     tenant_id=state,
                     roles=[RoleIn(code="CITIZEN", name="Citizen", tenant_id=state)],
                 ),
@@ -446,7 +445,7 @@ def _add_applicants(
         applicant_row = ApplicantRow(
             tenant_id=row.tenant_id,
             application_id=row.id,
-            type=applicant.type or "CITIZEN",
+            type=applicant.type or UserType.CITIZEN,
             user_uuid=user_uuid,
             prefix=applicant.prefix,
             active=applicant.active,
@@ -742,13 +741,12 @@ async def wrap(
         tenant_id=rows[0].tenant_id, business_ids=[r.application_number for r in rows], session=session
     )
     versions = {v: await pinned(session, loaded, v) for v in {r.service_version for r in rows}}
+    views = await _applicant_views(session, deps, rows, applicants, users, actor=actor)
     out = []
     for row in rows:
         is_owner = actor.uuid == row.account_id
         people = [
-            _wire_applicant(
-                applicant, users.get(applicant.user_uuid), own=is_owner or applicant.user_uuid == actor.uuid
-            )
+            _wire_applicant(applicant, views.get((row.id, applicant.user_uuid)))
             for applicant in applicants.get(row.id, [])
         ]
         address = dict(row.address) if row.address else None
@@ -800,16 +798,48 @@ async def _children_of(
     return applicants, documents
 
 
-def _wire_applicant(applicant: ApplicantRow, user: UserInfo | None, *, own: bool) -> dict[str, Any]:
-    """One applicant on the wire; their contact details are masked unless the caller owns the application or is them."""
+async def _applicant_views(
+    session: AsyncSession,
+    deps: StudioDeps,
+    rows: Sequence[ApplicationRow],
+    applicants: dict[str, list[ApplicantRow]],
+    users: dict[str, UserInfo],
+    *,
+    actor: Actor,
+) -> dict[tuple[str, str], PiiView]:
+    """Per (application id, applicant uuid), the applicant as the caller sees them: masked unless the caller is
+    them or owns the application; an owner's clear view of a co-applicant is audited (once per person)."""
+    rows_owned = {row.id: actor.uuid == row.account_id for row in rows}
+    views: dict[tuple[str, str], PiiView] = {}
+    owned: dict[str, PiiView] = {}  # co-applicants the caller sees in clear as the owner, once per person
+    for row in rows:
+        for applicant in applicants.get(row.id, []):
+            user = users.get(applicant.user_uuid)
+            if user is None:
+                continue
+            views[(row.id, user.uuid)] = view = shown(user, viewer=actor, fields=CONTACT_FIELDS)
+            if rows_owned[row.id] and not view.clear:
+                owned[user.uuid] = view
+    if not owned:
+        return views
+    clear = await unmasked(deps.users, session, list(owned.values()), viewer=actor, purpose=APPLICANTS_PURPOSE)
+    owned = {view.uuid: view for view in clear}
+    for key in views:
+        if key[1] in owned and rows_owned.get(key[0], False):
+            views[key] = owned[key[1]]
+    return views
+
+
+def _wire_applicant(applicant: ApplicantRow, user: PiiView | None) -> dict[str, Any]:
+    """One applicant on the wire, their contact details as `_applicant_views` lets the caller see them."""
     return {
         "id": applicant.id,
         "type": applicant.type,
         "userId": applicant.user_uuid,
         "userUuid": applicant.user_uuid,
-        "name": (user.name if own else mask(user.name)) if user else None,
-        "mobileNumber": (user.mobile_number if own else mask(user.mobile_number)) if user else None,
-        "emailId": (user.email_id if own else mask(user.email_id)) if user else None,
+        "name": user.name if user else None,
+        "mobileNumber": user.mobile_number if user else None,
+        "emailId": user.email_id if user else None,
         "prefix": applicant.prefix,
         "active": applicant.active,
     }
@@ -904,6 +934,7 @@ async def _notify(
                 )
 
 
+APPLICANTS_PURPOSE = "studio application applicants"  # why an owner's clear read of co-applicants is audited
 CITIZEN_APPLICATION_URL = "/digit-ui/citizen/services/{serviceCode}/applications/{applicationNumber}"
 
 
@@ -926,7 +957,7 @@ async def _notify_in_app(
     events: list[UserEvent] = []
     for uuid_ in uuids:
         user = users.get(uuid_)
-        if user is not None and user.type == "CITIZEN":
+        if user is not None and user.type == UserType.CITIZEN:
             events += await _user_events(deps, loaded.definition, row, user=user, messages=messages, values=values)
     if events:
         await deps.notification.create_user_events(session, events=events, actor=Actor.system(row.tenant_id))

@@ -12,6 +12,7 @@ import re
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from digit.kernel.envelope import UserType
 from digit.web import sessions
 from digit.web.backend import ApiError
 from digit.web.layout import CITIZEN_PREFIX, WebContext, WebDep, safe_next
@@ -37,7 +38,7 @@ def _field(error: ApiError, default: str) -> str:
 
 
 async def _send_otp(web: WebContext, mobile: str, purpose: str, name: str = "") -> None:
-    otp = {"mobileNumber": mobile, "tenantId": web.state_id, "type": purpose, "userType": "CITIZEN"}
+    otp = {"mobileNumber": mobile, "tenantId": web.state_id, "type": purpose, "userType": UserType.CITIZEN}
     if name:
         otp["name"] = name
     await web.backend.post("/user-otp/v1/_send", {"otp": otp}, tenantId=web.state_id)
@@ -81,7 +82,9 @@ async def verify_login_otp(web: WebDep) -> Response:
     mobile, otp = str(form.get("mobile", "")).strip(), str(form.get("otp", "")).strip()
     target = safe_next(str(form.get("next", "")))
     try:
-        issued = await issue_token(web, username=mobile, password=otp, tenant_id=web.state_id, user_type="CITIZEN")
+        issued = await issue_token(
+            web, username=mobile, password=otp, tenant_id=web.state_id, user_type=UserType.CITIZEN
+        )
     except ApiError as error:
         errors = {_field(error, "otp"): web.error_text(error)}
         values = {"mobile": mobile}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from digit.kernel.envelope import UserType
 from digit.web import sessions
 from digit.web.backend import ApiError
 from digit.web.employee.desk import Desk, open_desk
@@ -43,7 +44,7 @@ async def _login_page(
 @router.get("/")
 async def home(web: WebDep) -> Response:
     """The menu of what this employee may do; the login form for a visitor."""
-    if web.user is None or web.user.type != "EMPLOYEE":
+    if web.user is None or web.user.type != UserType.EMPLOYEE:
         return await _login_page(web, next_url=EMPLOYEE_PREFIX, values={"tenantId": web.city}, errors={})
     desk = await open_desk(web, None)
     if not isinstance(desk, Desk):
@@ -67,7 +68,9 @@ async def log_in(web: WebDep) -> Response:
     if tenant_id not in [code for code, _ in _tenants(web)]:
         tenant_id = web.city
     try:
-        issued = await issue_token(web, username=username, password=password, tenant_id=tenant_id, user_type="EMPLOYEE")
+        issued = await issue_token(
+            web, username=username, password=password, tenant_id=tenant_id, user_type=UserType.EMPLOYEE
+        )
     except ApiError as error:
         errors = {"password": web.error_text(error)}
         return await _login_page(web, next_url=target, values=values, errors=errors, status=400)

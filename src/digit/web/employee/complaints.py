@@ -20,6 +20,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from digit.kernel.envelope import UserType
 from digit.web.backend import ApiError
 from digit.web.citizen.complaints import (
     MAX_PHOTOS,
@@ -258,7 +259,7 @@ async def file_complaint(web: WebDep) -> Response:
     address: dict[str, Any] = {"city": web.city, "locality": {"code": values["locality"]}}
     if values["landmark"]:
         address["landmark"] = values["landmark"]
-    citizen = {"mobileNumber": values["mobile"], "name": values["name"] or None, "type": "CITIZEN"}
+    citizen = {"mobileNumber": values["mobile"], "name": values["name"] or None, "type": UserType.CITIZEN}
     service = {
         "tenantId": web.city,
         "serviceCode": values["serviceCode"],

@@ -24,6 +24,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from digit.blocks.access.client import ACCESS_CLIENT, AccessClient
+from digit.kernel.envelope import UserType
 from digit.kernel.platform import Key, Platform
 from digit.kernel.security import Actor
 from digit.web.backend import ApiError
@@ -164,7 +165,7 @@ async def _routes_from_api(web: WebContext) -> frozenset[str]:
 
 async def open_desk(web: WebContext, screen: Screen | None) -> Desk | Response:
     """The desk for this screen, or the answer instead: to login without a session, 403 without the routes."""
-    if web.user is None or web.user.type != "EMPLOYEE":
+    if web.user is None or web.user.type != UserType.EMPLOYEE:
         return login_redirect(web)
     desks = web.platform.get(EMPLOYEE_DESKS)
     desk = Desk(web=web, routes=await desks.routes(web), current=screen)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from digit.kernel.security import role_codes_in
 from digit.web.backend import ApiError
 from digit.web.citizen.complaints import locality_label
 from digit.web.employee.desk import Desk, Screen, open_desk, sla_left
@@ -45,7 +46,7 @@ async def menu(desk: Desk) -> list[Screen]:
     web = desk.web
     if web.user is None:
         return []
-    mine = {r.code for r in web.user.roles or [] if r.tenant_id in (web.city, web.state_id)}
+    mine = role_codes_in(web.user.roles or [], web.city)
     found = [s for s in await common.services(web, channel="employee") if _roles_of(s) & mine - {"CITIZEN"}]
     if found:
         loaded = [f for s in found if (f := await common.load_form(web, s["serviceCode"])) is not None]

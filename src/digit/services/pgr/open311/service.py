@@ -20,7 +20,7 @@ from digit.blocks.boundary.client import Boundary
 from digit.blocks.user.client import NewUser, RoleIn
 from digit.blocks.workflow.client import ProcessInstance
 from digit.kernel.db import stamp
-from digit.kernel.envelope import Role
+from digit.kernel.envelope import Role, UserType
 from digit.kernel.errors import Forbidden, Invalid, NotFound
 from digit.kernel.security import Actor
 from digit.kernel.tenancy import is_state, state_of
@@ -267,10 +267,12 @@ async def _filer(session: AsyncSession, deps: PgrDeps, new: NewRequest) -> Actor
                 user_name=new.phone,
                 mobile_number=new.phone,
                 email_id=new.email,
-                type="CITIZEN",
+                type=UserType.CITIZEN,
                 tenant_id=state,
                 roles=[RoleIn(code="CITIZEN", name="Citizen", tenant_id=state)],
             ),
             actor=Actor.system(new.jurisdiction_id),
         )
-    return Actor(uuid=citizen.uuid, type="CITIZEN", tenant_id=state, roles=(Role(code="CITIZEN", tenant_id=state),))
+    return Actor(
+        uuid=citizen.uuid, type=UserType.CITIZEN, tenant_id=state, roles=(Role(code="CITIZEN", tenant_id=state),)
+    )
