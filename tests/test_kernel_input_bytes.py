@@ -28,8 +28,7 @@ HOSTILE = [
     "[[[[[[[[[1]]]]]]]]]",
     '{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {}}}}}}}}}',
     json.dumps({"text": "x" * 5000}),
-    json.dumps({"additionalDetail": {"v": [1e15] * 200}}),
-    json.dumps({"additionalDetail": {"v": [1e15] * 30}}),
+    '{"additionalDetail": {"v": [' + ",".join(["1e15"] * 300) + "]}}",  # 1.5 KB sent, 5.7 KB re-encoded
     json.dumps({"k\u0001": 1}),
 ]
 
@@ -44,7 +43,8 @@ def _both(raw: bytes) -> tuple[bool, list[Any]]:
 def test_a_hostile_body_is_never_passed_by_the_shortcut(body: str | bytes) -> None:
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
     fine, faults = _both(raw)
-    assert not (fine and faults)
+    assert faults, "each body here is one the walk refuses"
+    assert not fine
 
 
 def test_an_ordinary_complaint_takes_the_shortcut() -> None:

@@ -98,3 +98,23 @@ async def test_many_events_of_one_transaction_are_all_written_in_order(platform:
         await session.commit()
 
     assert await _written(platform) == names
+
+
+async def test_events_keep_their_order_across_savepoints(platform: Platform) -> None:
+    """An event emitted in a savepoint goes out between those emitted before and after it, however the
+    savepoint ends (released, or rolled back inside another savepoint that is released)."""
+    async with platform.sessions() as session:
+        await _emit(session, "1 before")
+        async with session.begin_nested():
+            await _emit(session, "2 in a savepoint")
+            try:
+                async with session.begin_nested():
+                    await _emit(session, "lost in an inner savepoint")
+                    raise RuntimeError("undo the inner savepoint")
+            except RuntimeError:
+                pass
+            await _emit(session, "3 after the inner one")
+        await _emit(session, "4 after")
+        await session.commit()
+
+    assert await _written(platform) == ["1 before", "2 in a savepoint", "3 after the inner one", "4 after"]

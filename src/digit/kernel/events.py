@@ -10,14 +10,14 @@ import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Table, UniqueConstraint, bindparam, event, insert
+from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint, bindparam, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from digit.kernel.db import Audited, Base, new_id
-from digit.kernel.prepared import Prepared
+from digit.kernel.prepared import Prepared, table_of
 
 if TYPE_CHECKING:
     from digit.kernel.platform import Platform
@@ -50,9 +50,9 @@ async def emit(
     """Queue an event in the caller's transaction; returns its id.
 
     The event is held beside the session and written when the transaction commits, with every other event
-    of the transaction in one multi-row INSERT (`_write_pending`): the ORM's unit of work cost about 1 ms
-    of CPU a request for rows nothing reads back. Inside a savepoint the event is an ORM row instead, so a
-    savepoint's rollback takes it away with the rest of the savepoint's work."""
+    of the transaction in one multi-row INSERT (`write_events`): the ORM's unit of work cost about 1 ms of
+    CPU a request for rows nothing reads back. Events keep the order they were emitted in; one emitted in a
+    savepoint is forgotten if the savepoint rolls back (`_forget_rolled_back`)."""
     event_id = new_id()
     values = {
         "id": event_id,
@@ -67,32 +67,33 @@ async def emit(
         "row_version": 1,
         "published_time": None,
     }
-    if session.in_nested_transaction():
-        session.add(OutboxRow(**values))
-        return event_id
-    if not session.in_transaction():
-        session.sync_session.begin()  # no SQL yet; the session now has a transaction for its commit to write
-    session.info.setdefault(_PENDING, []).append(values)
+    sync = session.sync_session
+    if not sync.in_transaction():
+        sync.begin()  # no SQL yet; the session now has a transaction for its commit to write
+    queued: list[_Queued] = session.info.setdefault(_PENDING, [])
+    queued.append((values, sync.get_nested_transaction()))
     return event_id
 
 
 async def write_events(session: AsyncSession) -> None:
     """Write the events queued so far, now: the request session does it just before its commit (one prepared
-    multi-row INSERT for the usual one to four events of a request), and a reader in the same transaction
+    multi-row INSERT for the usual one to eight events of a request), and a reader in the same transaction
     may call it to see them. What is left at commit is written by `_write_before_commit`."""
-    pending = session.info.get(_PENDING)
-    if not pending:
+    queued: list[_Queued] | None = session.info.get(_PENDING)
+    if not queued:
         return
-    if len(pending) > len(_INSERT_MANY):
+    if len(queued) > len(_INSERT_MANY):
         await session.run_sync(_write_pending)
         return
-    values = {f"{key}_{n}": value for n, row in enumerate(pending) for key, value in row.items()}
-    await _INSERT_MANY[len(pending) - 1].run(session, **values)
+    values = {f"{key}_{n}": value for n, (row, _) in enumerate(queued) for key, value in row.items()}
+    await _INSERT_MANY[len(queued) - 1].run(session, **values)
     del session.info[_PENDING]
 
 
+_Queued = tuple[dict[str, Any], SessionTransaction | None]
+"""An event's values and the savepoint it was emitted in (None: the transaction itself)."""
 _PENDING = "digit_outbox_pending"
-_OUTBOX = cast(Table, OutboxRow.__table__)
+_OUTBOX = table_of(OutboxRow)
 _COLUMNS = tuple(c for c in _OUTBOX.columns if c.key != "seq")
 
 
@@ -106,16 +107,33 @@ _INSERT_MANY = tuple(_insert_of(count) for count in range(1, 9))
 
 
 def _write_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        session.execute(insert(_OUTBOX), pending)
+    queued: list[_Queued] | None = session.info.pop(_PENDING, None)
+    if queued:
+        session.execute(insert(_OUTBOX), [values for values, _ in queued])
 
 
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
-    """Every session's queued events go out with its commit (SQL may still be run here)."""
+    """Every session's queued events go out with its commit (SQL may still be run here); a savepoint's
+    release writes them too, into the enclosing transaction, in the order they were emitted."""
     if _PENDING in session.info:
         _write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A savepoint's rollback forgets the events emitted inside it (or inside a savepoint within it)."""
+    queued: list[_Queued] | None = session.info.get(_PENDING)
+    if queued and previous.nested:
+        session.info[_PENDING] = [(values, at) for values, at in queued if not _inside(at, previous)]
+
+
+def _inside(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_transaction_end")
